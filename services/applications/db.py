@@ -1,0 +1,139 @@
+"""The applications service's tables, their mapping to the domain, repositories and unit of work."""
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, func, select, text
+from sqlalchemy.orm import registry
+
+from services.applications.domain import Application, Call
+from shared.db import UtcDateTime, new_metadata
+from shared.uow import UnitOfWork
+
+metadata = new_metadata()
+
+calls = Table(
+    "calls", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("topic", String(100), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("opens_at", UtcDateTime(), nullable=False),
+    Column("closes_at", UtcDateTime(), nullable=False),
+    Column("places", Integer, nullable=False),
+    Column("workshops_per_place", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+)
+
+applications = Table(
+    "applications", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("call_id", String(36), ForeignKey("calls.id"), nullable=False),
+    Column("ags", String(8), nullable=False),
+    Column("municipality_name", String(200), nullable=False),
+    Column("population", Integer, nullable=False),
+    Column("size_class", String(10), nullable=False),
+    Column("contact_name", String(200), nullable=False),
+    Column("contact_email", String(254), nullable=False),
+    Column("contact_phone", String(50), nullable=True),
+    Column("focus_areas", JSON, nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("partners", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("withdrawn_at", UtcDateTime(), nullable=True),
+    Column("submitted_by", String(200), nullable=False),
+    # One live application per municipality and call; a withdrawn one does not block a new one.
+    Index("uq_applications_call_ags_live", "call_id", "ags", unique=True,
+          postgresql_where=text("status = 'submitted'"), sqlite_where=text("status = 'submitted'")),
+    Index("ix_applications_call_status", "call_id", "status", "size_class"),
+)
+
+_mapper_registry = registry()
+_mapped = False
+
+
+def start_mappers() -> None:
+    """Map the domain classes onto the tables, once per process (never at import time)."""
+    global _mapped
+    if _mapped:
+        return
+    _mapper_registry.map_imperatively(Call, calls)
+    _mapper_registry.map_imperatively(Application, applications)
+    _mapped = True
+
+
+class CallRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, call: Call) -> None:
+        self.session.add(call)
+
+    def get(self, call_id: str, *, for_update: bool = False) -> Call | None:
+        query = select(Call).where(calls.c.id == call_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def list(self, *, status: str | None, offset: int, limit: int) -> tuple[list[Call], int]:
+        query = select(Call)
+        if status:
+            query = query.where(calls.c.status == status)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = self.session.scalars(query.order_by(calls.c.opens_at.desc(), calls.c.id).offset(offset).limit(limit))
+        return list(rows), total
+
+    def overdue(self, now) -> list[Call]:
+        return list(self.session.scalars(
+            select(Call).where(calls.c.status == "open", calls.c.closes_at <= now).with_for_update()))
+
+
+class ApplicationRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, application: Application) -> None:
+        self.session.add(application)
+
+    def get(self, application_id: str, *, for_update: bool = False) -> Application | None:
+        query = select(Application).where(applications.c.id == application_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def live_for(self, call_id: str, ags: str) -> Application | None:
+        return self.session.scalars(select(Application).where(
+            applications.c.call_id == call_id, applications.c.ags == ags,
+            applications.c.status == "submitted")).first()
+
+    def list_for_call(self, call_id: str, *, status: str | None, size_class: str | None, offset: int,
+                      limit: int) -> tuple[list[Application], int]:
+        query = select(Application).where(applications.c.call_id == call_id)
+        if status:
+            query = query.where(applications.c.status == status)
+        if size_class:
+            query = query.where(applications.c.size_class == size_class)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = self.session.scalars(
+            query.order_by(applications.c.submitted_at, applications.c.id).offset(offset).limit(limit))
+        return list(rows), total
+
+    def count_for_call(self, call_id: str) -> int:
+        return self.session.scalar(select(func.count()).select_from(applications).where(
+            applications.c.call_id == call_id, applications.c.status == "submitted"))
+
+    def by_contact_email(self, email: str) -> list[Application]:
+        return list(self.session.scalars(select(Application).where(
+            func.lower(applications.c.contact_email) == email.lower())))
+
+
+class ApplicationsUnitOfWork(UnitOfWork):
+    def __init__(self, session_factory):
+        super().__init__(session_factory, metadata)
+
+    def start(self) -> None:
+        self.calls = CallRepository(self.session)
+        self.applications = ApplicationRepository(self.session)

@@ -1,0 +1,67 @@
+"""Configuration from the environment, with defaults that run on one machine.
+
+Every setting a service reads lives here, so that a newcomer finds them in one place. Nothing is read at
+import time: call the functions when the app or worker starts.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+SERVICE_PORTS = {
+    "admin": 8000,
+    "applications": 8001,
+    "selection": 8002,
+    "workshops": 8003,
+    "publishing": 8004,
+}
+
+
+def var_dir() -> Path:
+    """Where local state lives (SQLite files, the dev signing key, the Kafka data): git-ignored."""
+    path = Path(os.environ.get("VORORT_VAR_DIR", REPO_ROOT / "var"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def environment() -> str:
+    """`development` (default) or `production`; production refuses insecure defaults."""
+    return os.environ.get("VORORT_ENV", "development")
+
+
+def database_url(service: str) -> str:
+    """Each service owns its database: `<SERVICE>_DATABASE_URL`, else a SQLite file under var/."""
+    url = os.environ.get(f"{service.upper()}_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{var_dir() / (service + '.db')}"
+
+
+def kafka_bootstrap_servers() -> str:
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+
+def service_url(service: str) -> str:
+    """The public base URL of another service's HTTP API (only HTTP crosses service borders)."""
+    default = f"http://127.0.0.1:{SERVICE_PORTS[service]}"
+    return os.environ.get(f"{service.upper()}_URL", default).rstrip("/")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    name: str
+    database_url: str
+    kafka_bootstrap_servers: str
+    environment: str
+
+    @classmethod
+    def from_env(cls, name: str) -> "ServiceSettings":
+        return cls(
+            name=name,
+            database_url=database_url(name),
+            kafka_bootstrap_servers=kafka_bootstrap_servers(),
+            environment=environment(),
+        )

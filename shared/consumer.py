@@ -1,0 +1,157 @@
+"""The idempotent consumer loop with retries and a dead-letter topic.
+
+For each message:
+1. decode the CloudEvent and look it up in the catalogue; a message this consumer has no handler for is
+   skipped; one it cannot read (not JSON, not an envelope, unknown version, invalid data) goes straight
+   to the dead-letter topic;
+2. in one database transaction: skip if `(group, event id)` was processed, else run the handler and record
+   the event as processed;
+3. transient failures are retried with exponential backoff; after `max_attempts` the message goes to the
+   dead-letter topic, with its original topic, partition, offset and error in headers.
+Offsets are committed only after the database commits (and after a dead letter is acknowledged), so a
+crash redelivers and the processed record turns the redelivery into a no-op. The partition keeps flowing.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from kafka import TopicPartition
+from kafka.structs import OffsetAndMetadata
+from sqlalchemy.exc import IntegrityError
+
+from shared.events.catalogue import InvalidEventError, UnknownEventError, dead_letter_topic, validate_data
+from shared.events.envelope import EnvelopeError, Event
+from shared.logs import correlation_id
+from shared.uow import is_duplicate_key
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event, dict, object], None]  # (event, validated data, unit of work)
+
+DLQ_ORIGINAL_TOPIC = "dlq_original_topic"
+DLQ_ORIGINAL_PARTITION = "dlq_original_partition"
+DLQ_ORIGINAL_OFFSET = "dlq_original_offset"
+DLQ_ERROR = "dlq_error"
+DLQ_CONSUMER_GROUP = "dlq_consumer_group"
+
+
+class PermanentError(Exception):
+    """A handler error that retrying cannot fix: dead-letter at once."""
+
+
+@dataclass
+class Outcome:
+    status: str  # applied | duplicate | skipped | dead_lettered
+    error: str | None = None
+
+
+class EventConsumer:
+    def __init__(self, *, group_id: str, topics: list[str], handlers: dict[str, Handler],
+                 uow_factory: Callable[[], object], consumer, producer, max_attempts: int = 5,
+                 base_backoff_s: float = 0.2, max_backoff_s: float = 5.0):
+        self.group_id = group_id
+        self.topics = topics
+        self.handlers = handlers
+        self.uow_factory = uow_factory
+        self.consumer = consumer
+        self.producer = producer
+        self.max_attempts = max_attempts
+        self.base_backoff_s = base_backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.counts = {"applied": 0, "duplicate": 0, "skipped": 0, "dead_lettered": 0}
+
+    # --- one message ----------------------------------------------------------------------------
+    def process(self, message) -> Outcome:
+        try:
+            event = Event.from_value(message.value)
+        except EnvelopeError as error:
+            return self._dead_letter(message, f"undecodable: {error}")
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            return Outcome("skipped")
+        try:
+            data = validate_data(event.type, event.data, event.version)
+        except (UnknownEventError, InvalidEventError) as error:
+            return self._dead_letter(message, f"invalid: {error}")
+
+        token = correlation_id.set(event.correlation_id or event.id)
+        try:
+            return self._apply_with_retries(message, event, data, handler)
+        finally:
+            correlation_id.reset(token)
+
+    def _apply_with_retries(self, message, event: Event, data: dict, handler: Handler) -> Outcome:
+        last_error = None
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                with self.uow_factory() as uow:
+                    if uow.already_processed(self.group_id, event.id):
+                        return Outcome("duplicate")
+                    handler(event, data, uow)
+                    uow.mark_processed(self.group_id, event)
+                    uow.commit()
+                return Outcome("applied")
+            except IntegrityError as error:
+                if is_duplicate_key(error) and self._processed_meanwhile(event):
+                    return Outcome("duplicate")
+                last_error = error
+            except PermanentError as error:
+                return self._dead_letter(message, f"handler refused: {error}")
+            except Exception as error:  # noqa: BLE001 - transient until proven otherwise
+                last_error = error
+            log.warning("handler failed", extra={"event_type": event.type, "event_id": event.id,
+                                                  "attempt": attempt, "error": repr(last_error)})
+            if attempt < self.max_attempts:
+                time.sleep(min(self.base_backoff_s * 2 ** (attempt - 1), self.max_backoff_s))
+        return self._dead_letter(message, f"failed {self.max_attempts} times: {last_error!r}")
+
+    def _processed_meanwhile(self, event: Event) -> bool:
+        with self.uow_factory() as uow:
+            return uow.already_processed(self.group_id, event.id)
+
+    def _dead_letter(self, message, error: str) -> Outcome:
+        headers = list(message.headers or []) + [
+            (DLQ_ORIGINAL_TOPIC, message.topic.encode()),
+            (DLQ_ORIGINAL_PARTITION, str(message.partition).encode()),
+            (DLQ_ORIGINAL_OFFSET, str(message.offset).encode()),
+            (DLQ_CONSUMER_GROUP, self.group_id.encode()),
+            (DLQ_ERROR, error[:4000].encode()),
+        ]
+        future = self.producer.send(dead_letter_topic(self.group_id), key=message.key, value=message.value,
+                                    headers=headers)
+        self.producer.flush(timeout=30)
+        future.get(timeout=30)
+        log.error("message dead-lettered", extra={"topic": message.topic, "partition": message.partition,
+                                                   "offset": message.offset, "error": error})
+        return Outcome("dead_lettered", error)
+
+    # --- the loop -------------------------------------------------------------------------------
+    def poll_once(self, timeout_ms: int = 500) -> int:
+        batches = self.consumer.poll(timeout_ms=timeout_ms)
+        offsets = {}
+        for partition, messages in batches.items():
+            for message in messages:
+                outcome = self.process(message)
+                self.counts[outcome.status] += 1
+                offsets[TopicPartition(message.topic, message.partition)] = OffsetAndMetadata(
+                    message.offset + 1, "", -1)
+        if offsets:
+            # Every message of the batch is committed to the database (or dead-lettered) by now.
+            self.consumer.commit(offsets)
+        return sum(len(messages) for messages in batches.values())
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:  # noqa: BLE001 - keep the worker alive; Kafka may be restarting
+                log.exception("consumer loop error", extra={"group": self.group_id})
+                stop.wait(1.0)
+        try:
+            self.consumer.close()
+        except Exception:  # noqa: BLE001
+            pass

@@ -1,0 +1,111 @@
+"""The event envelope: CloudEvents 1.0 in structured JSON mode, carried in the Kafka value.
+
+Key = the aggregate id (`subject`), so that one aggregate's events share a partition and keep their order.
+Headers repeat the event id, type and correlation id, so that tools can route and deduplicate without
+parsing the value.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+SPECVERSION = "1.0"
+CONTENT_TYPE = "application/json"
+
+HEADER_EVENT_ID = "ce_id"
+HEADER_EVENT_TYPE = "ce_type"
+HEADER_CORRELATION_ID = "correlation_id"
+
+
+class EnvelopeError(ValueError):
+    """The bytes are not an event envelope we can read."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _isoformat(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    subject: str
+    data: dict
+    source: str
+    version: int = 1
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    time: datetime = field(default_factory=utcnow)
+    correlation_id: str | None = None
+
+    def to_cloudevent(self) -> dict:
+        envelope = {
+            "specversion": SPECVERSION,
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": _isoformat(self.time),
+            "datacontenttype": CONTENT_TYPE,
+            "dataversion": self.version,
+            "data": self.data,
+        }
+        if self.correlation_id:
+            envelope["correlationid"] = self.correlation_id
+        return envelope
+
+    def value(self) -> bytes:
+        return json.dumps(self.to_cloudevent(), ensure_ascii=False, separators=(",", ":")).encode()
+
+    def key(self) -> bytes:
+        return self.subject.encode()
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        headers = [(HEADER_EVENT_ID, self.id.encode()), (HEADER_EVENT_TYPE, self.type.encode())]
+        if self.correlation_id:
+            headers.append((HEADER_CORRELATION_ID, self.correlation_id.encode()))
+        return headers
+
+    @classmethod
+    def from_cloudevent(cls, envelope: dict) -> "Event":
+        try:
+            if envelope["specversion"] != SPECVERSION:
+                raise EnvelopeError(f"unsupported specversion {envelope['specversion']!r}")
+            version = envelope.get("dataversion", 1)
+            if not isinstance(version, int) or isinstance(version, bool):
+                raise EnvelopeError("dataversion must be an integer")
+            data = envelope["data"]
+            if not isinstance(data, dict):
+                raise EnvelopeError("data must be a JSON object")
+            return cls(
+                type=str(envelope["type"]),
+                subject=str(envelope["subject"]),
+                data=data,
+                source=str(envelope["source"]),
+                version=version,
+                id=str(envelope["id"]),
+                time=datetime.fromisoformat(str(envelope["time"]).replace("Z", "+00:00")),
+                correlation_id=envelope.get("correlationid"),
+            )
+        except KeyError as missing:
+            raise EnvelopeError(f"envelope lacks attribute {missing}") from None
+        except (TypeError, ValueError) as bad:
+            if isinstance(bad, EnvelopeError):
+                raise
+            raise EnvelopeError(f"malformed envelope: {bad}") from None
+
+    @classmethod
+    def from_value(cls, value: bytes | None) -> "Event":
+        if value is None:
+            raise EnvelopeError("empty message")
+        try:
+            envelope = json.loads(value)
+        except (UnicodeDecodeError, json.JSONDecodeError) as bad:
+            raise EnvelopeError(f"not JSON: {bad}") from None
+        if not isinstance(envelope, dict):
+            raise EnvelopeError("envelope must be a JSON object")
+        return cls.from_cloudevent(envelope)

@@ -1,0 +1,42 @@
+"""JSON logs with the correlation id of the request or message being handled."""
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+
+
+class _CorrelationFilter(logging.Filter):
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.correlation_id = correlation_id.get()
+        record.service = self.service
+        return True
+
+
+def configure_logging(service: str) -> None:
+    """Send JSON lines to stderr; idempotent, so app factory and worker may both call it."""
+    root = logging.getLogger()
+    if any(getattr(h, "_vorort", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler._vorort = True  # type: ignore[attr-defined]
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(correlation_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
+    handler.addFilter(_CorrelationFilter(service))
+    root.addHandler(handler)
+    root.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+    # kafka-python is chatty at INFO about every connection it makes.
+    logging.getLogger("kafka").setLevel(logging.WARNING)

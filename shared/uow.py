@@ -1,0 +1,87 @@
+"""The unit of work: one database transaction, with the events it produced written to the outbox.
+
+Handlers change state through repositories on the unit of work and call `uow.emit(event)`; `commit()`
+writes the outbox rows in the same transaction, so the state change and its events land together or
+not at all. Services subclass it to attach their repositories.
+"""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.events.catalogue import topic_for
+from shared.events.envelope import Event, utcnow
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker, metadata):
+        self._session_factory = session_factory
+        self._outbox = metadata.tables["outbox"]
+        self._processed = metadata.tables["processed_messages"]
+        self.session: Session | None = None
+        self.events: list[Event] = []
+
+    def __enter__(self):
+        self.session = self._session_factory()
+        self.events = []
+        self.start()
+        return self
+
+    def start(self) -> None:
+        """Hook for subclasses: attach repositories to `self.session`."""
+
+    def __exit__(self, exc_type, exc, tb):
+        # Closing ends any uncommitted transaction (a rollback) but, unlike rollback(), leaves the
+        # loaded objects readable, so that read-only callers can use what they fetched.
+        self.session.close()
+        self.events = []
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def commit(self) -> None:
+        if self.events:
+            now = utcnow()
+            self.session.execute(insert(self._outbox), [
+                {
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "topic": topic_for(event.type),
+                    "message_key": event.subject,
+                    "payload": event.value().decode(),
+                    "headers": [[name, value.decode()] for name, value in event.headers()],
+                    "created_at": now,
+                    "attempts": 0,
+                }
+                for event in self.events
+            ])
+        self.session.commit()
+        self.events = []
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self.events = []
+
+    # --- idempotent consumers -------------------------------------------------------------------
+    def already_processed(self, consumer_group: str, event_id: str) -> bool:
+        row = self.session.execute(
+            select(self._processed.c.event_id).where(
+                self._processed.c.consumer_group == consumer_group, self._processed.c.event_id == event_id)
+        ).first()
+        return row is not None
+
+    def mark_processed(self, consumer_group: str, event: Event) -> None:
+        self.session.execute(insert(self._processed).values(
+            consumer_group=consumer_group, event_id=event.id, event_type=event.type, processed_at=utcnow()))
+
+
+def is_duplicate_key(error: IntegrityError) -> bool:
+    text = str(error.orig).lower()
+    return "unique" in text or "duplicate" in text or "primary key" in text
+
+
+def outbox_payload(row) -> dict:
+    return json.loads(row.payload)

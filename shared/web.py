@@ -1,0 +1,232 @@
+"""The web side every service shares: the app factory, one error format, health, metrics, idempotency.
+
+Error format (every 4xx/5xx, from flask-smorest, webargs and domain errors alike):
+    {"code": 422, "status": "Unprocessable Entity", "message": "...", "errors": {"json": {"field": ["..."]}}}
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import wraps
+from http import HTTPStatus
+
+from flask import Flask, Response, current_app, g, jsonify, make_response, request
+from flask_smorest import Api, Blueprint, abort
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from shared import auth
+from shared.errors import DomainError
+from shared.logs import configure_logging, correlation_id
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+PAGINATION = {"page": 1, "page_size": 20, "max_page_size": 100}
+
+REQUESTS = Counter("vorort_http_requests_total", "HTTP requests", ["service", "method", "endpoint", "status"])
+LATENCY = Histogram("vorort_http_request_seconds", "HTTP request latency", ["service", "method", "endpoint"])
+
+
+class ServiceBlueprint(Blueprint):
+    """A flask-smorest Blueprint with the platform's pagination defaults (page, page_size <= 100)."""
+    DEFAULT_PAGINATION_PARAMETERS = PAGINATION
+
+
+@dataclass
+class ServiceContext:
+    """What a service's views need, attached to the app as `app.extensions['vorort']`."""
+    name: str
+    engine: object
+    metadata: object
+    uow_factory: object
+    kafka_bootstrap_servers: str
+    extras: dict = field(default_factory=dict)
+
+
+def context() -> ServiceContext:
+    return current_app.extensions["vorort"]
+
+
+def create_api_app(*, name: str, title: str, description: str, blueprints: list, ctx: ServiceContext,
+                   version: str = "v1") -> Flask:
+    configure_logging(name)
+    auth.signing_key()  # outside development this refuses to start without a key
+    app = Flask(name)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION=version,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+    )
+    app.json.sort_keys = False
+    app.extensions["vorort"] = ctx
+    api = Api(app, spec_kwargs={"info": {"description": description}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    _register_operations(app, ctx)
+    _register_error_handlers(app)
+    _register_request_hooks(app, name)
+    return app
+
+
+# --- errors --------------------------------------------------------------------------------------
+def error_body(status: int, message: str, errors: dict | None = None) -> dict:
+    body = {"code": status, "status": HTTPStatus(status).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        errors = {"json": error.as_errors()} if error.field else None
+        return jsonify(error_body(error.status, error.message, errors)), error.status
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError):
+        log.warning("database unavailable", extra={"error": str(error)[:500]})
+        response = jsonify(error_body(503, "The database is unavailable; try again shortly."))
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):  # smorest's handler covers these; keep its format
+            return jsonify(error_body(error.code or 500, error.description or "")), error.code
+        log.exception("unhandled error")
+        return jsonify(error_body(500, "Internal server error.")), 500
+
+
+# --- request hooks -------------------------------------------------------------------------------
+def _register_request_hooks(app: Flask, service: str) -> None:
+    @app.before_request
+    def _start():
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Correlation-ID", "")
+        g.correlation_id = incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())
+        g.correlation_token = correlation_id.set(g.correlation_id)
+
+    @app.after_request
+    def _finish(response: Response):
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(service, request.method, endpoint, str(response.status_code)).inc()
+        LATENCY.labels(service, request.method, endpoint).observe(time.perf_counter() - g.get("started", 0))
+        response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
+        return response
+
+    @app.teardown_request
+    def _reset(_error):
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            correlation_id.reset(token)
+
+
+def _register_operations(app: Flask, ctx: ServiceContext) -> None:
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok", service=ctx.name)
+
+    @app.get("/readyz")
+    def readyz():
+        checks = {"database": _database_ok(ctx), "kafka": kafka_reachable(ctx.kafka_bootstrap_servers)}
+        ready = all(checks.values())
+        return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
+
+    @app.get("/metrics")
+    def metrics():
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _database_ok(ctx: ServiceContext) -> bool:
+    try:
+        with ctx.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def kafka_reachable(bootstrap_servers: str, timeout_s: float = 1.0) -> bool:
+    for server in bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+# --- idempotency ---------------------------------------------------------------------------------
+def idempotent(view):
+    """Make a POST safe to retry: with an `Idempotency-Key` header, the first answer is stored and a
+    retry with the same key and body gets it again without doing the work twice.
+
+    The key is claimed in its own transaction before the work starts (a concurrent retry gets 409), and
+    released again if the work fails, so that a retry after a 4xx or 5xx does the work afresh.
+    """
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return view(*args, **kwargs)
+        if not 1 <= len(key) <= 200:
+            abort(400, message="Idempotency-Key must be 1 to 200 characters.")
+        principal = auth.current_principal()
+        scope = f"{principal.role}:{principal.subject}:{request.method}:{request.path}"[:300]
+        digest = hashlib.sha256(request.get_data()).hexdigest()
+        table = context().metadata.tables["idempotency_keys"]
+        engine = context().engine
+        where = (table.c.scope == scope) & (table.c.key == key)
+        with engine.begin() as connection:
+            stored = connection.execute(select(table).where(where)).first()
+        if stored is not None:
+            if stored.request_hash != digest:
+                abort(422, message="This Idempotency-Key was used with a different request body.")
+            if stored.status_code is None:
+                abort(409, message="A request with this Idempotency-Key is still in progress.")
+            replay = Response(stored.body, status=stored.status_code, mimetype="application/json")
+            replay.headers["Idempotent-Replayed"] = "true"
+            return replay
+        try:
+            with engine.begin() as connection:
+                connection.execute(insert(table).values(scope=scope, key=key, request_hash=digest,
+                                                        created_at=datetime.now(timezone.utc)))
+        except IntegrityError:
+            abort(409, message="A request with this Idempotency-Key is still in progress.")
+        try:
+            response = make_response(view(*args, **kwargs))
+        except BaseException:
+            with engine.begin() as connection:
+                connection.execute(delete(table).where(where))
+            raise
+        with engine.begin() as connection:
+            if response.status_code >= 400:
+                connection.execute(delete(table).where(where))
+            else:
+                connection.execute(update(table).where(where).values(
+                    status_code=response.status_code, body=response.get_data(as_text=True)))
+        return response
+
+    return wrapper
+
+
+def json_dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
