@@ -135,11 +135,11 @@ def _parse_datetime(value: Any, field: str) -> datetime:
 
 
 def german_date(value: datetime, with_time: bool = False) -> str:
-    """'12. September 2018' (optionally ', 10:00 Uhr'), in Berlin time: German texts need German dates."""
+    """'12. September 2018' (optionally ' um 10:00 Uhr'), in Berlin time: German texts need German dates."""
     local = value.astimezone(BERLIN)
     text = f"{local.day}. {_GERMAN_MONTHS[local.month - 1]} {local.year}"
     if with_time:
-        text += f", {local:%H:%M} Uhr"
+        text += f" um {local:%H:%M} Uhr"
     return text
 
 
@@ -867,7 +867,7 @@ NOTICE_PLACEHOLDERS = {
 
 DEFAULT_NOTICE_TEMPLATES: dict[str, tuple[str, str]] = {
     "selected": (
-        "Netzwerk vor Ort: $municipality ist ausgewählt",
+        "Netzwerk vor Ort: $municipality wurde ausgewählt",
         """$salutation
 
 wir freuen uns, Ihnen mitteilen zu können, dass die Steuerungsgruppe des Netzwerk Innenstadt NRW $municipality im Rahmen des Aufrufs „${call_title}“ für das Format „Netzwerk vor Ort“ ausgewählt hat.

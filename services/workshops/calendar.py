@@ -7,7 +7,7 @@ the same for the same workshops (no random UIDs, no "now"), so it can be cached 
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from typing import Iterable
 

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Starts a private PostgreSQL cluster for tests and development under var/postgres (port 55432, trust
+# auth on loopback only) from the Debian packages' binaries, and prints its admin URL. Idempotent.
+# Where VORORT_TEST_POSTGRES_URL is already set, it only prints that.
+set -euo pipefail
+if [ -n "${VORORT_TEST_POSTGRES_URL:-}" ]; then echo "$VORORT_TEST_POSTGRES_URL"; exit 0; fi
+here=$(cd "$(dirname "$0")/../.." && pwd)
+port=${VORORT_PG_PORT:-55432}
+data="$here/var/postgres/data"
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+[ -n "$bindir" ] || { echo "PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 1; }
+as_owner() {  # PostgreSQL refuses to run as root
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+mkdir -p "$here/var/postgres"
+if [ "$(id -u)" = 0 ]; then chown postgres "$here/var/postgres"; fi
+if [ ! -f "$data/PG_VERSION" ]; then
+  as_owner "$bindir/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  {
+    echo "listen_addresses = '127.0.0.1'"
+    echo "port = $port"
+    echo "unix_socket_directories = '/tmp'"
+    echo "max_connections = 300"
+    echo "fsync = off"
+    echo "synchronous_commit = off"
+    echo "full_page_writes = off"
+  } >> "$data/postgresql.conf"
+fi
+if ! as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  as_owner "$bindir/pg_ctl" -D "$data" -l "$here/var/postgres/server.log" -w start >/dev/null
+fi
+echo "postgresql+psycopg://postgres@127.0.0.1:$port/postgres"

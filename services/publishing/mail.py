@@ -1,0 +1,336 @@
+"""Build the e-mails of the publishing service as ``email.message.EmailMessage`` objects.
+
+Building is separated from sending: these functions are pure (no SMTP, no clock unless none is given),
+so the sender can log, lint, retry or print a message, and tests can inspect exactly what would go out.
+
+Every message is multipart/alternative with a UTF-8 text/plain part (for plain-text clients and
+screen readers) and a UTF-8 text/html part, rendered from Jinja templates in ``templates/mail/``.
+HTML templates are autoescaped: subjects, intros and results are typed by people and come from events.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timedelta, timezone
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr, parsedate_to_datetime
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .domain import (
+    Enquiry,
+    Newsletter,
+    Publication,
+    german_date,
+    german_join,
+    publication_text,
+    publication_url,
+)
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+#: Display name of the From header; the address itself is configuration and passed in as ``sender``.
+SENDER_DISPLAY_NAME = "Netzwerk Innenstadt NRW"
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=StrictUndefined,  # a typo in a template must fail in tests, not send "Guten Tag ," to members
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def _render(template: str, /, **context: Any) -> tuple[str, str]:
+    """Render ``mail/<template>.txt`` and ``mail/<template>.html`` with the same context."""
+    text = _env.get_template(f"mail/{template}.txt").render(**context)
+    html = _env.get_template(f"mail/{template}.html").render(**context)
+    return text.strip() + "\n", html
+
+
+def _sender_address(sender: str) -> Address:
+    """Accept 'geschaeftsstelle@example.org' or 'Name <address>'; a bare address gets the network's name."""
+    display, addr = parseaddr(sender)
+    if "@" not in addr:
+        raise ValueError(f"Sender '{sender}' has no e-mail address.")
+    return Address(display_name=display or SENDER_DISPLAY_NAME, addr_spec=addr)
+
+
+def _build(
+    *,
+    subject: str,
+    recipient_email: str,
+    recipient_name: str | None,
+    sender: str,
+    text: str,
+    html: str,
+    now: datetime | None,
+    message_id: str | None = None,
+) -> EmailMessage:
+    from_address = _sender_address(sender)
+    msg = EmailMessage()
+    msg["From"] = from_address
+    msg["To"] = Address(display_name=recipient_name or "", addr_spec=recipient_email)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now or datetime.now(timezone.utc))
+    msg["Message-ID"] = message_id or make_msgid(domain=from_address.domain)
+    # quoted-printable keeps German text readable in the raw message and lines under 998 bytes.
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return msg
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
+# --------------------------------------------------------------------------------------------------
+# Newsletter
+# --------------------------------------------------------------------------------------------------
+
+def newsletter_message_id(newsletter_id: str, recipient_email: str, domain: str) -> str:
+    """Stable Message-ID per newsletter and recipient.
+
+    ``email.utils.make_msgid`` adds time and randomness, so it cannot be used here: a resend after a crash
+    must carry the same id, so that servers and clients recognise the duplicate. The address is hashed so
+    the header does not expose it.
+    """
+    digest = hashlib.sha256(recipient_email.strip().casefold().encode("utf-8")).hexdigest()[:24]
+    return f"<newsletter.{newsletter_id}.{digest}@{domain}>"
+
+
+def _reason(segment: Mapping[str, Any]) -> str:
+    if segment.get("type") == "subscribers":
+        return (f"Sie erhalten diese E-Mail, weil Sie die Ergebnisse zum Thema „{segment.get('topic', '')}“ "
+                "abonniert haben.")
+    return "Sie erhalten diese E-Mail als Mitglied des Netzwerk Innenstadt NRW."
+
+
+def newsletter_message(
+    newsletter: Newsletter,
+    publications: Iterable[Publication] | Mapping[str, Publication],
+    recipient_email: str,
+    recipient_name: str | None,
+    unsubscribe_url: str,
+    sender: str,
+    *,
+    base_url: str | None = None,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """One newsletter mail for one recipient, with one-click unsubscribe (RFC 8058).
+
+    ``publications`` must contain every publication the newsletter lists; they appear in the newsletter's
+    order. ``unsubscribe_url`` is the recipient's personal https link (with a signed token).
+    With ``base_url`` each result links to the public results page.
+    """
+    if not re.match(r"^https://\S+$", unsubscribe_url or ""):
+        raise ValueError("The unsubscribe link must be an https URL.")
+    known = dict(publications) if isinstance(publications, Mapping) else {p.id: p for p in publications}
+    items = []
+    for pid in newsletter.publication_ids:
+        pub = known.get(pid)
+        if pub is None or not pub.is_published:
+            raise ValueError(f"Publication {pid} is missing or not published.")
+        items.append({
+            "pub": pub,
+            "text": publication_text(pub).strip(),
+            "url": publication_url(base_url, pub.id) if base_url else None,
+        })
+    from_address = _sender_address(sender)
+    text, html = _render(
+        "newsletter",
+        subject=newsletter.subject,
+        greeting=f"Guten Tag {recipient_name}," if recipient_name else "Guten Tag,",
+        intro_paragraphs=_paragraphs(newsletter.intro),
+        publications=items,
+        reason=_reason(newsletter.segment),
+        unsubscribe_url=unsubscribe_url,
+        sender_email=from_address.addr_spec,
+    )
+    msg = _build(
+        subject=newsletter.subject,
+        recipient_email=recipient_email,
+        recipient_name=recipient_name,
+        sender=sender,
+        text=text,
+        html=html,
+        now=now,
+        message_id=newsletter_message_id(newsletter.id, recipient_email, from_address.domain),
+    )
+    msg["List-Id"] = f"Netzwerk vor Ort <netzwerk-vor-ort.{from_address.domain}>"
+    msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return msg
+
+
+# --------------------------------------------------------------------------------------------------
+# Transactional mails
+# --------------------------------------------------------------------------------------------------
+
+def confirmation_message(
+    recipient_email: str,
+    confirm_url: str,
+    sender: str,
+    *,
+    topics: Sequence[str] = (),
+    valid_for: timedelta | None = None,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """Double opt-in mail: nothing else is sent to a subscriber until this link is followed."""
+    if not re.match(r"^https?://\S+$", confirm_url or ""):
+        raise ValueError("The confirmation link must be an http(s) URL.")
+    valid_text = ""
+    if valid_for is not None:
+        days = int(valid_for.total_seconds() // 86400)
+        hours = int(valid_for.total_seconds() // 3600)
+        valid_text = (f"{days} Tage" if days > 1 else "einen Tag") if days >= 1 else f"{max(hours, 1)} Stunden"
+    text, html = _render(
+        "confirmation",
+        subject="Bitte bestätigen Sie Ihre Anmeldung",
+        topics_text=german_join([f"„{t}“" for t in topics]),
+        confirm_url=confirm_url,
+        valid_text=valid_text,
+        sender_email=_sender_address(sender).addr_spec,
+    )
+    msg = _build(subject="Netzwerk vor Ort: Bitte bestätigen Sie Ihre Anmeldung", recipient_email=recipient_email,
+                 recipient_name=None, sender=sender, text=text, html=html, now=now)
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to this
+    return msg
+
+
+def enquiry_ack_message(enquiry: Enquiry, sender: str, *, now: datetime | None = None) -> EmailMessage:
+    """Receipt for an enquiry.
+
+    The enquirer's message is deliberately not quoted: the form is public, and echoing arbitrary text to
+    an arbitrary address would turn it into a tool for sending spam in the network's name.
+    """
+    text, html = _render(
+        "enquiry_ack",
+        subject="Ihre Anfrage an das Netzwerk Innenstadt NRW",
+        name=enquiry.name,
+        received=german_date(enquiry.created_at, with_time=True),
+        sender_email=_sender_address(sender).addr_spec,
+    )
+    msg = _build(subject="Ihre Anfrage an das Netzwerk Innenstadt NRW", recipient_email=enquiry.email,
+                 recipient_name=enquiry.name, sender=sender, text=text, html=html, now=now)
+    msg["Auto-Submitted"] = "auto-replied"
+    return msg
+
+
+def notice_message(
+    recipient_email: str,
+    recipient_name: str | None,
+    subject: str,
+    text: str,
+    sender: str,
+    *,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """Wrap a decision notice (``domain.decision_notice``) into a mail; the HTML keeps its paragraphs."""
+    paragraphs = [p.splitlines() for p in _paragraphs(text)]
+    text_part, html = _render(
+        "notice",
+        subject=subject,
+        text=text.strip(),
+        paragraphs=paragraphs,
+        sender_email=_sender_address(sender).addr_spec,
+    )
+    return _build(subject=subject, recipient_email=recipient_email, recipient_name=recipient_name,
+                  sender=sender, text=text_part, html=html, now=now)
+
+
+# --------------------------------------------------------------------------------------------------
+# Lint
+# --------------------------------------------------------------------------------------------------
+
+_REQUIRED_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "MIME-Version")
+_MESSAGE_ID_RE = re.compile(r"^<[^<>@\s]+@[^<>@\s]+>$")
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True) or b""
+    return payload.decode(part.get_content_charset() or "ascii", errors="replace")
+
+
+def lint_message(msg: Message, *, bulk: bool | None = None) -> list[str]:
+    """Problems that would make a mail bounce, land in spam or break for some readers; empty if fine.
+
+    ``bulk`` marks a newsletter (needs unsubscribe headers); by default a message with a List-Id header
+    is treated as one. Meant for tests and as a last check before the sender hands a message to SMTP.
+    """
+    problems: list[str] = []
+    for name in _REQUIRED_HEADERS:
+        if msg.get(name) is None:
+            problems.append(f"missing header: {name}")
+    if msg.get("Subject") is not None and not str(msg["Subject"]).strip():
+        problems.append("empty Subject")
+    for name in ("From", "To"):
+        if msg.get(name) is not None and not any("@" in addr for _, addr in getaddresses([str(msg[name])])):
+            problems.append(f"{name} has no valid address")
+    if msg.get("Message-ID") is not None and not _MESSAGE_ID_RE.match(str(msg["Message-ID"]).strip()):
+        problems.append("malformed Message-ID")
+    if msg.get("Date") is not None:
+        try:
+            parsedate_to_datetime(str(msg["Date"]))
+        except (TypeError, ValueError):
+            problems.append("malformed Date")
+
+    if msg.get_content_type() != "multipart/alternative":
+        problems.append(f"not multipart/alternative but {msg.get_content_type()}")
+    parts = {part.get_content_type(): part for part in msg.walk() if not part.is_multipart()}
+    for content_type, label in (("text/plain", "text"), ("text/html", "html")):
+        part = parts.get(content_type)
+        if part is None:
+            problems.append(f"no {label} part ({content_type})")
+            continue
+        if (part.get_content_charset() or "").lower() not in ("utf-8", "us-ascii"):
+            problems.append(f"{content_type} part is not UTF-8")
+        body = _part_text(part)
+        if not body.strip():
+            problems.append(f"{content_type} part is empty")
+        if "{{" in body or "{%" in body:
+            problems.append(f"{content_type} part contains unrendered template syntax")
+
+    if bulk is None:
+        bulk = msg.get("List-Id") is not None
+    if bulk:
+        unsubscribe = str(msg.get("List-Unsubscribe") or "")
+        if not unsubscribe:
+            problems.append("missing header: List-Unsubscribe")
+        elif not re.search(r"<https://[^>\s]+>", unsubscribe):
+            problems.append("List-Unsubscribe has no <https://...> link")
+        if str(msg.get("List-Unsubscribe-Post") or "").strip() != "List-Unsubscribe=One-Click":
+            problems.append("missing header: List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+
+    try:
+        raw = msg.as_bytes()
+    except Exception as exc:  # a message that cannot be serialised cannot be sent either
+        problems.append(f"cannot serialise message: {exc}")
+        return problems
+    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
+    current = ""
+    for line in re.split(rb"\r?\n", head):
+        if line[:1] not in (b" ", b"\t"):
+            current = line.split(b":", 1)[0].decode("ascii", errors="replace")
+        if any(byte > 127 for byte in line):
+            problem = f"header {current} contains non-ASCII characters that are not encoded"
+            if problem not in problems:
+                problems.append(problem)
+    if any(len(line) > 998 for line in re.split(rb"\r?\n", raw)):
+        problems.append("a line is longer than 998 bytes")
+    return problems
+
+
+__all__ = [
+    "SENDER_DISPLAY_NAME",
+    "confirmation_message",
+    "enquiry_ack_message",
+    "lint_message",
+    "newsletter_message",
+    "newsletter_message_id",
+    "notice_message",
+]

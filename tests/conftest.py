@@ -1,0 +1,85 @@
+"""Fixtures for the real infrastructure: one Kafka broker and one PostgreSQL server per test session.
+
+- Kafka: `KAFKA_BOOTSTRAP_SERVERS` if set, else a broker started by the project's own launcher on free
+  ports (jars fetched with Maven on first use).
+- PostgreSQL: `VORORT_TEST_POSTGRES_URL` if set, else the private cluster of deploy/postgres/start-local.sh.
+Every test that needs a database gets a fresh one, migrated by the service's Alembic scripts.
+Missing infrastructure is an error, never a silent skip.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from shared.config import REPO_ROOT
+from support import Postgres
+
+os.environ.setdefault("VORORT_VAR_DIR", tempfile.mkdtemp(prefix="vorort-test-var-"))
+
+
+@pytest.fixture(scope="session")
+def kafka_broker():
+    """A handle on the broker; `.broker` is None when an external cluster is used (no kill/restart)."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        yield _KafkaHandle(external, None)
+        return
+    from vorort import broker as launcher
+
+    home = Path(tempfile.mkdtemp(prefix="vorort-kafka-")) / "node"
+    broker = launcher.start(home, port=launcher.free_port())
+    handle = _KafkaHandle(broker.bootstrap_servers, broker)
+    yield handle
+    handle.broker.stop()
+
+
+class _KafkaHandle:
+    def __init__(self, bootstrap_servers: str, broker):
+        self.bootstrap_servers = bootstrap_servers
+        self.broker = broker
+
+    def kill(self):
+        self.broker.kill()
+
+    def restart(self):
+        from vorort import broker as launcher
+
+        self.broker = launcher.restart(self.broker)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_broker) -> str:
+    return kafka_broker.bootstrap_servers
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Postgres:
+    url = os.environ.get("VORORT_TEST_POSTGRES_URL")
+    if not url:
+        url = subprocess.run([str(REPO_ROOT / "deploy/postgres/start-local.sh")], check=True,
+                             capture_output=True, text=True).stdout.strip()
+    return Postgres(url)
+
+
+@pytest.fixture
+def pg_database(postgres, request):
+    """A factory for fresh PostgreSQL databases migrated for a service: `pg_database('applications')`."""
+    from shared.db import migrate
+    import importlib
+
+    created = []
+
+    def make(service: str) -> str:
+        url = postgres.create_database(service)
+        created.append(url)
+        module = importlib.import_module(f"services.{service}.app")
+        migrate(url, module.MIGRATIONS)
+        return url
+
+    yield make
+    for url in created:
+        postgres.drop_database(url)

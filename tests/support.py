@@ -1,0 +1,103 @@
+"""Helpers the test layers share: real infrastructure handles, fresh databases, polling with deadlines."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+
+from kafka import KafkaConsumer, TopicPartition
+from sqlalchemy import create_engine, text
+
+from shared.auth import issue_token
+from shared.config import REPO_ROOT, ServiceSettings
+
+
+def eventually(check, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
+    """Poll `check` until it returns a truthy value or the deadline passes (never a bare sleep)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"{message} not reached within {timeout}s (last: {last!r})")
+
+
+def bearer(role: str, subject: str | None = None, ags: str | None = None) -> dict:
+    return {"Authorization": "Bearer " + issue_token(role, subject or role, ags=ags)}
+
+
+@dataclass
+class Postgres:
+    admin_url: str
+
+    def create_database(self, prefix: str) -> str:
+        name = f"t_{prefix}_{uuid.uuid4().hex[:10]}"
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        return self.admin_url.rsplit("/", 1)[0] + "/" + name
+
+    def drop_database(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def settings(service: str, database_url: str, bootstrap: str) -> ServiceSettings:
+    return ServiceSettings(name=service, database_url=database_url, kafka_bootstrap_servers=bootstrap,
+                           environment="development")
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False, group_id=None)
+    partitions = consumer.partitions_for_topic(topic) or set()
+    tps = [TopicPartition(topic, p) for p in partitions]
+    offsets = consumer.end_offsets(tps) if tps else {}
+    consumer.close()
+    return {tp.partition: offset for tp, offset in offsets.items()}
+
+
+def read_topic(bootstrap: str, topic: str, since: dict | None = None, *, until=None, timeout: float = 60.0):
+    """Read `topic` from the offsets in `since` (default: the beginning) until `until(messages)` is true."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False, group_id=None,
+                             auto_offset_reset="earliest")
+    deadline = time.monotonic() + timeout
+    partitions = None
+    while partitions is None and time.monotonic() < deadline:
+        partitions = consumer.partitions_for_topic(topic)
+        if partitions is None:
+            time.sleep(0.2)
+    tps = [TopicPartition(topic, p) for p in partitions or ()]
+    consumer.assign(tps)
+    for tp in tps:
+        if since and tp.partition in since:
+            consumer.seek(tp, since[tp.partition])
+        else:
+            consumer.seek_to_beginning(tp)
+    messages = []
+    while time.monotonic() < deadline:
+        for batch in consumer.poll(timeout_ms=500).values():
+            messages.extend(batch)
+        if until is not None and until(messages):
+            break
+        if until is None and not consumer.poll(timeout_ms=0) and messages:
+            break
+    consumer.close()
+    return messages
+
+
+def service_process(service: str, args: list[str], env: dict, log_path) -> subprocess.Popen:
+    """Start `python -m services.<service>.app ARGS` as a real process (worker, relay)."""
+    full_env = dict(os.environ)
+    full_env.update(env)
+    log = open(log_path, "ab")
+    return subprocess.Popen([sys.executable, "-m", f"services.{service}.app", *args], cwd=REPO_ROOT,
+                            env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

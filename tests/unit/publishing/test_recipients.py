@@ -1,0 +1,108 @@
+"""Segments, subscribers and who receives a newsletter."""
+from __future__ import annotations
+
+import pytest
+
+from services.publishing.domain import (
+    confirm_subscription,
+    describe_segment,
+    resolve_recipients,
+    subscribe,
+    unsubscribe,
+    validate_segment,
+)
+from shared.errors import Conflict, InvalidInput
+
+from .conftest import ARNSBERG, HAMM, NOW, SIEGEN, WASSENBERG
+
+SELECTED = {"call-smart-city-2018": [WASSENBERG, ARNSBERG, SIEGEN]}
+PARTICIPANTS = {"ws-wassenberg-1": ["m-wassenberg", "p-ihk", HAMM]}
+
+
+def resolve(segment, members, subscribers):
+    return resolve_recipients(segment, members, subscribers, SELECTED, PARTICIPANTS)
+
+
+def test_all_members_resolve_deduplicated_case_insensitively_and_sorted(members, subscribers):
+    recipients = resolve({"type": "all_members"}, members, subscribers)
+    emails = [email.casefold() for email, _ in recipients]
+    assert len(emails) == len(set(emails)) == 5
+    assert emails == sorted(emails)
+    # The duplicate keeps the name of the entry that has a contact person.
+    assert ("erika.musterfrau@wassenberg.example", "Erika Musterfrau") in recipients
+    assert "confirmed@example.org" not in emails  # subscribers are not members
+
+
+def test_member_without_contact_person_is_addressed_by_organisation_name(members, subscribers):
+    assert ("innenstadt@arnsberg.example", "Stadt Arnsberg") in resolve({"type": "all_members"}, members, subscribers)
+
+
+def test_selected_municipalities_segment_reaches_only_the_selected(members, subscribers):
+    recipients = resolve({"type": "selected_municipalities", "call_id": "call-smart-city-2018"}, members, subscribers)
+    assert [email for email, _ in recipients] == [
+        "erika.musterfrau@wassenberg.example", "innenstadt@arnsberg.example", "max.beispiel@siegen.example",
+    ]
+
+
+def test_workshop_participants_match_member_id_or_ags(members, subscribers):
+    recipients = resolve({"type": "workshop_participants", "workshop_id": "ws-wassenberg-1"}, members, subscribers)
+    assert {email for email, _ in recipients} == {
+        "erika.musterfrau@wassenberg.example", "kontakt@ihk-nrw.example", "lena.probe@hamm.example",
+    }
+
+
+def test_call_without_selection_resolves_to_nobody(members, subscribers):
+    assert resolve({"type": "selected_municipalities", "call_id": "unknown"}, members, subscribers) == []
+
+
+def test_unconfirmed_and_unsubscribed_subscribers_get_nothing(members, subscribers):
+    recipients = resolve({"type": "subscribers", "topic": "Smart City"}, members, subscribers)
+    # Only the confirmed subscriber (registered twice with different case) remains, once.
+    assert [email.casefold() for email, _ in recipients] == ["confirmed@example.org"]
+
+
+def test_subscribers_of_other_topics_get_nothing(members, subscribers):
+    assert resolve({"type": "subscribers", "topic": "Mobilität"}, members, subscribers) == []
+
+
+@pytest.mark.parametrize("segment", [
+    {"type": "everyone"},
+    {},
+    "all_members",
+    {"type": "selected_municipalities"},
+    {"type": "workshop_participants", "workshop_id": "  "},
+    {"type": "subscribers", "topic": "Smart City", "call_id": "x"},
+])
+def test_invalid_segments_are_rejected_with_the_field_named(segment):
+    with pytest.raises(InvalidInput) as err:
+        validate_segment(segment)
+    assert err.value.field == "segment"
+
+
+def test_valid_segment_is_returned_clean_and_described_in_german():
+    assert validate_segment({"type": "subscribers", "topic": " Smart City "}) == {"type": "subscribers", "topic": "Smart City"}
+    assert describe_segment({"type": "all_members"}) == "Alle Mitglieder"
+
+
+def test_subscription_needs_confirmation_and_confirming_twice_is_harmless():
+    sub = subscribe("neu@Example.org", ["Smart City"], NOW)
+    assert sub.status == "pending" and sub.email == "neu@example.org"
+    confirmed = confirm_subscription(sub, NOW)
+    assert confirmed.status == "confirmed" and confirm_subscription(confirmed, NOW) == confirmed
+
+
+def test_cancelled_subscription_cannot_be_confirmed_with_an_old_link():
+    cancelled = unsubscribe(subscribe("neu@example.org", ["Smart City"], NOW), NOW)
+    assert unsubscribe(cancelled, NOW) == cancelled
+    with pytest.raises(Conflict):
+        confirm_subscription(cancelled, NOW)
+
+
+@pytest.mark.parametrize("email, topics, field", [
+    ("kein-at-zeichen", ["Smart City"], "email"),
+    ("neu@example.org", [], "topics"),
+])
+def test_invalid_subscriptions_are_rejected(email, topics, field):
+    with pytest.raises(InvalidInput) as err:
+        subscribe(email, topics, NOW)
+    assert err.value.field == field

@@ -1,0 +1,193 @@
+"""`vorort`: the operators' command line. It may use every service; the services never use it."""
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+from datetime import timedelta
+
+import click
+
+from shared import auth
+from shared.config import SERVICE_PORTS, ServiceSettings, kafka_bootstrap_servers
+
+API_SERVICES = ("applications", "selection", "workshops", "publishing")
+ALL_SERVICES = API_SERVICES + ("admin",)
+
+
+def service_module(name: str):
+    """The `app` module of a service, or None if that service does not exist (yet)."""
+    try:
+        return importlib.import_module(f"services.{name}.app")
+    except ModuleNotFoundError as missing:
+        if missing.name in (f"services.{name}", f"services.{name}.app"):
+            return None
+        raise
+
+
+def existing_services() -> list[str]:
+    return [name for name in ALL_SERVICES if service_module(name) is not None]
+
+
+@click.group()
+def main():
+    """Operate the Netzwerk vor Ort platform."""
+
+
+@main.command()
+@click.option("--role", type=click.Choice(auth.ROLES), required=True)
+@click.option("--ags", help="The municipality's 8-digit AGS (role municipality).")
+@click.option("--subject", help="Who the token is for (default: the role).")
+@click.option("--hours", type=int, default=12, show_default=True)
+def token(role, ags, subject, hours):
+    """Print a signed bearer token."""
+    click.echo(auth.issue_token(role, subject or (f"municipality:{ags}" if ags else role), ags=ags,
+                                ttl=timedelta(hours=hours)))
+
+
+@main.command()
+@click.argument("services", nargs=-1)
+def migrate(services):
+    """Migrate the databases of SERVICES (default: every service)."""
+    from shared.db import migrate as run_migration
+
+    for name in services or existing_services():
+        module = service_module(name)
+        if module is None:
+            raise click.BadParameter(f"no service {name}")
+        if not hasattr(module, "MIGRATIONS"):
+            continue
+        settings = ServiceSettings.from_env(name)
+        run_migration(settings.database_url, module.MIGRATIONS)
+        click.echo(f"migrated {name}")
+
+
+@main.group()
+def kafka():
+    """The development Kafka broker (KRaft, single node)."""
+
+
+@kafka.command("fetch")
+def kafka_fetch():
+    """Fetch the pinned broker jars with Maven into var/kafka/libs."""
+    from vorort import broker
+
+    click.echo(f"Kafka jars in {broker.fetch(quiet=False)}")
+
+
+@kafka.command("start")
+@click.option("--port", type=int, default=9092, show_default=True)
+def kafka_start(port):
+    """Run the broker in the foreground until Ctrl-C."""
+    from vorort import broker
+
+    broker.run_foreground(port)
+
+
+@main.group()
+def events():
+    """Read the event topics."""
+
+
+@events.command("tail")
+@click.argument("topic")
+@click.option("--from-beginning/--new-only", default=True, show_default=True)
+@click.option("--max", "max_messages", type=int, default=0, help="Stop after this many (0: never).")
+@click.option("--timeout", type=float, default=0, help="Stop after this many idle seconds (0: never).")
+def events_tail(topic, from_beginning, max_messages, timeout):
+    """Print the messages of TOPIC: key, headers and the CloudEvent, one JSON document each."""
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(topic, bootstrap_servers=kafka_bootstrap_servers().split(","),
+                             auto_offset_reset="earliest" if from_beginning else "latest",
+                             enable_auto_commit=False, group_id=None,
+                             consumer_timeout_ms=int(timeout * 1000) if timeout else float("inf"))
+    seen = 0
+    for message in consumer:
+        try:
+            value = json.loads(message.value)
+        except (TypeError, ValueError):
+            value = repr(message.value)
+        click.echo(json.dumps({
+            "partition": message.partition, "offset": message.offset,
+            "key": message.key.decode(errors="replace") if message.key else None,
+            "headers": {name: raw.decode(errors="replace") for name, raw in message.headers or []},
+            "value": value}, ensure_ascii=False, indent=2))
+        seen += 1
+        if max_messages and seen >= max_messages:
+            break
+    consumer.close()
+
+
+@main.command()
+@click.argument("service", type=click.Choice(ALL_SERVICES))
+@click.option("--relay-only", is_flag=True)
+def worker(service, relay_only):
+    """Run SERVICE's worker: outbox relay, consumers, periodic jobs."""
+    module = service_module(service)
+    argv = ["worker"] + (["--relay-only"] if relay_only else [])
+    module.main(argv)
+
+
+@main.command()
+@click.option("--timeout", type=float, default=120.0)
+def wait(timeout):
+    """Wait until every existing service answers /readyz."""
+    import requests
+
+    from shared.config import service_url
+
+    deadline = time.monotonic() + timeout
+    pending = [name for name in existing_services()]
+    while pending and time.monotonic() < deadline:
+        for name in list(pending):
+            try:
+                if requests.get(f"{service_url(name)}/readyz", timeout=2).status_code == 200:
+                    pending.remove(name)
+            except requests.RequestException:
+                pass
+        time.sleep(1)
+    if pending:
+        click.echo(f"not ready: {', '.join(pending)}", err=True)
+        sys.exit(1)
+    click.echo("all services ready")
+
+
+@main.command()
+def urls():
+    """Print the URLs of the running platform."""
+    from shared.config import service_url
+
+    for name in existing_services():
+        click.echo(f"{name:13} {service_url(name)}   (API docs: {service_url(name)}/docs)"
+                   if name != "admin" else f"{name:13} {service_url(name)}")
+    click.echo(f"{'kafka':13} {kafka_bootstrap_servers()}")
+
+
+@main.group()
+def db():
+    """Developer helpers for the databases."""
+
+
+@db.command("revision")
+@click.argument("service")
+@click.argument("message")
+@click.option("--rev-id", required=True, help="The new revision's id, e.g. 0002.")
+def db_revision(service, message, rev_id):
+    """Autogenerate a migration for SERVICE against a scratch SQLite database at head."""
+    import tempfile
+
+    from alembic import command
+    from alembic.config import Config
+
+    module = service_module(service)
+    scratch = tempfile.mkdtemp()
+    config = Config()
+    config.set_main_option("script_location", str(module.MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", f"sqlite:///{scratch}/scratch.db")
+    command.upgrade(config, "head")
+    command.revision(config, message=message, autogenerate=True, rev_id=rev_id)
+
+
+__all__ = ["main", "SERVICE_PORTS"]
