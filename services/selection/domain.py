@@ -612,7 +612,7 @@ def _applicable_minimums(
 
     if sum(lower.values()) > size:
         seats = sorted(
-            (round_, -entries[round_].weighted_mean, entries[round_].position, size_class)
+            (-entries[round_].weighted_mean, entries[round_].position, round_, size_class)
             for size_class, entries in by_class.items()
             for round_ in range(lower[size_class])
         )
