@@ -6,6 +6,7 @@ SIGTERM or SIGINT: every loop finishes the message or batch in hand, then exits.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -67,7 +68,8 @@ def run_worker(plan: WorkerPlan, *, relay: bool = True, consumers: bool = True,
     producer = make_producer(plan.bootstrap_servers, client_id=f"{plan.service}-worker")
     threads = []
     if relay:
-        outbox_relay = OutboxRelay(plan.engine, plan.metadata, producer)
+        batch_size = int(os.environ.get("VORORT_RELAY_BATCH_SIZE", "500"))
+        outbox_relay = OutboxRelay(plan.engine, plan.metadata, producer, batch_size=batch_size)
         threads.append(threading.Thread(target=outbox_relay.run, args=(stop,), name="relay", daemon=True))
     if consumers:
         for spec in plan.consumers:

@@ -166,6 +166,22 @@ def urls():
 
 
 @main.group()
+def docs():
+    """Generated documentation."""
+
+
+@docs.command("asyncapi")
+def docs_asyncapi():
+    """Write docs/asyncapi.yaml from the event catalogue."""
+    from shared.config import REPO_ROOT
+    from shared.events.asyncapi import render
+
+    path = REPO_ROOT / "docs" / "asyncapi.yaml"
+    path.write_text(render())
+    click.echo(f"wrote {path}")
+
+
+@main.group()
 def db():
     """Developer helpers for the databases."""
 

@@ -37,13 +37,12 @@ BERLIN = ZoneInfo("Europe/Berlin")
 PUBLICATION_KINDS = ("selection_result", "workshop_result")
 PUBLICATION_STATUSES = ("draft", "published")
 
-#: BBSR town size classes (see DOMAIN.md). Event data may carry the code or already the German label.
+#: BBSR town size classes, codes as in shared/events/catalogue.py (SIZE_CLASSES).
 SIZE_CLASS_LABELS = {
     "rural": "Landgemeinde",
-    "rural_municipality": "Landgemeinde",
-    "small_town": "Kleinstadt",
-    "medium_town": "Mittelstadt",
-    "big_city": "Großstadt",
+    "small": "Kleinstadt",
+    "medium": "Mittelstadt",
+    "large": "Großstadt",
 }
 
 #: Fields of action (Handlungsfelder); unknown codes are shown as given, so new fields need no release.
@@ -58,19 +57,16 @@ FIELD_OF_ACTION_LABELS = {
     "infrastructure": "Infrastruktur",
 }
 
-#: Participant types of a workshop, used only as counts: publications never name participants (GDPR).
+#: Participant types of a workshop (services/workshops PARTICIPANT_TYPES), plural for attendance lines.
+#: Used only with counts: publications never name participants (GDPR).
 PARTICIPANT_TYPE_LABELS = {
-    "host_municipality": "Gastgebende Kommune",
-    "administration": "Verwaltung",
-    "steering_group": "Partner der Initiative (Steuerungsgruppe)",
-    "guest_municipality": "Weitere Kommunen des Netzwerks",
+    "steering_partner": "Partner der Steuerungsgruppe",
     "local_actor": "Akteure vor Ort",
     "school": "Schulen",
     "university": "Hochschulen",
     "business": "Wirtschaft",
+    "municipality": "Kommunen",
     "citizen": "Bürgerinnen und Bürger",
-    "office": "Geschäftsstelle",
-    "other": "Sonstige",
 }
 
 _NUMBER_WORDS_FEMININE = {
@@ -235,9 +231,17 @@ def publication_id(kind: str, source_id: Any) -> str:
     return str(uuid.uuid5(PUBLICATION_NAMESPACE, f"{kind}:{_text(source_id)}"))
 
 
+RESULTS_PATH = "/results"
+
+
+def results_page_url(base_url: str) -> str:
+    """The public results page (list of all published results)."""
+    return f"{base_url.rstrip('/')}{RESULTS_PATH}"
+
+
 def publication_url(base_url: str, publication_id: str) -> str:
-    """Public address of a publication on the results page; one place so mail and feeds agree."""
-    return f"{base_url.rstrip('/')}/ergebnisse/{publication_id}"
+    """Public address of one publication; one place so mail, feeds and the ResultsPublished event agree."""
+    return f"{results_page_url(base_url)}/{publication_id}"
 
 
 def _size_class_label(value: Any) -> str:
@@ -245,62 +249,88 @@ def _size_class_label(value: Any) -> str:
     return SIZE_CLASS_LABELS.get(text, text)
 
 
-def publication_from_selection(event_data: Mapping[str, Any], now: datetime | None = None) -> Publication:
-    """Draft publication announcing the municipalities selected in a call (SelectionCompleted).
+def _event_time(event_data: Mapping[str, Any], key: str, now: datetime | None) -> datetime:
+    """created_at: the caller's clock if given, else the event's own time, so a rebuild is reproducible."""
+    if now is not None:
+        return now
+    if event_data.get(key):
+        return _parse_datetime(event_data[key], key)
+    return _utcnow()
 
-    Expected event data (extra keys are ignored)::
 
-        call_id, call_title, topic (or call={"title", "topic"}), places,
-        applications_count (optional),
-        selected=[{"name", "size_class", "population" (opt.), "rationale" (opt.), "ags" (opt.)}],
-        ranking_summary (optional: text, or a list of lines)
+def _selected_entries(event_data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The selected municipalities, in the order of the event.
 
-    Only the selected municipalities are named; scores of the others are not published.
+    SelectionCompleted v1 lists application ids in ``selected`` and names them in ``ranking`` lines;
+    entries that are already objects ({"name", "size_class", ...}) are taken as they are.
     """
-    call = event_data.get("call") if isinstance(event_data.get("call"), Mapping) else {}
+    selected = _require(event_data, "selected")
+    if isinstance(selected, str) or not isinstance(selected, Sequence) or not selected:
+        raise InvalidInput("Event data lists no selected municipalities.", field="selected")
+    lines = {_text(line.get("application_id")): line
+             for line in event_data.get("ranking") or () if isinstance(line, Mapping)}
+    entries = []
+    for item in selected:
+        if isinstance(item, Mapping):
+            entries.append(item)
+        elif _text(item) in lines:
+            entries.append(lines[_text(item)])
+        else:
+            raise InvalidInput(f"Selected application '{item}' is missing from the ranking.", field="ranking")
+        if not _text(entries[-1].get("name")):
+            raise InvalidInput("A selected municipality has no name.", field="selected")
+    return entries
+
+
+def publication_from_selection(event_data: Mapping[str, Any], now: datetime | None = None) -> Publication:
+    """Draft publication announcing the municipalities selected in a call (SelectionCompleted v1).
+
+    Reads ``call_id``, ``call_title``, ``topic``, ``selected`` (application ids, or objects with
+    ``name`` and ``size_class``), ``ranking`` (lines with ``application_id``, ``name``, ``size_class``),
+    ``rationale`` and ``decided_at``; optional ``population`` per municipality and
+    ``applications_count``/``workshops_per_place``. Extra keys are ignored.
+
+    Only the selected municipalities are named. Scores, ranks, the other applicants and a
+    ``deviation_reason`` stay internal: they concern municipalities that did not ask to be published.
+    """
     call_id = _require(event_data, "call_id")
-    call_title = _text(event_data.get("call_title") or call.get("title"))
-    topic = _text(event_data.get("topic") or call.get("topic")) or None
+    call_title = _text(event_data.get("call_title"))
+    topic = _text(event_data.get("topic")) or None
     if not call_title and not topic:
         raise InvalidInput("Event data lacks 'call_title'.", field="call_title")
-    call_name = topic or call_title
-    selected = _require(event_data, "selected")
-    if not isinstance(selected, Sequence) or isinstance(selected, str) or not selected:
-        raise InvalidInput("Event data lists no selected municipalities.", field="selected")
+    entries = _selected_entries(event_data)
 
-    names, items = [], []
-    for entry in selected:
-        name = _text(_require(entry, "name"))
+    labelled, items = [], []
+    for entry in entries:
+        name = _text(entry["name"])
         size = _size_class_label(entry.get("size_class"))
-        names.append(f"{name} ({size})" if size else name)
-        details = [d for d in (size,) if d]
+        labelled.append(f"{name} ({size})" if size else name)
+        details = [size] if size else []
         population = entry.get("population")
-        if isinstance(population, (int, float)) and population > 0:
-            details.append(f"ca. {_german_int(int(population))} Einwohnerinnen und Einwohner")
+        if isinstance(population, int) and not isinstance(population, bool) and population > 0:
+            details.append(f"ca. {_german_int(population)} Einwohnerinnen und Einwohner")
         item = name + (f" ({', '.join(details)})" if details else "")
         if _text(entry.get("rationale")):
             item += f": {_text(entry['rationale'])}"
         items.append(item)
 
-    count = len(selected)
-    count_words = _NUMBER_WORDS_FEMININE.get(count, str(count))
-    noun = "Kommune" if count == 1 else "Kommunen"
-    applications = event_data.get("applications_count")
+    count = len(entries)
+    applications = event_data.get("applications_count") or len(event_data.get("ranking") or ())
+    call_name = topic or call_title
     source = (f"aus {int(applications)} eingereichten Bewerbungen zum Aufruf „{call_name}“"
-              if applications else f"im Rahmen des Aufrufs „{call_name}“")
-    summary = (f"Die Steuerungsgruppe des Netzwerk Innenstadt NRW hat {source} {count_words} {noun} "
-               f"für das Format „Netzwerk vor Ort“ ausgewählt: {german_join(names)}.")
+              if applications and int(applications) >= count else f"im Rahmen des Aufrufs „{call_name}“")
+    summary = (f"Die Steuerungsgruppe des Netzwerk Innenstadt NRW hat {source} "
+               f"{_NUMBER_WORDS_FEMININE.get(count, str(count))} {'Kommune' if count == 1 else 'Kommunen'} "
+               f"für das Format „Netzwerk vor Ort“ ausgewählt: {german_join(labelled)}.")
 
     body = [Section(heading="Ausgewählte Kommunen", items=tuple(items))]
-    ranking = event_data.get("ranking_summary")
-    if isinstance(ranking, str) and ranking.strip():
-        body.append(Section(heading="Zum Auswahlverfahren", text=ranking.strip()))
-    elif isinstance(ranking, Sequence) and not isinstance(ranking, str) and ranking:
-        body.append(Section(heading="Zum Auswahlverfahren", items=tuple(_text(r) for r in ranking)))
-    per_municipality = int(event_data.get("workshops_per_municipality") or 2)
+    rationale = event_data.get("rationale") or event_data.get("ranking_summary")
+    if isinstance(rationale, str) and rationale.strip():
+        body.append(Section(heading="Zum Auswahlverfahren", text=rationale.strip()))
+    per_place = int(event_data.get("workshops_per_place") or 2)
     body.append(Section(
         heading="Wie geht es weiter?",
-        text=(f"In den ausgewählten Kommunen sind jeweils {_NUMBER_WORDS_FEMININE.get(per_municipality, per_municipality)} "
+        text=(f"In den ausgewählten Kommunen sind jeweils {_NUMBER_WORDS_FEMININE.get(per_place, per_place)} "
               "Strategiewerkstätten geplant, die von der Geschäftsstelle des Netzwerk Innenstadt NRW begleitet "
               "werden. Ziel ist es, gemeinsam mit den Partnern der Initiative, Akteuren vor Ort, Schulen, "
               "Hochschulen und der Wirtschaft Lösungsansätze zu entwickeln. Die Kommunen, die dieses Mal nicht "
@@ -308,50 +338,53 @@ def publication_from_selection(event_data: Mapping[str, Any], now: datetime | No
               "werden allen Mitgliedern des Netzwerks zur Verfügung gestellt."),
     ))
 
-    plain_names = [_text(e["name"]) for e in selected]
     return Publication(
         id=publication_id("selection_result", call_id),
         kind="selection_result",
         source_id=_text(call_id),
-        title=f"Ausgewählte Kommunen: {' – '.join(plain_names)}",
+        title="Ausgewählte Kommunen: " + " – ".join(_text(e["name"]) for e in entries),
         summary=summary,
         body=tuple(body),
-        created_at=now or _utcnow(),
+        created_at=_event_time(event_data, "decided_at", now),
         topic=topic,
     )
 
 
 def publication_from_workshop(event_data: Mapping[str, Any], now: datetime | None = None) -> Publication:
-    """Draft publication with the results of one strategy workshop (WorkshopCompleted).
+    """Draft publication with the results of one strategy workshop (WorkshopCompleted v1).
 
-    Expected event data (extra keys are ignored)::
+    Reads ``workshop_id``, ``municipality`` ({"ags", "name"}; a flat ``municipality_name`` works too),
+    ``sequence``, ``starts_at`` (optional), ``summary``, ``solution_approaches`` ([{"title",
+    "description", "field_of_action"}]), ``documents`` ([{"title", "url"}]), ``attendance``
+    ({participant_type: count}), ``topic`` (optional) and ``completed_at``. Extra keys are ignored.
 
-        workshop_id, call_id, municipality_name, sequence (1 or 2), starts_at, summary, topic (optional),
-        solution_approaches=[{"title", "description", "field_of_action"}],
-        documents=[{"title", "url"}],
-        attendance={participant_type: count}
-
-    Attendance is published as counts per participant type only, never with names.
+    Attendance is published as counts per participant type only; participant organisations are used
+    for the newsletter audience, not printed.
     """
     workshop_id = _require(event_data, "workshop_id")
-    municipality = _text(_require(event_data, "municipality_name"))
+    municipality_data = event_data.get("municipality")
+    if isinstance(municipality_data, Mapping):
+        municipality = _text(municipality_data.get("name"))
+    else:
+        municipality = _text(event_data.get("municipality_name"))
+    if not municipality:
+        raise InvalidInput("Event data lacks the municipality's name.", field="municipality")
     try:
         sequence = int(_require(event_data, "sequence"))
     except (TypeError, ValueError):
         raise InvalidInput("'sequence' must be a number.", field="sequence") from None
-    starts_at = _parse_datetime(_require(event_data, "starts_at"), "starts_at")
-    summary = _text(event_data.get("summary"))
+    starts_at = _parse_datetime(event_data["starts_at"], "starts_at") if event_data.get("starts_at") else None
 
-    approaches = _coerce_approaches(event_data.get("solution_approaches") or ())
-
-    body = []
-    about = f"Die {sequence}. Strategiewerkstatt in {municipality} fand am {german_date(starts_at)} statt."
     attendance = event_data.get("attendance") or {}
-    counts = {k: int(v) for k, v in attendance.items() if int(v or 0) > 0} if isinstance(attendance, Mapping) else {}
+    counts = {_text(k): int(v) for k, v in attendance.items() if isinstance(v, int) and v > 0} \
+        if isinstance(attendance, Mapping) else {}
     total = sum(counts.values())
+
+    about = f"Die {sequence}. Strategiewerkstatt in {municipality}"
+    about += f" fand am {german_date(starts_at)} statt." if starts_at else " ist abgeschlossen."
     if total:
         about += f" Insgesamt nahmen {total} Personen teil."
-    body.append(Section(heading="Die Werkstatt", text=about))
+    body = [Section(heading="Die Werkstatt", text=about)]
     if counts:
         body.append(Section(
             heading="Teilnehmende",
@@ -369,10 +402,10 @@ def publication_from_workshop(event_data: Mapping[str, Any], now: datetime | Non
         kind="workshop_result",
         source_id=_text(workshop_id),
         title=f"Ergebnisse der {sequence}. Strategiewerkstatt in {municipality}",
-        summary=summary,
+        summary=_text(event_data.get("summary")),
         body=tuple(body),
-        solution_approaches=approaches,
-        created_at=now or _utcnow(),
+        solution_approaches=_coerce_approaches(event_data.get("solution_approaches") or ()),
+        created_at=_event_time(event_data, "completed_at", now),
         topic=_text(event_data.get("topic")) or None,
     )
 
@@ -449,6 +482,20 @@ def publish(pub: Publication, now: datetime) -> Publication:
     if not pub.title.strip():
         raise InvalidInput("The title must not be empty.", field="title")
     return replace(pub, status="published", published_at=now)
+
+
+def results_published_payload(pub: Publication, base_url: str | None = None) -> dict[str, Any]:
+    """Body of the ResultsPublished v1 event (see shared/events/catalogue.py), JSON-serialisable."""
+    if not pub.is_published or pub.published_at is None:
+        raise Conflict("Only published results can be announced.")
+    return {
+        "publication_id": pub.id,
+        "kind": pub.kind,
+        "source_id": pub.source_id,
+        "title": pub.title,
+        "url": publication_url(base_url, pub.id) if base_url else None,
+        "published_at": pub.published_at.astimezone(timezone.utc).isoformat(),
+    }
 
 
 def publication_text(pub: Publication) -> str:
@@ -602,7 +649,8 @@ def resolve_recipients(
 
     - ``all_members``: every member with an address.
     - ``selected_municipalities``: member municipalities whose AGS is in the call's selection.
-    - ``workshop_participants``: members whose id or AGS is among the workshop's participating organisations.
+    - ``workshop_participants``: members named among the workshop's participating organisations, matched
+      by member id, AGS or (case-insensitively) name, since WorkshopCompleted lists organisation names.
     - ``subscribers``: confirmed subscribers of the topic (pending and unsubscribed never receive mail).
 
     A call or workshop missing from the lookup tables resolves to nobody (no selection yet); the sending
@@ -622,8 +670,10 @@ def resolve_recipients(
             ags = {_text(a) for a in selected_ags_by_call.get(segment["call_id"], ())}
             chosen = [m for m in members if m.kind == "municipality" and m.ags in ags]
         else:
-            orgs = {_text(o) for o in participant_orgs_by_workshop.get(segment["workshop_id"], ())}
-            chosen = [m for m in members if m.id in orgs or (m.ags is not None and m.ags in orgs)]
+            orgs = {_text(o).casefold() for o in participant_orgs_by_workshop.get(segment["workshop_id"], ())}
+            orgs.discard("")
+            chosen = [m for m in members
+                      if {m.id.casefold(), m.name.casefold(), (m.ags or "").casefold()} & orgs]
         candidates = [(m.email, m.contact_name or m.name) for m in chosen]
 
     unique: dict[str, tuple[str, str]] = {}

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 from feedgen.feed import FeedGenerator
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .domain import Publication, publication_tags, publication_text, publication_url
+from .domain import Publication, publication_tags, publication_text, publication_url, results_page_url
 
 FEED_TITLE = "Netzwerk vor Ort – Ergebnisse"
 FEED_DESCRIPTION = ("Ergebnisse des Formats „Netzwerk vor Ort“ des Netzwerk Innenstadt NRW: "
@@ -28,10 +28,6 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-
-def results_page_url(base_url: str) -> str:
-    return f"{base_url.rstrip('/')}/ergebnisse"
 
 
 def atom_feed_url(base_url: str) -> str:

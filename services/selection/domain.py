@@ -557,7 +557,8 @@ def propose(ranking: Sequence[RankingEntry], places: int, rule: BalanceRule | No
     exchange argument, and the property tests check it against brute force. It runs in O(n log n).
 
     Determinism: candidates are taken in ranking order (weighted mean, then ranking position). Among
-    equally good sets, the higher-ranked candidates win.
+    equally good sets, the proposal is the one whose sorted ranking positions come first, so the
+    higher-ranked candidates win. The property tests check this too.
     """
     if not _is_whole_number(places) or places < 1:
         raise InvalidInput("places must be a whole number of at least 1", "places")
@@ -612,7 +613,7 @@ def _applicable_minimums(
 
     if sum(lower.values()) > size:
         seats = sorted(
-            (-entries[round_].weighted_mean, entries[round_].position, round_, size_class)
+            (round_, -entries[round_].weighted_mean, entries[round_].position, size_class)
             for size_class, entries in by_class.items()
             for round_ in range(lower[size_class])
         )
@@ -662,8 +663,9 @@ def _explain(
         reasons = []
         if chosen.application_id in required_ids:
             reasons.append(f"balance rule requires at least {_towns(chosen.size_class, lower[chosen.size_class])}")
-        if at_maximum(passed_over):
-            reasons.append(at_maximum(passed_over))
+        capped = at_maximum(passed_over)
+        if capped:
+            reasons.append(capped)
         because = "; ".join(reasons) or "balance rule"
         items.append({
             "kind": "preferred",

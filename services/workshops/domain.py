@@ -42,7 +42,7 @@ __all__ = [
     "may_register", "register", "approve", "reject", "cancel_registration", "fill_from_waitlist",
     "check_in", "find_by_manage_code", "confirmed_count", "waitlist",
     "attendance_counts", "registration_counts",
-    "complete", "completed_event_payload", "participants_csv",
+    "complete", "completed_event_payload", "participant_organisations", "participants_csv",
     # re-exported so that callers of this module need one import only
     "Conflict", "Forbidden", "InvalidInput", "NotFound",
 ]
@@ -95,7 +95,7 @@ REGISTRATION_STATUS_LABELS_DE = {
 
 #: Principal roles (as the services' auth layer names them) that may register for any workshop.
 STAFF_ROLES = frozenset({"staff"})
-PARTNER_ROLES = frozenset({"partner", "steering_group"})
+PARTNER_ROLES = frozenset({"partner", "steering"})
 MUNICIPALITY_ROLE = "municipality"
 
 #: Fixed namespace for workshop ids, so that an id follows from (application, sequence) alone.
@@ -165,6 +165,11 @@ class Workshop:
     registration_closes_at: datetime | None = None
     requires_approval: bool = False
     invited_ags: set[str] = field(default_factory=set)
+    #: Whether municipalities need to be host or invited to register. The office may open a
+    #: workshop to every municipality of the network; partners and staff are never restricted.
+    restricted_to_invitees: bool = True
+    municipality_population: int | None = None
+    municipality_size_class: str | None = None
     results: WorkshopResults | None = None
     completed_at: datetime | None = None
     revision: int = 0
@@ -264,7 +269,8 @@ def _check_ags(ags: Any, field_name: str) -> str:
 
 
 def plan_series(call_id: str, application_id: str, ags: str, name: str, workshops_per_place: int,
-                *, topic: str = "", invited_ags: Iterable[str] = ()) -> list[Workshop]:
+                *, topic: str = "", invited_ags: Iterable[str] = (), population: int | None = None,
+                size_class: str | None = None) -> list[Workshop]:
     """Create the planned (not yet dated) workshops for one selected municipality.
 
     Called when the selection is announced. The ids are derived from the application and the
@@ -293,6 +299,8 @@ def plan_series(call_id: str, application_id: str, ags: str, name: str, workshop
             sequence=seq,
             topic=topic.strip(),
             invited_ags=set(invited),
+            municipality_population=population,
+            municipality_size_class=size_class,
         )
         for seq in range(1, workshops_per_place + 1)
     ]
@@ -311,7 +319,8 @@ def invite_municipalities(workshop: Workshop, ags_list: Iterable[str]) -> Worksh
 # --------------------------------------------------------------------------------------------
 
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue", "capacity", "agenda",
-                   "registration_opens_at", "registration_closes_at", "requires_approval")
+                   "registration_opens_at", "registration_closes_at", "requires_approval",
+                   "restricted_to_invitees")
 _DATETIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 #: Changes to these are what participants and calendar subscribers must be told about.
 _RESCHEDULE_FIELDS = ("starts_at", "ends_at", "venue")
@@ -358,7 +367,7 @@ def schedule(workshop: Workshop, changes: Mapping[str, Any], now: datetime,
             if not _is_capacity(value):
                 raise InvalidInput("Capacity is a whole number above zero, or empty.", "capacity")
             merged[name] = value
-        elif name == "requires_approval":
+        elif name in ("requires_approval", "restricted_to_invitees"):
             if not isinstance(value, bool):
                 raise InvalidInput("Yes or no expected.", name)
             merged[name] = value
@@ -440,13 +449,15 @@ def is_registration_open(workshop: Workshop, now: datetime) -> bool:
 def may_register(workshop: Workshop, principal_role: str, principal_ags: str | None) -> bool:
     """Whether a principal may register people for this workshop; raises Forbidden if not.
 
-    The office and the partners may always. A municipality may join its own workshops and those
-    it was invited to as a not selected applicant, nobody else's.
+    The office and the partners (steering group and workshop partners) may always. A
+    municipality may join its own workshops and those it was invited to as a not selected
+    applicant, nobody else's, unless the office lifted that restriction for the workshop.
     """
     if principal_role in STAFF_ROLES or principal_role in PARTNER_ROLES:
         return True
     if principal_role == MUNICIPALITY_ROLE and principal_ags and (
-            principal_ags == workshop.municipality_ags or principal_ags in workshop.invited_ags):
+            principal_ags == workshop.municipality_ags or principal_ags in workshop.invited_ags
+            or not workshop.restricted_to_invitees):
         return True
     if principal_role == MUNICIPALITY_ROLE:
         raise Forbidden("This municipality is neither host of nor invited to this workshop.")
@@ -500,7 +511,8 @@ REGISTRATION_FIELDS = ("name", "email", "organisation", "participant_type", "con
 def register(workshop: Workshop, existing_registrations: Iterable[Registration],
              request: Mapping[str, Any], now: datetime, *,
              registrant_subject: str | None = None,
-             registrant_ags: str | None = None) -> Registration:
+             registrant_ags: str | None = None,
+             late_entry: bool = False) -> Registration:
     """Sign one person up.
 
     ``request`` holds what the person entered: name, email, organisation (may be empty, e.g. for
@@ -510,6 +522,10 @@ def register(workshop: Workshop, existing_registrations: Iterable[Registration],
     The new registration is ``pending`` if the workshop requires approval, ``confirmed`` while
     there is room, else ``waitlisted``. ``existing_registrations`` are used for the duplicate
     check and the capacity count; they are not changed.
+
+    ``late_entry`` (the office only) ignores the registration window, for people who sign up at
+    the door or are added from the sign-in sheet afterwards; it never reopens a completed or
+    cancelled workshop.
     """
     if workshop.status == COMPLETED:
         raise Conflict("The workshop has taken place; registration is closed.")
@@ -518,9 +534,9 @@ def register(workshop: Workshop, existing_registrations: Iterable[Registration],
     if workshop.status != SCHEDULED:
         raise Conflict("The workshop has no date yet; registration is not open.")
     opens, closes = registration_window(workshop)
-    if opens is not None and now < opens:
+    if opens is not None and now < opens and not late_entry:
         raise Conflict(f"Registration opens on {_fmt_local(opens)}.")
-    if closes is not None and now >= closes:
+    if closes is not None and now >= closes and not late_entry:
         raise Conflict(f"Registration closed on {_fmt_local(closes)}.")
 
     unknown = [k for k in request if k not in REGISTRATION_FIELDS]
@@ -770,6 +786,16 @@ def completed_event_payload(workshop: Workshop, regs: Iterable[Registration]) ->
         "attendance_total": sum(attendance.values()),
         "registered": registration_counts(mine),
     }
+
+
+def participant_organisations(regs: Iterable[Registration]) -> list[str]:
+    """Organisations of the people who attended, for the WorkshopCompleted event: the network
+    learns which institutions took part (the newsletter reaches them), never who. Citizens take
+    part as private persons, so whatever they typed as organisation stays inside."""
+    names = {r.organisation.strip() for r in regs
+             if r.checked_in_at is not None and r.status == CONFIRMED
+             and r.participant_type != "citizen" and r.organisation.strip()}
+    return sorted(names, key=str.casefold)
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ Rules (see docs/events.md):
 - Within a version only optional fields are added; a breaking change is a new version, published beside
   the old until every consumer has moved.
 - Consumers ignore unknown fields (schemas load with EXCLUDE); APIs, in contrast, reject them.
-- Fields that carry personal data are marked with `metadata={"personal_data": True}`; the AsyncAPI
+- Fields that carry personal data are marked with `metadata={"x-personal-data": True}`; the AsyncAPI
   document shows the mark. The platform keeps personal data out of events: consumers that need a contact
   ask the owning service's API, so that an erasure never has to chase copies through Kafka's log.
 """
@@ -194,6 +194,7 @@ class WorkshopCompletedV1(EventSchema):
     attendance = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     participant_organisations = fields.List(fields.String(), load_default=list)
     completed_at = _when(required=True)
+    topic = fields.String(load_default=None, allow_none=True)  # optional since v1: the call's topic
 
 
 # --- publishing ----------------------------------------------------------------------------------

@@ -135,6 +135,23 @@ def test_relaxed_proposal_keeps_most_required_seats_and_then_the_best_total(call
     assert final_minimum == {c: min(counts(chosen)[c], rule.minimum_for(c)) for c in SIZE_CLASSES}
 
 
+@settings(max_examples=400, deadline=None)
+@given(calls())
+def test_among_equally_good_selections_the_higher_ranked_candidates_win(call):
+    ranking, places, rule = call
+    minimum = applicable_minimum(ranking, rule)
+    _, selections = all_selections(ranking, places, rule)
+    best_honoured = max(required_seats_honoured(s, minimum) for s in selections)
+    best = [s for s in selections if required_seats_honoured(s, minimum) == best_honoured]
+    best_total = max(total(s) for s in best)
+    equally_good = [s for s in best if total(s) >= best_total - 1e-9]
+
+    proposal = propose(ranking, places, rule)
+
+    positions = sorted(e.position for e in selected_entries(ranking, proposal))
+    assert positions == min(sorted(e.position for e in s) for s in equally_good)
+
+
 @settings(max_examples=200, deadline=None)
 @given(calls(), st.randoms(use_true_random=False))
 def test_proposal_does_not_depend_on_the_order_of_the_input(call, rng):

@@ -18,7 +18,7 @@ UTC = timezone.utc
 
 # --- who may register ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("role", ["staff", "partner", "steering_group"])
+@pytest.mark.parametrize("role", ["staff", "partner", "steering"])
 def test_staff_and_partners_may_register_for_any_workshop(scheduled, role):
     assert d.may_register(scheduled, role, None) is True
 

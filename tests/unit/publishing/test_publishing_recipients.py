@@ -13,10 +13,10 @@ from services.publishing.domain import (
 )
 from shared.errors import Conflict, InvalidInput
 
-from .conftest import ARNSBERG, HAMM, NOW, SIEGEN, WASSENBERG
+from .publishing_helpers import ARNSBERG, HAMM, NOW, SIEGEN, WASSENBERG
 
 SELECTED = {"call-smart-city-2018": [WASSENBERG, ARNSBERG, SIEGEN]}
-PARTICIPANTS = {"ws-wassenberg-1": ["m-wassenberg", "p-ihk", HAMM]}
+PARTICIPANTS = {"ws-wassenberg-1": ["Stadt Wassenberg", "ihk nrw", HAMM, "Stadtwerke Wassenberg"]}
 
 
 def resolve(segment, members, subscribers):
@@ -44,7 +44,7 @@ def test_selected_municipalities_segment_reaches_only_the_selected(members, subs
     ]
 
 
-def test_workshop_participants_match_member_id_or_ags(members, subscribers):
+def test_workshop_participants_match_member_name_id_or_ags(members, subscribers):
     recipients = resolve({"type": "workshop_participants", "workshop_id": "ws-wassenberg-1"}, members, subscribers)
     assert {email for email, _ in recipients} == {
         "erika.musterfrau@wassenberg.example", "kontakt@ihk-nrw.example", "lena.probe@hamm.example",
@@ -106,3 +106,9 @@ def test_invalid_subscriptions_are_rejected(email, topics, field):
     with pytest.raises(InvalidInput) as err:
         subscribe(email, topics, NOW)
     assert err.value.field == field
+
+
+def test_blank_organisation_entries_match_no_member_without_ags(members, subscribers):
+    recipients = resolve_recipients({"type": "workshop_participants", "workshop_id": "w"}, members, subscribers,
+                                    {}, {"w": ["", "  "]})
+    assert recipients == []

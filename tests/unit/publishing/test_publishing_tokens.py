@@ -8,7 +8,7 @@ import pytest
 from services.publishing.domain import make_token, read_token
 from shared.errors import InvalidInput
 
-from .conftest import NOW, SECRET
+from .publishing_helpers import NOW, SECRET
 
 DAY = 24 * 3600
 

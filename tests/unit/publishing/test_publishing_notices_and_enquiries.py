@@ -6,7 +6,7 @@ import pytest
 from services.publishing.domain import NOTICE_PLACEHOLDERS, create_enquiry, decision_notice, validate_notice_template
 from shared.errors import InvalidInput
 
-from .conftest import NOW
+from .publishing_helpers import NOW
 
 
 def test_selected_letter_is_german_and_names_municipality_and_call():

@@ -8,7 +8,7 @@ import pytest
 from services.publishing.domain import create_newsletter, mark_sent, schedule_send, start_sending
 from shared.errors import Conflict, InvalidInput
 
-from .conftest import NOW
+from .publishing_helpers import NOW
 
 
 @pytest.fixture

@@ -1,0 +1,47 @@
+# The two commands for a fresh machine: `make run` and `make test`. Needs Python 3.11+, Java 17+, Maven;
+# `make test` also needs PostgreSQL's Debian package (its binaries start a private test cluster).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install kafka-jars run test test-fast lint bench chaos clean docs
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+kafka-jars: install
+	$(BIN)/vorort kafka fetch
+
+## Bring the whole platform up with demo data; Ctrl-C stops everything.
+run: kafka-jars
+	$(BIN)/vorort migrate
+	$(BIN)/honcho --procfile deploy/Procfile --app-root . start
+
+## The whole suite: import contracts, unit, contract and integration tests against real PostgreSQL and Kafka.
+test: kafka-jars lint
+	$(BIN)/python -m pytest
+
+## Only the tests that need no infrastructure.
+test-fast: install
+	$(BIN)/python -m pytest tests/unit tests/contract
+
+lint: install
+	$(BIN)/lint-imports
+
+docs: install
+	$(BIN)/vorort docs asyncapi
+
+bench: kafka-jars
+	$(BIN)/python -m bench
+
+chaos: kafka-jars
+	$(BIN)/python -m pytest tests/chaos -m chaos -s
+
+clean:
+	rm -rf var/*.db var/kafka/node var/postgres

@@ -1,0 +1,77 @@
+"""The workshops service: `create_app()` for gunicorn, `main()` for the worker and migrations.
+
+    gunicorn -b 127.0.0.1:8003 'services.workshops.app:create_app()'
+    python -m services.workshops.app worker [--relay-only]
+    python -m services.workshops.app migrate
+Nothing starts at import time.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from services.workshops import consumers, handlers
+from services.workshops.api import BLUEPRINTS
+from services.workshops.db import WorkshopsUnitOfWork, metadata, start_mappers
+from shared.bus import MessageBus, system_clock
+from shared.config import ServiceSettings
+from shared.db import make_engine, make_session_factory, migrate
+from shared.events.catalogue import TOPIC_SELECTION
+from shared.logs import configure_logging
+from shared.web import ServiceContext, create_api_app
+from shared.worker import ConsumerSpec, WorkerPlan, run_worker
+
+NAME = "workshops"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_context(settings: ServiceSettings | None = None, clock=system_clock) -> ServiceContext:
+    settings = settings or ServiceSettings.from_env(NAME)
+    start_mappers()
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+
+    def uow_factory():
+        return WorkshopsUnitOfWork(session_factory)
+
+    ctx = ServiceContext(name=NAME, engine=engine, metadata=metadata, uow_factory=uow_factory,
+                         kafka_bootstrap_servers=settings.kafka_bootstrap_servers)
+    ctx.extras["bus"] = MessageBus(uow_factory, handlers.COMMAND_HANDLERS, clock)
+    return ctx
+
+
+def create_app(settings: ServiceSettings | None = None, clock=system_clock):
+    ctx = build_context(settings, clock)
+    return create_api_app(
+        name=NAME, title="Netzwerk vor Ort: workshops", ctx=ctx, blueprints=BLUEPRINTS,
+        description="Strategy workshops of the selected municipalities: scheduling, registrations, "
+                    "attendance, results and the public calendar.")
+
+
+def worker_plan(ctx: ServiceContext) -> WorkerPlan:
+    return WorkerPlan(
+        service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
+        bootstrap_servers=ctx.kafka_bootstrap_servers,
+        consumers=[ConsumerSpec(group_id=consumers.GROUP_ID, topics=[TOPIC_SELECTION],
+                                handlers=consumers.selection_handlers(ctx.extras["bus"].clock))],
+    )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog=f"services.{NAME}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    worker = sub.add_parser("worker", help="run the outbox relay and the selection consumer")
+    worker.add_argument("--relay-only", action="store_true")
+    sub.add_parser("migrate", help="bring the database to the newest schema")
+    args = parser.parse_args(argv)
+    configure_logging(NAME)
+    settings = ServiceSettings.from_env(NAME)
+    if args.command == "migrate":
+        migrate(settings.database_url, MIGRATIONS)
+        return
+    ctx = build_context(settings)
+    run_worker(worker_plan(ctx), consumers=not args.relay_only)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,309 @@
+"""Use cases of the workshops: command -> unit of work -> domain -> outbox.
+
+Every handler of an HTTP command commits once: the state change and its events together. The
+handlers of selection events run inside the consumer loop's unit of work and do not commit: the
+loop commits their writes together with the record that the event was processed, so a redelivered
+event is a no-op (and, their writes being upserts, harmless even without that record).
+
+Everything that counts
+places (registering, cancelling, approving, rescheduling, completing) first locks the workshop's
+row (`SELECT ... FOR UPDATE`), so that on PostgreSQL two requests for the same workshop take turns
+and the capacity holds under any load.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from services.workshops import domain
+from services.workshops.domain import Registration, Workshop
+from shared.errors import Conflict, NotFound
+from shared.events.catalogue import make_event
+from shared.logs import correlation_id
+
+SOURCE = "/services/workshops"
+
+
+# --- commands ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlanSeries:
+    """From ApplicationSelected: the selected municipality gets its workshops."""
+    call_id: str
+    application_id: str
+    ags: str
+    name: str
+    workshops_per_place: int
+    population: int | None = None
+    size_class: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordInvitation:
+    """From ApplicationNotSelected: whether the municipality may attend the call's workshops."""
+    call_id: str
+    application_id: str
+    ags: str
+    name: str
+    may_attend: bool
+
+
+@dataclass(frozen=True)
+class RecordSelection:
+    """From SelectionCompleted: the call's title and topic, which name the workshops."""
+    call_id: str
+    title: str
+    topic: str
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleWorkshop:
+    workshop_id: str
+    changes: dict
+
+
+@dataclass(frozen=True)
+class CancelWorkshop:
+    workshop_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Register:
+    workshop_id: str
+    request: dict
+    actor_role: str
+    actor_subject: str
+    actor_ags: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelRegistration:
+    workshop_id: str
+    registration_id: str
+    actor_role: str
+    actor_key: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class ApproveRegistration:
+    workshop_id: str
+    registration_id: str
+
+
+@dataclass(frozen=True)
+class RejectRegistration:
+    workshop_id: str
+    registration_id: str
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    workshop_id: str
+    code: str
+
+
+@dataclass(frozen=True)
+class CompleteWorkshop:
+    workshop_id: str
+    summary: str
+    solution_approaches: list = field(default_factory=list)
+    documents: list = field(default_factory=list)
+
+
+# --- who is asking -------------------------------------------------------------------------------
+def principal_key(role: str, subject: str) -> str:
+    """How a registration remembers who made it: role and subject, so that a partner and a
+    municipality that happen to share a subject never see each other's registrations."""
+    return f"{role}:{subject}"
+
+
+def may_manage(registration: Registration, *, role: str, actor_key: str, code: str | None) -> bool:
+    """The office, the principal who registered, or whoever holds the manage code."""
+    if role == "staff":
+        return True
+    if registration.registrant_subject and secrets.compare_digest(registration.registrant_subject, actor_key):
+        return True
+    return bool(code) and secrets.compare_digest(registration.manage_code, code)
+
+
+# --- events --------------------------------------------------------------------------------------
+def _event(event_type: str, data: dict):
+    return make_event(event_type, data, source=SOURCE, correlation_id=correlation_id.get())
+
+
+def municipality_ref(workshop: Workshop) -> dict:
+    return {"ags": workshop.municipality_ags, "name": workshop.municipality_name,
+            "population": workshop.municipality_population, "size_class": workshop.municipality_size_class}
+
+
+def _schedule_data(workshop: Workshop) -> dict:
+    return {"workshop_id": workshop.id, "call_id": workshop.call_id, "municipality": municipality_ref(workshop),
+            "sequence": workshop.sequence, "starts_at": workshop.starts_at, "ends_at": workshop.ends_at,
+            "venue": workshop.venue or None, "capacity": workshop.capacity,
+            "registration_opens_at": workshop.registration_opens_at,
+            "registration_closes_at": workshop.registration_closes_at}
+
+
+# --- loading -------------------------------------------------------------------------------------
+def _locked_workshop(uow, workshop_id: str) -> Workshop:
+    workshop = uow.workshops.get(workshop_id, for_update=True)
+    if workshop is None:
+        raise NotFound(f"No workshop {workshop_id}.")
+    return workshop
+
+
+def _registration(regs: list[Registration], registration_id: str) -> Registration:
+    for registration in regs:
+        if registration.id == registration_id:
+            return registration
+    raise NotFound(f"No registration {registration_id}.")
+
+
+# --- from the selection (inside the consumer loop's transaction) ---------------------------------
+def plan_series(command: PlanSeries, uow, clock) -> list[Workshop]:
+    """Create the workshops that do not exist yet. Ids follow from (application, sequence), so a
+    redelivered event finds its workshops and creates nothing twice."""
+    series = domain.plan_series(
+        command.call_id, command.application_id, command.ags, command.name, command.workshops_per_place,
+        topic=uow.calls.topic(command.call_id), invited_ags=uow.calls.invited(command.call_id),
+        population=command.population, size_class=command.size_class)
+    created = []
+    for workshop in series:
+        if uow.workshops.get(workshop.id) is not None:
+            continue
+        uow.workshops.add(workshop)
+        uow.emit(_event("WorkshopPlanned", {
+            "workshop_id": workshop.id, "call_id": workshop.call_id, "application_id": workshop.application_id,
+            "municipality": municipality_ref(workshop), "sequence": workshop.sequence}))
+        created.append(workshop)
+    uow.session.flush()
+    return created
+
+
+def record_invitation(command: RecordInvitation, uow, clock) -> bool:
+    """Invitations are kept per call, so workshops planned later for the call include them too."""
+    if command.may_attend:
+        changed = uow.calls.invite(command.call_id, command.ags, name=command.name,
+                                   application_id=command.application_id, now=clock())
+    else:
+        uow.calls.uninvite(command.call_id, command.ags)
+        changed = True
+    return changed
+
+
+def record_selection(command: RecordSelection, uow, clock) -> None:
+    uow.calls.record(command.call_id, title=command.title, topic=command.topic, decided_at=command.decided_at)
+    for workshop in uow.workshops.for_call(command.call_id):
+        if not workshop.topic:
+            workshop.topic = command.topic
+
+
+# --- the office plans ----------------------------------------------------------------------------
+def schedule_workshop(command: ScheduleWorkshop, uow, clock) -> Workshop:
+    workshop = _locked_workshop(uow, command.workshop_id)
+    regs = uow.registrations.for_workshop(workshop.id)
+    workshop, event_type = domain.schedule(workshop, command.changes, clock(), domain.confirmed_count(regs))
+    domain.fill_from_waitlist(workshop, regs)  # a raised capacity goes to the waitlist at once
+    if event_type:
+        uow.emit(_event(event_type, _schedule_data(workshop)))
+    uow.commit()
+    return workshop
+
+
+def cancel_workshop(command: CancelWorkshop, uow, clock) -> Workshop:
+    workshop = _locked_workshop(uow, command.workshop_id)
+    now = clock()
+    domain.cancel(workshop, now)
+    uow.emit(_event("WorkshopCancelled", {"workshop_id": workshop.id, "call_id": workshop.call_id,
+                                          "reason": command.reason, "cancelled_at": now}))
+    uow.commit()
+    return workshop
+
+
+# --- registrations -------------------------------------------------------------------------------
+def register(command: Register, uow, clock) -> Registration:
+    workshop = _locked_workshop(uow, command.workshop_id)
+    domain.may_register(workshop, command.actor_role, command.actor_ags)
+    regs = uow.registrations.for_workshop(workshop.id)
+    registration = domain.register(
+        workshop, regs, command.request, clock(),
+        registrant_subject=principal_key(command.actor_role, command.actor_subject),
+        registrant_ags=command.actor_ags, late_entry=command.actor_role in domain.STAFF_ROLES)
+    uow.registrations.add(registration)
+    uow.commit()  # a duplicate that slipped past the domain check fails here on the unique index
+    return registration
+
+
+def cancel_registration(command: CancelRegistration, uow, clock) -> tuple[Registration, Registration | None]:
+    workshop = _locked_workshop(uow, command.workshop_id)
+    regs = uow.registrations.for_workshop(workshop.id)
+    registration = _registration(regs, command.registration_id)
+    if not may_manage(registration, role=command.actor_role, actor_key=command.actor_key, code=command.code):
+        raise NotFound(f"No registration {command.registration_id}.")
+    promoted = domain.cancel_registration(registration, regs, workshop)
+    uow.commit()
+    return registration, promoted
+
+
+def approve_registration(command: ApproveRegistration, uow, clock) -> Registration:
+    workshop = _locked_workshop(uow, command.workshop_id)
+    regs = uow.registrations.for_workshop(workshop.id)
+    registration = domain.approve(_registration(regs, command.registration_id), workshop, regs)
+    uow.commit()
+    return registration
+
+
+def reject_registration(command: RejectRegistration, uow, clock) -> Registration:
+    workshop = _locked_workshop(uow, command.workshop_id)
+    regs = uow.registrations.for_workshop(workshop.id)
+    registration = _registration(regs, command.registration_id)
+    if workshop.status in domain.FINAL_WORKSHOP_STATUSES:
+        raise Conflict(f"The workshop is {workshop.status}; its registrations can no longer change.")
+    domain.reject(registration)
+    uow.commit()
+    return registration
+
+
+def check_in(command: CheckIn, uow, clock) -> Registration:
+    workshop = _locked_workshop(uow, command.workshop_id)
+    if workshop.status != domain.SCHEDULED:
+        raise Conflict(f"The workshop is {workshop.status}; check-in is possible only while it is scheduled.")
+    registration = domain.find_by_manage_code(uow.registrations.for_workshop(workshop.id), command.code)
+    domain.check_in(registration, clock())
+    uow.commit()
+    return registration
+
+
+# --- results -------------------------------------------------------------------------------------
+def complete_workshop(command: CompleteWorkshop, uow, clock) -> Workshop:
+    workshop = _locked_workshop(uow, command.workshop_id)
+    regs = uow.registrations.for_workshop(workshop.id)
+    domain.complete(workshop, command.summary, command.solution_approaches, command.documents, clock())
+    payload = domain.completed_event_payload(workshop, regs)
+    payload["municipality"] = municipality_ref(workshop)
+    payload["topic"] = workshop.topic or None
+    payload["participant_organisations"] = domain.participant_organisations(regs)
+    uow.emit(_event("WorkshopCompleted", payload))
+    uow.commit()
+    return workshop
+
+
+SELECTION_HANDLERS = {  # run by consumers.py within the loop's unit of work
+    PlanSeries: plan_series,
+    RecordInvitation: record_invitation,
+    RecordSelection: record_selection,
+}
+
+COMMAND_HANDLERS = {
+    ScheduleWorkshop: schedule_workshop,
+    CancelWorkshop: cancel_workshop,
+    Register: register,
+    CancelRegistration: cancel_registration,
+    ApproveRegistration: approve_registration,
+    RejectRegistration: reject_registration,
+    CheckIn: check_in,
+    CompleteWorkshop: complete_workshop,
+}
