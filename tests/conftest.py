@@ -83,3 +83,17 @@ def pg_database(postgres, request):
     yield make
     for url in created:
         postgres.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def platform(postgres, kafka_bootstrap, tmp_path_factory):
+    """The whole platform as real processes (web under gunicorn + worker per service), for end-to-end
+    and browser tests. Logs land in the session's tmp dir."""
+    from support import start_platform, stop_platform
+    from vorort.cli import existing_services
+
+    log_dir = tmp_path_factory.mktemp("platform-logs")
+    running = start_platform(postgres, kafka_bootstrap, log_dir, existing_services())
+    running.log_dir = log_dir
+    yield running
+    stop_platform(running)

@@ -101,3 +101,117 @@ def service_process(service: str, args: list[str], env: dict, log_path) -> subpr
     log = open(log_path, "ab")
     return subprocess.Popen([sys.executable, "-m", f"services.{service}.app", *args], cwd=REPO_ROOT,
                             env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps every message it accepts."""
+
+    def __init__(self, port: int | None = None):
+        from aiosmtpd.controller import Controller
+
+        from vorort.broker import free_port
+
+        self.messages = []
+        sink = self
+
+        class _Handler:
+            async def handle_DATA(self, server, session, envelope):
+                sink.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                                      "data": envelope.content})
+                return "250 OK"
+
+        self.port = port or free_port()
+        self.controller = Controller(_Handler(), hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.controller.start()
+        return self
+
+    def stop(self):
+        self.controller.stop()
+
+
+@dataclass
+class RunningPlatform:
+    urls: dict
+    env: dict
+    smtp: SmtpSink
+    processes: list
+
+    def url(self, service: str) -> str:
+        return self.urls[service]
+
+
+def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[str]) -> RunningPlatform:
+    """Every given service as real processes: its web app under gunicorn and its worker, on fresh
+    PostgreSQL databases and the session's Kafka broker, with a local SMTP sink."""
+    import importlib
+
+    import requests
+
+    from shared.db import migrate
+    from vorort.broker import free_port
+
+    smtp = SmtpSink().start()
+    ports = {name: free_port() for name in services}
+    env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "SMTP_URL": smtp.url, "VORORT_ENV": "development",
+           "VORORT_VAR_DIR": os.environ["VORORT_VAR_DIR"]}
+    for name in services:
+        env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{ports[name]}"
+    for name in services:
+        module = importlib.import_module(f"services.{name}.app")
+        if hasattr(module, "MIGRATIONS"):
+            url = postgres.create_database(name)
+            migrate(url, module.MIGRATIONS)
+            env[f"{name.upper()}_DATABASE_URL"] = url
+    env["PUBLISHING_BASE_URL"] = env.get("PUBLISHING_URL", "")
+    full_env = dict(os.environ)
+    full_env.update(env)
+    processes = []
+    for name in services:
+        log = open(log_dir / f"{name}-web.log", "ab")
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{ports[name]}", "--workers", "1",
+             "--threads", "8", f"services.{name}.app:create_app()"],
+            cwd=REPO_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        module = importlib.import_module(f"services.{name}.app")
+        if hasattr(module, "worker_plan"):
+            log = open(log_dir / f"{name}-worker.log", "ab")
+            processes.append(subprocess.Popen([sys.executable, "-m", f"services.{name}.app", "worker"],
+                                              cwd=REPO_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+                                              start_new_session=True))
+    urls = {name: f"http://127.0.0.1:{ports[name]}" for name in services}
+
+    def all_up():
+        for name, base in urls.items():
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code != 200:
+                    return False
+            except requests.RequestException:
+                return False
+        return True
+
+    try:
+        eventually(all_up, timeout=90, interval=0.5, message="platform web processes up")
+    except AssertionError:
+        stop_platform(RunningPlatform(urls, env, smtp, processes))
+        raise
+    return RunningPlatform(urls, env, smtp, processes)
+
+
+def stop_platform(platform: RunningPlatform) -> None:
+    import signal as _signal
+
+    for process in platform.processes:
+        if process.poll() is None:
+            process.send_signal(_signal.SIGTERM)
+    for process in platform.processes:
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    platform.smtp.stop()

@@ -72,15 +72,16 @@ class Candidate:
     """An application to a call, seen from the selection: who applied and how big the municipality is.
 
     `size_class` is derived from `population` when left out. If it is given, it must match, so that the
-    balance rule cannot be tricked by a stale class. `submitted_at` is optional and is used only to break
-    ties in the ranking.
+    balance rule cannot be tricked by a stale class. The population may be unknown (None; the events
+    carry it as optional) when the size class is given. `submitted_at` is optional and is used only to
+    break ties in the ranking.
     """
 
     application_id: str
     call_id: str
     ags: str
     name: str
-    population: int
+    population: int | None
     size_class: str | None = None
     status: str = "submitted"
     submitted_at: datetime | None = None
@@ -90,9 +91,16 @@ class Candidate:
             raise InvalidInput("an application id is required", "application_id")
         if not isinstance(self.ags, str) or not _AGS_PATTERN.fullmatch(self.ags):
             raise InvalidInput("the AGS (Amtlicher Gemeindeschlüssel) has 8 digits", "ags")
-        if not _is_whole_number(self.population) or self.population < 0:
+        if self.population is None:
+            if self.size_class not in SIZE_CLASSES:
+                raise InvalidInput(
+                    f"without a population, the size class must be one of {', '.join(SIZE_CLASSES)}", "size_class"
+                )
+            derived = self.size_class
+        elif not _is_whole_number(self.population) or self.population < 0:
             raise InvalidInput("population must be a whole number of at least 0", "population")
-        derived = size_class_for(self.population)
+        else:
+            derived = size_class_for(self.population)
         if self.size_class is None:
             object.__setattr__(self, "size_class", derived)
         elif self.size_class != derived:
@@ -349,6 +357,14 @@ def _weighted_score(panel: Panel, scores: Mapping[str, int]) -> Fraction:
     # floating-point noise.
     weights = {criterion.key: Fraction(criterion.weight) for criterion in panel.criteria}
     return sum((weights[key] * scores[key] for key in weights), Fraction(0)) / sum(weights.values())
+
+
+def weighted_review_score(panel: Panel, review: Review) -> float | None:
+    """One review's weighted score, sum(weight * score) / sum(weight); None for an abstention."""
+    if review.abstained:
+        return None
+    _check_review_content(panel, review)
+    return float(_weighted_score(panel, review.scores))
 
 
 def _ranking_key(candidate: Candidate, review_scores: list[Fraction]):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.selection.db import candidate_from_row
+from services.selection.db import candidate_from_row, review_from_row
 from services.selection.domain import (BalanceRule, ConflictOfInterest, Criterion, Panel, PanelMember, Review,
                                        default_criteria, propose, rank, smart_city_rule, validate_decision,
-                                       validate_review, _weighted_score)
+                                       validate_review, weighted_review_score)
 from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from shared.events.catalogue import make_event
 from shared.logs import correlation_id
@@ -116,7 +116,7 @@ def get_candidate_row(uow, call_id: str, application_id: str) -> dict:
     return row
 
 
-def _require_own(actor_role: str, actor_subject: str, member_id: str, what: str) -> None:
+def require_own(actor_role: str, actor_subject: str, member_id: str, what: str) -> None:
     if actor_role == "steering" and actor_subject != member_id:
         raise Forbidden(f"A steering member may {what} only for themselves (the token's subject).",
                         field="member_id")
@@ -205,7 +205,7 @@ def set_balance_rule(command: SetBalanceRule, uow, clock) -> BalanceRule:
 # --- conflicts of interest -----------------------------------------------------------------------
 def declare_conflict(command: DeclareConflict, uow, clock) -> tuple[dict, bool]:
     """Record a conflict of interest; returns (the record, whether it is new). Declaring twice is harmless."""
-    _require_own(command.actor_role, command.actor_subject, command.member_id, "declare a conflict of interest")
+    require_own(command.actor_role, command.actor_subject, command.member_id, "declare a conflict of interest")
     get_call(uow, command.call_id, for_update=True)
     _require_undecided(uow, command.call_id, "conflicts of interest")
     panel = get_panel(uow, command.call_id)
@@ -238,7 +238,7 @@ def _require_reviews_open(uow, call: dict) -> None:
 
 def write_review(command: WriteReview, uow, clock) -> tuple[dict, bool]:
     """Create or replace a member's review; returns (the review, whether it is new)."""
-    _require_own(command.actor_role, command.actor_subject, command.member_id, "write reviews")
+    require_own(command.actor_role, command.actor_subject, command.member_id, "write reviews")
     call = get_call(uow, command.call_id, for_update=True)
     _require_reviews_open(uow, call)
     panel = get_panel(uow, command.call_id)
@@ -275,14 +275,12 @@ def _review_content(row: dict | None) -> dict | None:
 
 def review_score(uow, call_id: str, row: dict) -> float | None:
     """A review's weighted score under the panel's current criteria (None for an abstention)."""
-    if row["abstained"] or not row["scores"]:
-        return None
     found = uow.panels.get(call_id)
     if found is None:
         return None
     try:
-        return float(_weighted_score(found[0], row["scores"]))
-    except (KeyError, TypeError):
+        return weighted_review_score(found[0], review_from_row(row))
+    except DomainError:  # written under other criteria: not comparable any more
         return None
 
 

@@ -1,7 +1,7 @@
 """The workshops service: `create_app()` for gunicorn, `main()` for the worker and migrations.
 
     gunicorn -b 127.0.0.1:8003 'services.workshops.app:create_app()'
-    python -m services.workshops.app worker [--relay-only]
+    python -m services.workshops.app worker [--relay-only] [--group GROUP]
     python -m services.workshops.app migrate
 Nothing starts at import time.
 """
@@ -48,11 +48,11 @@ def create_app(settings: ServiceSettings | None = None, clock=system_clock):
                     "attendance, results and the public calendar.")
 
 
-def worker_plan(ctx: ServiceContext) -> WorkerPlan:
+def worker_plan(ctx: ServiceContext, group_id: str = consumers.GROUP_ID) -> WorkerPlan:
     return WorkerPlan(
         service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
         bootstrap_servers=ctx.kafka_bootstrap_servers,
-        consumers=[ConsumerSpec(group_id=consumers.GROUP_ID, topics=[TOPIC_SELECTION],
+        consumers=[ConsumerSpec(group_id=group_id, topics=[TOPIC_SELECTION],
                                 handlers=consumers.selection_handlers(ctx.extras["bus"].clock))],
     )
 
@@ -62,6 +62,9 @@ def main(argv=None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     worker = sub.add_parser("worker", help="run the outbox relay and the selection consumer")
     worker.add_argument("--relay-only", action="store_true")
+    worker.add_argument("--group", default=consumers.GROUP_ID,
+                        help="consumer group of the selection consumer; another environment (or a test) on "
+                             "the same broker needs its own")
     sub.add_parser("migrate", help="bring the database to the newest schema")
     args = parser.parse_args(argv)
     configure_logging(NAME)
@@ -70,7 +73,7 @@ def main(argv=None) -> None:
         migrate(settings.database_url, MIGRATIONS)
         return
     ctx = build_context(settings)
-    run_worker(worker_plan(ctx), consumers=not args.relay_only)
+    run_worker(worker_plan(ctx, args.group), consumers=not args.relay_only)
 
 
 if __name__ == "__main__":

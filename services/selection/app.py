@@ -1,0 +1,83 @@
+"""The selection service: `create_app()` for gunicorn, `main()` for the worker, migrations and rebuild.
+
+    gunicorn 'services.selection.app:create_app()'
+    python -m services.selection.app worker [--relay-only]
+    python -m services.selection.app migrate
+    python -m services.selection.app rebuild
+Nothing starts at import time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from services.selection import consumers, handlers
+from services.selection.api import BLUEPRINTS
+from services.selection.db import SelectionUnitOfWork, metadata
+from shared.bus import MessageBus, system_clock
+from shared.config import ServiceSettings
+from shared.db import make_engine, make_session_factory, migrate
+from shared.events.catalogue import TOPIC_APPLICATIONS
+from shared.logs import configure_logging
+from shared.web import ServiceContext, create_api_app
+from shared.worker import ConsumerSpec, WorkerPlan, run_worker
+
+NAME = "selection"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_context(settings: ServiceSettings | None = None, clock=system_clock) -> ServiceContext:
+    settings = settings or ServiceSettings.from_env(NAME)
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+
+    def uow_factory():
+        return SelectionUnitOfWork(session_factory)
+
+    ctx = ServiceContext(name=NAME, engine=engine, metadata=metadata, uow_factory=uow_factory,
+                         kafka_bootstrap_servers=settings.kafka_bootstrap_servers)
+    ctx.extras["bus"] = MessageBus(uow_factory, handlers.COMMAND_HANDLERS, clock)
+    return ctx
+
+
+def create_app(settings: ServiceSettings | None = None, clock=system_clock):
+    ctx = build_context(settings, clock)
+    return create_api_app(
+        name=NAME, title="Netzwerk vor Ort: selection", ctx=ctx, blueprints=BLUEPRINTS,
+        description="The steering group's review of the candidates, the ranking, the proposal under the "
+                    "balance rule, and the decision on the places.")
+
+
+def worker_plan(ctx: ServiceContext) -> WorkerPlan:
+    return WorkerPlan(
+        service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
+        bootstrap_servers=ctx.kafka_bootstrap_servers,
+        consumers=[ConsumerSpec(group_id=consumers.CONSUMER_GROUP, topics=[TOPIC_APPLICATIONS],
+                                handlers=consumers.HANDLERS)],
+    )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog=f"services.{NAME}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    worker = sub.add_parser("worker", help="run the outbox relay and the candidates consumer")
+    worker.add_argument("--relay-only", action="store_true")
+    sub.add_parser("migrate", help="bring the database to the newest schema")
+    sub.add_parser("rebuild", help=f"rebuild the candidates projection from {TOPIC_APPLICATIONS} from scratch")
+    args = parser.parse_args(argv)
+    configure_logging(NAME)
+    settings = ServiceSettings.from_env(NAME)
+    if args.command == "migrate":
+        migrate(settings.database_url, MIGRATIONS)
+        return
+    ctx = build_context(settings)
+    if args.command == "rebuild":
+        counts = consumers.rebuild_projection(ctx.uow_factory, ctx.kafka_bootstrap_servers)
+        print(json.dumps(counts))
+        return
+    run_worker(worker_plan(ctx), consumers=not args.relay_only)
+
+
+if __name__ == "__main__":
+    main()
