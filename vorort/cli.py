@@ -206,4 +206,12 @@ def db_revision(service, message, rev_id):
     command.revision(config, message=message, autogenerate=True, rev_id=rev_id)
 
 
+def _register_demo():
+    from vorort.demo import demo_command
+
+    main.add_command(demo_command)
+
+
+_register_demo()
+
 __all__ = ["main", "SERVICE_PORTS"]

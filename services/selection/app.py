@@ -1,9 +1,9 @@
 """The selection service: `create_app()` for gunicorn, `main()` for the worker, migrations and rebuild.
 
     gunicorn 'services.selection.app:create_app()'
-    python -m services.selection.app worker [--relay-only]
+    python -m services.selection.app worker [--relay-only] [--group GROUP]
     python -m services.selection.app migrate
-    python -m services.selection.app rebuild
+    python -m services.selection.app rebuild [--group GROUP]
 Nothing starts at import time.
 """
 from __future__ import annotations
@@ -49,22 +49,28 @@ def create_app(settings: ServiceSettings | None = None, clock=system_clock):
                     "balance rule, and the decision on the places.")
 
 
-def worker_plan(ctx: ServiceContext) -> WorkerPlan:
+def worker_plan(ctx: ServiceContext, group_id: str = consumers.CONSUMER_GROUP) -> WorkerPlan:
     return WorkerPlan(
         service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
         bootstrap_servers=ctx.kafka_bootstrap_servers,
-        consumers=[ConsumerSpec(group_id=consumers.CONSUMER_GROUP, topics=[TOPIC_APPLICATIONS],
-                                handlers=consumers.HANDLERS)],
+        consumers=[ConsumerSpec(group_id=group_id, topics=[TOPIC_APPLICATIONS], handlers=consumers.HANDLERS)],
     )
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog=f"services.{NAME}")
     sub = parser.add_subparsers(dest="command", required=True)
+    group_help = ("consumer group of the candidates consumer; another environment (or a test) on the same "
+                  "broker needs its own")
     worker = sub.add_parser("worker", help="run the outbox relay and the candidates consumer")
     worker.add_argument("--relay-only", action="store_true")
+    worker.add_argument("--group", default=consumers.CONSUMER_GROUP, help=group_help)
     sub.add_parser("migrate", help="bring the database to the newest schema")
-    sub.add_parser("rebuild", help=f"rebuild the candidates projection from {TOPIC_APPLICATIONS} from scratch")
+    rebuild = sub.add_parser("rebuild", help=f"rebuild the candidates projection from {TOPIC_APPLICATIONS} "
+                                             "from scratch, in one transaction")
+    rebuild.add_argument("--group", default=consumers.CONSUMER_GROUP,
+                         help="the worker's consumer group, whose processed-message records are rebuilt too")
+    rebuild.add_argument("--topic", default=TOPIC_APPLICATIONS, help="read another topic (tests, migrations)")
     args = parser.parse_args(argv)
     configure_logging(NAME)
     settings = ServiceSettings.from_env(NAME)
@@ -73,10 +79,11 @@ def main(argv=None) -> None:
         return
     ctx = build_context(settings)
     if args.command == "rebuild":
-        counts = consumers.rebuild_projection(ctx.uow_factory, ctx.kafka_bootstrap_servers)
+        counts = consumers.rebuild_projection(ctx.uow_factory, ctx.kafka_bootstrap_servers, topic=args.topic,
+                                              group_id=args.group)
         print(json.dumps(counts))
         return
-    run_worker(worker_plan(ctx), consumers=not args.relay_only)
+    run_worker(worker_plan(ctx, args.group), consumers=not args.relay_only)
 
 
 if __name__ == "__main__":

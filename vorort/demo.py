@@ -1,0 +1,188 @@
+"""The 2018 case as demo data, loaded through the public APIs (never into databases directly).
+
+`vorort demo` waits for the platform, loads the case once (it recognises an earlier load by the call's
+title), prints the staff login, and then stays idle: honcho stops every process when one exits.
+
+The 2018 facts: the call "Smart City", 11 applicants, 7 institutions in the steering group, 3 selected:
+Wassenberg (small town), Arnsberg (medium town), Siegen (big city). The announcement names only the
+three; the other eight applicants here are real NRW municipalities chosen for illustration, and every
+person is fictitious.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import datetime, timedelta, timezone
+
+import click
+import requests
+
+from shared.auth import issue_token
+from shared.config import service_url, var_dir
+
+CALL_TITLE = "Netzwerk vor Ort: Smart City (Fallbeispiel 2018)"
+
+# (AGS, name, population): populations as in the announcement where given, else approximate.
+APPLICANTS = [
+    ("05370040", "Wassenberg", 18_500),
+    ("05958004", "Arnsberg", 74_200),
+    ("05970040", "Siegen", 102_000),
+    ("05766044", "Lemgo", 41_000),
+    ("05558016", "Dülmen", 46_500),
+    ("05374012", "Gummersbach", 51_000),
+    ("05554008", "Bocholt", 71_000),
+    ("05974040", "Soest", 47_500),
+    ("05966024", "Olpe", 24_700),
+    ("05762020", "Bad Driburg", 19_000),
+    ("05754028", "Harsewinkel", 25_000),
+]
+SELECTED = ("Wassenberg", "Arnsberg", "Siegen")
+FOCUS = {
+    "Wassenberg": ["mobility", "participation", "city_centre"],
+    "Arnsberg": ["e_government", "innovation_lab", "autonomous_driving"],
+    "Siegen": ["digital_administration", "participation", "economy"],
+}
+STATEMENTS = {
+    "Wassenberg": "Eine Smart-City-Strategie, die die Innenstadt einschließt, mit innovativen "
+                  "Mobilitätskonzepten; wir wollen von unseren Bürgerinnen und Bürgern lernen.",
+    "Arnsberg": "Bereits aktiv mit E-Government, einem Start-up-Innovationslabor und einer Teststrecke für "
+                "autonomes Fahren; ein ganzheitlicher Ansatz, der die REGIONALE 2025 einbezieht.",
+    "Siegen": "Digitalisierung als gemeinsame Initiative und Querschnittsaufgabe der Verwaltung; ein Konzept "
+              "mit Wirtschaft, Wissenschaft und Verwaltung, das gesellschaftliche Teilhabe ermöglicht; "
+              "Kooperation mit der REGIONALE 2025.",
+}
+
+
+def headers(role: str, subject: str, ags: str | None = None) -> dict:
+    return {"Authorization": "Bearer " + issue_token(role, subject, ags=ags)}
+
+
+STAFF = None
+
+
+def staff_headers() -> dict:
+    global STAFF
+    if STAFF is None:
+        STAFF = headers("staff", "demo:geschaeftsstelle")
+    return STAFF
+
+
+def wait_for_platform(services, timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    pending = list(services)
+    while pending:
+        for name in list(pending):
+            try:
+                if requests.get(f"{service_url(name)}/readyz", timeout=2).status_code == 200:
+                    pending.remove(name)
+            except requests.RequestException:
+                pass
+        if pending:
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"services not ready: {', '.join(pending)}")
+            time.sleep(1)
+
+
+def existing_call() -> dict | None:
+    response = requests.get(f"{service_url('applications')}/v1/calls?page_size=100", headers=staff_headers(),
+                            timeout=10)
+    response.raise_for_status()
+    return next((c for c in response.json() if c["title"] == CALL_TITLE), None)
+
+
+def load_applications() -> tuple[str, dict]:
+    base = service_url("applications")
+    now = datetime.now(timezone.utc)
+    call = requests.post(f"{base}/v1/calls", headers=staff_headers(), timeout=10, json={
+        "title": CALL_TITLE, "topic": "Smart City", "places": 3, "workshops_per_place": 2,
+        "description": "Aufruf zur Einreichung von Interessensbekundungen für das neue Veranstaltungsformat "
+                       "„Netzwerk vor Ort“ zum Thema Smart City.",
+        "opens_at": (now - timedelta(days=1)).isoformat(), "closes_at": (now + timedelta(days=60)).isoformat()})
+    call.raise_for_status()
+    call_id = call.json()["id"]
+    requests.post(f"{base}/v1/calls/{call_id}/open", headers=staff_headers(), timeout=10).raise_for_status()
+    ids = {}
+    for number, (ags, name, population) in enumerate(APPLICANTS):
+        response = requests.post(
+            f"{base}/v1/calls/{call_id}/applications", timeout=10,
+            headers={**headers("municipality", f"municipality:{ags}", ags), "Idempotency-Key": f"demo-{ags}"},
+            json={"municipality": {"ags": ags, "name": name, "population": population},
+                  "contact": {"name": f"Kontaktperson {number + 1}",
+                              "email": f"smartcity.{name.lower().replace(' ', '-').replace('ü', 'ue')}@example.org"},
+                  "focus_areas": FOCUS.get(name, ["retail", "participation"]),
+                  "statement": STATEMENTS.get(name, f"{name} möchte die Innenstadt mit digitalen Angeboten "
+                                                    f"stärken und Erfahrungen im Netzwerk teilen."),
+                  "partners": ["Stadtwerke", "Werbegemeinschaft"]})
+        response.raise_for_status()
+        ids[name] = response.json()["id"]
+    requests.post(f"{base}/v1/calls/{call_id}/close", headers=staff_headers(), timeout=10).raise_for_status()
+    return call_id, ids
+
+
+def load(services) -> None:
+    if existing_call() is not None:
+        click.echo("demo: the 2018 case is already loaded")
+        return
+    call_id, ids = load_applications()
+    click.echo(f"demo: call {call_id} with {len(ids)} applications, closed for review")
+    if "selection" in services:
+        from vorort.demo_selection import load_selection_demo
+
+        load_selection_demo(service_url("selection"), staff_headers(),
+                            lambda member_id: headers("steering", member_id), call_id, ids)
+        click.echo("demo: steering group reviewed and decided (Wassenberg, Arnsberg, Siegen)")
+    if "workshops" in services:
+        from vorort.demo_workshops import load_workshops_demo
+
+        selected = {name: ids[name] for name in SELECTED}
+        not_selected = [ags for ags, name, _ in APPLICANTS if name not in SELECTED]
+        load_workshops_demo(service_url("workshops"), staff_headers(),
+                            lambda role, subject, ags=None: headers(role, subject, ags), call_id, selected,
+                            not_selected, datetime.now(timezone.utc))
+        click.echo("demo: six workshops scheduled, registrations taken, first round completed")
+    if "publishing" in services:
+        from vorort.demo_publishing import load_publishing_demo
+
+        load_publishing_demo(service_url("publishing"), staff_headers())
+        click.echo("demo: results published, newsletter sent")
+
+
+def ensure_staff_login() -> tuple[str, str]:
+    """The demo's staff account for the admin UI; the password is kept in var/ for the next start."""
+    path = var_dir() / "demo-login.txt"
+    if path.exists():
+        username, password = path.read_text().split("\n", 1)
+        return username, password.strip()
+    username, password = "geschaeftsstelle", secrets.token_urlsafe(12)
+    from services.admin.accounts import create_staff_account  # the admin service's own command logic
+
+    create_staff_account(username, password)
+    path.write_text(f"{username}\n{password}\n")
+    return username, password
+
+
+@click.command("demo")
+@click.option("--stay/--exit", default=True, help="Stay idle after loading (for honcho).")
+def demo_command(stay):
+    """Load the 2018 Smart City case through the public APIs and print the staff login."""
+    from vorort.cli import existing_services
+
+    services = [s for s in existing_services() if s != "admin"]
+    wait_for_platform(services + (["admin"] if "admin" in existing_services() else []))
+    try:
+        load(services)
+    except requests.HTTPError as error:
+        raise click.ClickException(f"demo load failed: {error} {error.response.text[:500]}")
+    lines = ["", "=" * 72, "Netzwerk vor Ort is running with the 2018 case:"]
+    if "admin" in existing_services():
+        username, password = ensure_staff_login()
+        lines += [f"  Admin (staff UI):  {service_url('admin')}",
+                  f"  Login:             {username} / {password}"]
+    for name in services:
+        lines.append(f"  {name + ' API:':18} {service_url(name)}/docs")
+    if "publishing" in services:
+        lines.append(f"  Public results:    {service_url('publishing')}/results")
+    lines += ["  Ctrl-C stops everything.", "=" * 72, ""]
+    click.echo("\n".join(lines))
+    while stay:
+        time.sleep(3600)
