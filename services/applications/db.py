@@ -104,11 +104,6 @@ class ApplicationRepository:
             query = query.with_for_update()
         return self.session.scalars(query).first()
 
-    def live_for(self, call_id: str, ags: str) -> Application | None:
-        return self.session.scalars(select(Application).where(
-            applications.c.call_id == call_id, applications.c.ags == ags,
-            applications.c.status == "submitted")).first()
-
     def list_for_call(self, call_id: str, *, status: str | None, size_class: str | None, offset: int,
                       limit: int) -> tuple[list[Application], int]:
         query = select(Application).where(applications.c.call_id == call_id)

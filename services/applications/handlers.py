@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from services.applications.domain import Application, Call
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Forbidden, NotFound
 from shared.events.catalogue import make_event
 from shared.logs import correlation_id
 
@@ -152,8 +152,8 @@ def submit_application(command: SubmitApplication, uow, clock) -> Application:
         raise Forbidden("A municipality may apply only for itself (the AGS of its token).",
                         field="municipality.ags")
     call = _get_call(uow, command.call_id)
-    if uow.applications.live_for(call.id, command.ags) is not None:
-        raise Conflict("This municipality has already applied to this call.", field="municipality.ags")
+    # One live application per municipality and call: the partial unique index decides, also between
+    # concurrent requests; the API turns the violation into a 409.
     application = Application.submit(
         call, ags=command.ags, municipality_name=command.municipality_name, population=command.population,
         contact_name=command.contact_name, contact_email=command.contact_email,

@@ -30,12 +30,18 @@ _env = Environment(
 )
 
 
+FEEDS_PATH = "/feeds"
+ATOM_FEED_PATH = f"{FEEDS_PATH}/results.atom"
+JSON_FEED_PATH = f"{FEEDS_PATH}/results.json"
+JSON_FEED_MIMETYPE = "application/feed+json"
+
+
 def atom_feed_url(base_url: str) -> str:
-    return f"{results_page_url(base_url)}/feed.atom"
+    return f"{base_url.rstrip('/')}{ATOM_FEED_PATH}"
 
 
 def json_feed_url(base_url: str) -> str:
-    return f"{results_page_url(base_url)}/feed.json"
+    return f"{base_url.rstrip('/')}{JSON_FEED_PATH}"
 
 
 def publication_html(pub: Publication) -> str:

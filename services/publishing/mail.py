@@ -120,14 +120,17 @@ def newsletter_message(
     *,
     base_url: str | None = None,
     now: datetime | None = None,
+    allow_http_unsubscribe: bool = False,
 ) -> EmailMessage:
     """One newsletter mail for one recipient, with one-click unsubscribe (RFC 8058).
 
     ``publications`` must contain every publication the newsletter lists; they appear in the newsletter's
     order. ``unsubscribe_url`` is the recipient's personal https link (with a signed token).
-    With ``base_url`` each result links to the public results page.
+    With ``base_url`` each result links to the public results page. ``allow_http_unsubscribe`` is for a
+    development machine whose service answers on http://127.0.0.1 only; production insists on https.
     """
-    if not re.match(r"^https://\S+$", unsubscribe_url or ""):
+    scheme = r"^https?://\S+$" if allow_http_unsubscribe else r"^https://\S+$"
+    if not re.match(scheme, unsubscribe_url or ""):
         raise ValueError("The unsubscribe link must be an https URL.")
     known = dict(publications) if isinstance(publications, Mapping) else {p.id: p for p in publications}
     items = []
@@ -256,11 +259,12 @@ def _part_text(part: Message) -> str:
     return payload.decode(part.get_content_charset() or "ascii", errors="replace")
 
 
-def lint_message(msg: Message, *, bulk: bool | None = None) -> list[str]:
+def lint_message(msg: Message, *, bulk: bool | None = None, allow_http_unsubscribe: bool = False) -> list[str]:
     """Problems that would make a mail bounce, land in spam or break for some readers; empty if fine.
 
     ``bulk`` marks a newsletter (needs unsubscribe headers); by default a message with a List-Id header
     is treated as one. Meant for tests and as a last check before the sender hands a message to SMTP.
+    ``allow_http_unsubscribe`` accepts an http unsubscribe link (development machines only).
     """
     problems: list[str] = []
     for name in _REQUIRED_HEADERS:
@@ -301,7 +305,8 @@ def lint_message(msg: Message, *, bulk: bool | None = None) -> list[str]:
         unsubscribe = str(msg.get("List-Unsubscribe") or "")
         if not unsubscribe:
             problems.append("missing header: List-Unsubscribe")
-        elif not re.search(r"<https://[^>\s]+>", unsubscribe):
+        elif not re.search(r"<https?://[^>\s]+>" if allow_http_unsubscribe else r"<https://[^>\s]+>",
+                           unsubscribe):
             problems.append("List-Unsubscribe has no <https://...> link")
         if str(msg.get("List-Unsubscribe-Post") or "").strip() != "List-Unsubscribe=One-Click":
             problems.append("missing header: List-Unsubscribe-Post: List-Unsubscribe=One-Click")

@@ -12,6 +12,7 @@ Rules (see docs/events.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -353,19 +354,27 @@ def known_types() -> list[str]:
     return sorted(_LATEST)
 
 
+@lru_cache(maxsize=None)
+def _schema(event_type: str, version: int) -> Schema:
+    """One schema instance per event version: building marshmallow schemas is costly, using them is not."""
+    return spec_for(event_type, version).schema()
+
+
 def serialize_data(event_type: str, data: dict, version: int | None = None) -> dict:
     """Validate outgoing data against the schema and return its JSON form (datetimes as ISO strings)."""
     spec = spec_for(event_type, version)
-    schema = spec.schema()
-    loaded = validate_data(event_type, schema.dump(schema.load(_jsonable(data))), spec.version)
-    return schema.dump(loaded)
+    schema = _schema(spec.type, spec.version)
+    try:
+        return schema.dump(schema.load(_jsonable(data)))
+    except ValidationError as error:
+        raise InvalidEventError(event_type, spec.version, error.messages) from None
 
 
 def validate_data(event_type: str, data: dict, version: int) -> dict:
     """Load incoming data with the catalogue's schema; unknown fields are dropped, errors raised."""
     spec = spec_for(event_type, version)
     try:
-        return spec.schema().load(data)
+        return _schema(spec.type, spec.version).load(data)
     except ValidationError as error:
         raise InvalidEventError(event_type, version, error.messages) from None
 

@@ -69,7 +69,7 @@ def test_atom_feed_parses_without_errors_and_lists_published_results_newest_firs
     assert parsed.version == "atom10"
     assert parsed.feed.title == "Netzwerk vor Ort – Ergebnisse"
     assert parsed.feed.id == f"{BASE_URL}/results"
-    assert {"rel": "self", "href": f"{BASE_URL}/results/feed.atom"}.items() <= next(
+    assert {"rel": "self", "href": f"{BASE_URL}/feeds/results.atom"}.items() <= next(
         link for link in parsed.feed.links if link.rel == "self").items()
     assert [e.id for e in parsed.entries] == [f"urn:uuid:{workshop_pub.id}", f"urn:uuid:{selection_pub.id}"]
     entry = parsed.entries[0]
@@ -103,7 +103,7 @@ def test_json_feed_validates_against_json_feed_1_1(publications):
 
 def test_json_feed_lists_published_results_newest_first(publications, workshop_pub, selection_pub):
     feed = json_feed(publications, BASE_URL)
-    assert feed["feed_url"] == f"{BASE_URL}/results/feed.json"
+    assert feed["feed_url"] == f"{BASE_URL}/feeds/results.json"
     assert [item["url"] for item in feed["items"]] == [
         f"{BASE_URL}/results/{workshop_pub.id}", f"{BASE_URL}/results/{selection_pub.id}"]
     item = feed["items"][0]

@@ -1,0 +1,59 @@
+"""14. Intake: POST application requests/s under gunicorn, against a bare Flask hello-world."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from bench.common import Gunicorn, Result, load
+from shared.auth import issue_token
+
+REQUESTS = 3000
+WARMUP = 300
+
+
+def run(infra) -> Result:
+    db_url = infra.database("applications")
+    env = {"APPLICATIONS_DATABASE_URL": db_url, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap}
+    token = issue_token("staff", "bench")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    service = Gunicorn("services.applications.app:create_app()", env)
+    try:
+        now = datetime.now(timezone.utc)
+        import requests
+
+        base = f"http://127.0.0.1:{service.port}"
+        call = requests.post(f"{base}/v1/calls", headers=headers, json={
+            "title": "Bench", "topic": "Smart City", "places": 3,
+            "opens_at": (now - timedelta(days=1)).isoformat(),
+            "closes_at": (now + timedelta(days=1)).isoformat()}).json()
+        requests.post(f"{base}/v1/calls/{call['id']}/open", headers=headers).raise_for_status()
+
+        def application(i: int):
+            body = json.dumps({
+                "municipality": {"ags": f"{10_000_000 + i:08d}", "name": f"Gemeinde {i}", "population": 5000 + i},
+                "contact": {"name": "Max Beispiel", "email": f"kontakt{i}@example.org"},
+                "focus_areas": ["mobility"], "statement": "Interesse an Netzwerk vor Ort", "partners": []}).encode()
+            return "POST", f"/v1/calls/{call['id']}/applications", body, headers
+
+        load(service.port, application, total=WARMUP)
+        subject = load(service.port, lambda i: application(i + WARMUP), total=REQUESTS)
+    finally:
+        service.stop()
+
+    hello = Gunicorn("bench.hello:create_app()")
+    try:
+        body = application(0)[2]
+        request = lambda i: ("POST", "/hello", body, headers)  # noqa: E731
+        load(hello.port, request, total=WARMUP)
+        baseline = load(hello.port, request, total=REQUESTS)
+    finally:
+        hello.stop()
+    ratio = subject["rps"] / baseline["rps"]
+    return Result(14, "Intake: POST application under gunicorn", f"{subject['rps']:.0f} req/s",
+                  f"{baseline['rps']:.0f} req/s (Flask hello-world)", ratio, ">= 0.5", ratio >= 0.5,
+                  note=("Each accepted application is validated, authorised (JWT), checked for a live duplicate, "
+                        "and written with its outbox row in one PostgreSQL transaction; the baseline does none "
+                        "of that. Same gunicorn settings (2 workers x 4 threads), same load generator "
+                        f"(8 keep-alive connections, {REQUESTS} requests after {WARMUP} warm-up)."),
+                  details={"subject": subject, "baseline": baseline})

@@ -1,0 +1,190 @@
+"""The admin service: the office's (Geschäftsstelle's) web UI, server-rendered, German by default.
+
+    gunicorn 'services.admin.app:create_app()'
+    python -m services.admin.app migrate
+The admin talks to the other services only through their HTTP APIs, with a staff token minted per
+logged-in person; its own database holds the staff accounts, failed logins and DLQ replays.
+Nothing starts at import time.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, Response, g, jsonify, request
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from services.admin.db import StaffStore
+from services.admin.kafka_ops import KafkaOperations
+from shared import auth
+from shared.config import ServiceSettings
+from shared.db import make_engine, migrate
+from shared.logs import configure_logging, correlation_id
+from shared.web import LATENCY, MAX_BODY_BYTES, REQUESTS, kafka_reachable
+
+NAME = "admin"
+HERE = Path(__file__).parent
+MIGRATIONS = HERE / "migrations"
+LANGUAGES = ("de", "en")
+LANGUAGE_COOKIE = "vorort_admin_lang"
+SESSION_COOKIE = "vorort_admin_session"
+
+
+class MissingSecretKey(RuntimeError):
+    pass
+
+
+@dataclass
+class AdminContext:
+    settings: ServiceSettings
+    engine: Engine
+    store: StaffStore
+    kafka: KafkaOperations
+
+
+def admin_context() -> AdminContext:
+    from flask import current_app
+    return current_app.extensions["vorort-admin"]
+
+
+def session_secret(settings: ServiceSettings) -> str:
+    """`ADMIN_SECRET_KEY`; in development a key derived from the platform's signing key."""
+    secret = os.environ.get("ADMIN_SECRET_KEY")
+    if secret:
+        return secret
+    if settings.environment != "development":
+        raise MissingSecretKey("ADMIN_SECRET_KEY must be set outside development mode")
+    return hmac.new(auth.signing_key().encode(), b"vorort-admin-session", hashlib.sha256).hexdigest()
+
+
+def select_locale() -> str:
+    wanted = request.cookies.get(LANGUAGE_COOKIE)
+    return wanted if wanted in LANGUAGES else "de"
+
+
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def create_app(settings: ServiceSettings | None = None) -> Flask:
+    settings = settings or ServiceSettings.from_env(NAME)
+    configure_logging(NAME)
+    auth.signing_key()  # outside development this refuses to start without a key
+    app = Flask(NAME, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
+                static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=session_secret(settings),
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.environment != "development",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        BABEL_DEFAULT_LOCALE="de",
+        BABEL_DEFAULT_TIMEZONE="Europe/Berlin",
+        BABEL_TRANSLATION_DIRECTORIES=str(HERE / "translations"),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    engine = make_engine(settings.database_url)
+    app.extensions["vorort-admin"] = AdminContext(settings=settings, engine=engine, store=StaffStore(engine),
+                                                  kafka=KafkaOperations(settings.kafka_bootstrap_servers))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from services.admin.views import register_views
+    register_views(app)
+    _register_operations(app)
+    _register_request_hooks(app)
+    return app
+
+
+def _register_operations(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok", service=NAME)
+
+    @app.get("/readyz")
+    def readyz():
+        ctx = admin_context()
+        checks = {"database": _database_ok(ctx.engine), "kafka": kafka_reachable(ctx.settings.kafka_bootstrap_servers)}
+        ready = all(checks.values())
+        return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
+
+    @app.get("/metrics")
+    def metrics():
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+    for endpoint in ("healthz", "readyz", "metrics"):
+        csrf.exempt(app.view_functions[endpoint])
+
+
+def _database_ok(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _start():
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Correlation-ID", "")
+        g.correlation_id = incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())
+        g.correlation_token = correlation_id.set(g.correlation_id)
+
+    @app.after_request
+    def _finish(response: Response):
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(NAME, request.method, endpoint, str(response.status_code)).inc()
+        LATENCY.labels(NAME, request.method, endpoint).observe(time.perf_counter() - g.get("started", 0))
+        response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def _reset(_error):
+        services = g.pop("services", None)
+        if services is not None:
+            services.close()
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            correlation_id.reset(token)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog=f"services.{NAME}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="bring the database to the newest schema")
+    args = parser.parse_args(argv)
+    configure_logging(NAME)
+    settings = ServiceSettings.from_env(NAME)
+    if args.command == "migrate":
+        migrate(settings.database_url, MIGRATIONS)
+
+
+if __name__ == "__main__":
+    main()

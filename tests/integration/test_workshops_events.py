@@ -1,0 +1,116 @@
+"""End to end over real Kafka: the selection's events become workshops through the real worker process,
+and a completed workshop reaches `vorort.workshops` as a WorkshopCompleted in the catalogue's envelope."""
+from __future__ import annotations
+
+import json
+import signal
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from services.workshops.app import create_app
+from shared.events.catalogue import TOPIC_SELECTION, TOPIC_WORKSHOPS, validate_data
+from shared.events.envelope import HEADER_EVENT_ID, HEADER_EVENT_TYPE
+from shared.kafka import ensure_topics, make_producer
+from support import bearer, end_offsets, eventually, read_topic, service_process, settings
+from workshops_support import BOTTROP, HEINSBERG, SELECTED, WASSENBERG, Selection
+
+pytestmark = pytest.mark.integration
+
+UTC = timezone.utc
+STAFF = bearer("staff", "staff:erika")
+
+
+@pytest.fixture
+def worker(kafka_bootstrap, pg_database, tmp_path):
+    """The workshops worker as a real process, with its own database and consumer group."""
+    db_url = pg_database("workshops")
+    ensure_topics(kafka_bootstrap)
+    log_path = tmp_path / "workshops-worker.log"
+    process = service_process("workshops", ["worker", "--group", f"workshops.selection.test-{uuid.uuid4().hex[:8]}"],
+                              env={"WORKSHOPS_DATABASE_URL": db_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap},
+                              log_path=log_path)
+    yield db_url, process, log_path
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except Exception:  # noqa: BLE001 - it did not stop cleanly: end it
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_selection_events_become_workshops_and_a_completion_reaches_the_workshops_topic(kafka_bootstrap, worker):
+    db_url, process, log_path = worker
+    since = end_offsets(kafka_bootstrap, TOPIC_WORKSHOPS)
+    chosen = Selection.fresh()
+    events = chosen.all_events(uninvited=(BOTTROP,))
+    producer = make_producer(kafka_bootstrap, "test-selection")
+    for event in events + [events[-2]]:  # the last ApplicationSelected twice, as a relay retry would send it
+        producer.send(TOPIC_SELECTION, key=event.key(), value=event.value(), headers=event.headers())
+    producer.flush()
+    producer.close()
+
+    client = create_app(settings("workshops", db_url, kafka_bootstrap)).test_client()
+
+    def planned():
+        assert process.poll() is None, log_path.read_text()[-3000:]
+        listing = client.get(f"/v1/workshops?call_id={chosen.call_id}", headers=STAFF).json
+        return len(listing) == 6 and all(w["topic"] == "Smart City" for w in listing) \
+            and HEINSBERG in listing[0]["invited_ags"] and listing
+
+    listing = eventually(planned, timeout=90, interval=0.5, message="six planned workshops")
+    assert sorted(w["municipality"]["ags"] for w in listing) == sorted(list(SELECTED) * 2)
+    assert all(w["status"] == "planned" and BOTTROP not in w["invited_ags"] for w in listing)
+
+    # Wassenberg's first workshop took place this morning; the office records it.
+    workshop_id = next(w["id"] for w in listing if w["municipality"]["ags"] == WASSENBERG and w["sequence"] == 1)
+    now = datetime.now(UTC).replace(microsecond=0)
+    assert client.patch(f"/v1/workshops/{workshop_id}", headers=STAFF, json={
+        "starts_at": (now - timedelta(hours=5)).isoformat(), "ends_at": (now - timedelta(hours=1)).isoformat(),
+        "venue": "Rathaus Wassenberg", "capacity": 30}).status_code == 200
+    people = [("Jana Beispiel", "steering_partner", "IHK NRW"), ("Tom Testmann", "school", "Betty-Reis-Gesamtschule"),
+              ("Lea Muster", "citizen", "")]
+    codes = []
+    for name, kind, organisation in people:
+        answer = client.post(f"/v1/workshops/{workshop_id}/registrations", headers=STAFF, json={
+            "name": name, "email": f"{name.split()[0].lower()}@example.org", "organisation": organisation,
+            "participant_type": kind, "consent": True})
+        assert answer.status_code == 201, answer.json
+        codes.append(answer.json["manage_code"])
+    for code in codes[:2]:
+        assert client.post(f"/v1/workshops/{workshop_id}/check-in", headers=STAFF, json={"code": code}).status_code == 200
+    completed = client.post(f"/v1/workshops/{workshop_id}/complete", headers=STAFF, json={
+        "summary": "Leitbild für die digitale Innenstadt erarbeitet.",
+        "solution_approaches": [{"title": "Mobilstation am Markt", "field_of_action": "mobility"}],
+        "documents": [{"title": "Protokoll", "url": "https://example.org/protokoll.pdf"}]})
+    assert completed.status_code == 200, completed.json
+
+    ours = {w["id"] for w in listing}
+
+    def is_ours(message):
+        return message.key and message.key.decode() in ours
+
+    def arrived(messages):
+        return any(is_ours(m) and dict(m.headers)[HEADER_EVENT_TYPE] == b"WorkshopCompleted" for m in messages)
+
+    messages = [m for m in read_topic(kafka_bootstrap, TOPIC_WORKSHOPS, since, until=arrived, timeout=90) if is_ours(m)]
+    types = [json.loads(m.value)["type"] for m in messages]
+    assert types.count("WorkshopPlanned") == 6, "one per workshop, the redelivered selection created nothing"
+    assert types.count("WorkshopScheduled") == 1
+
+    [message] = [m for m in messages if dict(m.headers)[HEADER_EVENT_TYPE] == b"WorkshopCompleted"]
+    envelope = json.loads(message.value)
+    assert message.key.decode() == envelope["subject"] == workshop_id
+    assert dict(message.headers)[HEADER_EVENT_ID].decode() == envelope["id"]
+    assert envelope["specversion"] == "1.0" and envelope["type"] == "WorkshopCompleted"
+    assert envelope["source"] == "/services/workshops" and envelope["dataversion"] == 1
+    assert envelope["datacontenttype"] == "application/json" and envelope["time"].endswith("Z")
+    data = validate_data("WorkshopCompleted", envelope["data"], 1)
+    assert data["municipality"]["name"] == "Wassenberg" and data["call_id"] == chosen.call_id
+    assert data["attendance"]["steering_partner"] == 1 and data["attendance"]["school"] == 1
+    assert data["attendance"]["citizen"] == 0
+    assert data["participant_organisations"] == ["Betty-Reis-Gesamtschule", "IHK NRW"]
+    raw = message.value.decode()
+    for name, _kind, _organisation in people:
+        assert name not in raw and name.split()[0].lower() + "@" not in raw
