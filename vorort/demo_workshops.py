@@ -115,7 +115,7 @@ def load_workshops_demo(base_url: str, staff_headers: dict, token_for: Callable,
     guests = [_ags_and_name(item) for item in not_selected_ags]
     workshops = _wait_for_series(api, call_id, hosts)
     for index, ags in enumerate(hosts):
-        first, second = workshops[ags][0], workshops[ags][1]
+        first, second = workshops[ags][1], workshops[ags][2]
         town = first["municipality"]["name"]
         _schedule(api, first, _berlin_day(now, -21 + 7 * index), venue=_venue(town, 0), capacity=40)
         _schedule(api, second, _berlin_day(now, 21 + 7 * index), venue=_venue(town, 1),

@@ -52,11 +52,20 @@ def run_demo(base_url, call_id):
 def test_the_demo_waits_for_the_series_then_schedules_fills_and_completes_the_first_round(service):
     app, db_url, base_url = service
     chosen = Selection.fresh()
-    demo = threading.Thread(target=run_demo, args=(base_url, chosen.call_id))
+    failures = []
+
+    def demo_run():
+        try:
+            run_demo(base_url, chosen.call_id)
+        except Exception as error:  # noqa: BLE001 - reported by the test thread below
+            failures.append(error)
+
+    demo = threading.Thread(target=demo_run)
     demo.start()  # before the selection arrives: the loader has to wait for the six workshops
     deliver(app, *chosen.all_events())
     demo.join(timeout=180)
     assert not demo.is_alive()
+    assert failures == []
 
     client = app.test_client()
     listing = client.get(f"/v1/workshops?call_id={chosen.call_id}", headers=STAFF).json

@@ -1,0 +1,195 @@
+"""What every page module uses: the staff's service clients, time and number formatting, API errors."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, flash, g, request
+from flask_babel import format_datetime as babel_datetime
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from services.admin.clients import ApiError, Services
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+SERVICE_NAMES = {
+    "applications": _l("Applications"),
+    "selection": _l("Selection"),
+    "workshops": _l("Workshops"),
+    "publishing": _l("Publishing"),
+}
+
+SIZE_CLASSES = ("rural", "small", "medium", "large")
+SIZE_CLASS_LABELS = {
+    "rural": _l("rural municipality (under 5,000)"),
+    "small": _l("small town (5,000 to 20,000)"),
+    "medium": _l("medium town (20,000 to 100,000)"),
+    "large": _l("big city (100,000 and more)"),
+}
+SIZE_CLASS_SHORT = {
+    "rural": _l("rural municipality"),
+    "small": _l("small town"),
+    "medium": _l("medium town"),
+    "large": _l("big city"),
+}
+
+STATUS_LABELS = {
+    # calls
+    "draft": _l("draft"), "open": _l("open"), "closed": _l("closed"),
+    # applications
+    "submitted": _l("submitted"), "withdrawn": _l("withdrawn"),
+    # workshops
+    "planned": _l("planned"), "scheduled": _l("scheduled"), "cancelled": _l("cancelled"),
+    "completed": _l("completed"),
+    # registrations
+    "confirmed": _l("confirmed"), "waitlisted": _l("waiting list"), "pending": _l("awaiting approval"),
+    "rejected": _l("rejected"),
+    # publications, newsletters, notices
+    "published": _l("published"), "scheduled_send": _l("scheduled"), "sending": _l("sending"),
+    "sent": _l("sent"), "approved": _l("approved"), "discarded": _l("discarded"), "failed": _l("failed"),
+}
+
+PARTICIPANT_TYPES = {
+    "steering_partner": _l("steering group partner"),
+    "local_actor": _l("local actor"),
+    "school": _l("school"),
+    "university": _l("university"),
+    "business": _l("business"),
+    "municipality": _l("municipality"),
+    "citizen": _l("citizen"),
+}
+
+
+def store():
+    return current_app.extensions["vorort-admin"].store
+
+
+def services() -> Services:
+    return g.services
+
+
+def staff_name() -> str:
+    return g.staff.username
+
+
+# --- time ----------------------------------------------------------------------------------------
+def parse_time(value) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def berlin_wall_time(value) -> datetime | None:
+    """A service's time as a naive Berlin wall time, for <input type=datetime-local>."""
+    parsed = parse_time(value)
+    return parsed.astimezone(BERLIN).replace(tzinfo=None) if parsed else None
+
+
+def from_wall_time(value: datetime | None) -> datetime | None:
+    """What the office typed (Berlin wall time) as an aware datetime."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=BERLIN) if value.tzinfo is None else value
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def now_berlin() -> datetime:
+    return datetime.now(BERLIN).replace(second=0, microsecond=0)
+
+
+def format_time(value, with_time: bool = True) -> str:
+    parsed = parse_time(value)
+    if parsed is None:
+        return "–"
+    german = str(get_locale() or "de").startswith("de")
+    if with_time:
+        pattern = "dd.MM.yyyy, HH:mm 'Uhr'" if german else "d MMM yyyy, HH:mm"
+    else:
+        pattern = "dd.MM.yyyy" if german else "d MMM yyyy"
+    return babel_datetime(parsed, pattern)
+
+
+def format_number(value, decimals: int = 0) -> str:
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern)
+
+
+# --- API errors ----------------------------------------------------------------------------------
+def unavailable_message(service: str) -> str:
+    return _("The service “%(service)s” cannot be reached right now. Please try again shortly; nothing has "
+             "been changed by this request unless the page says otherwise.",
+             service=SERVICE_NAMES.get(service, service))
+
+
+def api_error_message(error: ApiError) -> str:
+    return _("The service “%(service)s” did not accept this: %(message)s",
+             service=SERVICE_NAMES.get(error.service, error.service), message=error.message)
+
+
+def apply_api_errors(form, error: ApiError, mapping: dict | None = None) -> None:
+    """Put a service's field errors on the form's fields; everything else becomes a flashed error."""
+    mapping = mapping or {}
+    placed = False
+    for path, message in error.field_messages():
+        name = mapping.get(path, path)
+        field = getattr(form, name, None) if form is not None and name else None
+        if field is not None and hasattr(field, "errors"):
+            if isinstance(field.errors, tuple):
+                field.errors = list(field.errors)
+            field.errors.append(message)
+            placed = True
+        else:
+            flash(f"{path}: {message}" if path else message, "error")
+    if not placed or error.status != 422:
+        flash(api_error_message(error), "error")
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only local paths: never redirect somewhere else after login or a language switch."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    return target
+
+
+def size_class_label(value, short: bool = True) -> str:
+    labels = SIZE_CLASS_SHORT if short else SIZE_CLASS_LABELS
+    return str(labels.get(value, value or "–"))
+
+
+def status_label(value) -> str:
+    return str(STATUS_LABELS.get(value, value or "–"))
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["time"] = format_time
+    app.jinja_env.filters["date"] = lambda value: format_time(value, with_time=False)
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["size_class"] = size_class_label
+    app.jinja_env.filters["status"] = status_label
+    app.jinja_env.filters["participant_type"] = lambda value: str(PARTICIPANT_TYPES.get(value, value or "–"))
+
+    @app.context_processor
+    def _page_globals():
+        return {"current_staff": g.get("staff"), "locale": str(get_locale() or "de"),
+                "current_path": request.full_path.rstrip("?") if request else "/",
+                "service_names": SERVICE_NAMES}
+
+    app.jinja_env.globals["Markup"] = Markup
