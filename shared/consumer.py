@@ -14,6 +14,8 @@ crash redelivers and the processed record turns the redelivery into a no-op. The
 from __future__ import annotations
 
 import logging
+import os
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -63,6 +65,9 @@ class EventConsumer:
         self.base_backoff_s = base_backoff_s
         self.max_backoff_s = max_backoff_s
         self.counts = {"applied": 0, "duplicate": 0, "skipped": 0, "dead_lettered": 0}
+        # Fault injection for the chaos suite only: die like a SIGKILL right after a database commit,
+        # before the offset commit, with this probability. Never set in production.
+        self._crash_probability = float(os.environ.get("VORORT_CHAOS_CRASH_AFTER_DB_COMMIT", "0") or 0)
 
     # --- one message ----------------------------------------------------------------------------
     def process(self, message) -> Outcome:
@@ -94,6 +99,8 @@ class EventConsumer:
                     handler(event, data, uow)
                     uow.mark_processed(self.group_id, event)
                     uow.commit()
+                if self._crash_probability and random.random() < self._crash_probability:
+                    os._exit(137)
                 return Outcome("applied")
             except IntegrityError as error:
                 if is_duplicate_key(error) and self._processed_meanwhile(event):

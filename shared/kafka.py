@@ -6,6 +6,7 @@ partition. Consumers never auto-commit: offsets are committed after the database
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -36,6 +37,8 @@ def make_producer(bootstrap_servers: str, client_id: str, **overrides) -> KafkaP
 
 def make_consumer(bootstrap_servers: str, group_id: str, topics: list[str] | tuple[str, ...],
                   **overrides) -> KafkaConsumer:
+    # How long the group waits for a member that vanished without leaving (a crash) before rebalancing.
+    session_timeout_ms = int(os.environ.get("VORORT_KAFKA_SESSION_TIMEOUT_MS", "10000"))
     settings = dict(
         bootstrap_servers=bootstrap_servers.split(","),
         group_id=group_id,
@@ -43,8 +46,8 @@ def make_consumer(bootstrap_servers: str, group_id: str, topics: list[str] | tup
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=500,
-        session_timeout_ms=10000,
-        heartbeat_interval_ms=3000,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=min(3000, session_timeout_ms // 3),
     )
     settings.update(overrides)
     consumer = KafkaConsumer(**settings)

@@ -34,7 +34,8 @@ logger.kafka.level = INFO
 
 
 def libs_dir() -> Path:
-    return var_dir() / "kafka" / "libs"
+    """The jars are shared by every broker this checkout starts, tests included (they use another var/)."""
+    return Path(os.environ.get("VORORT_KAFKA_LIBS", REPO_ROOT / "var" / "kafka" / "libs"))
 
 
 def fetch(quiet: bool = True) -> Path:
@@ -115,6 +116,7 @@ def _write_config(directory: Path, port: int, controller_port: int, data_dir: Pa
         "share.coordinator.state.topic.replication.factor=1",
         "share.coordinator.state.topic.min.isr=1",
         "group.initial.rebalance.delay.ms=0",
+        "group.min.session.timeout.ms=1000",
         "auto.create.topics.enable=true",
         "log.retention.hours=-1",
         "",

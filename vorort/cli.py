@@ -166,6 +166,33 @@ def urls():
 
 
 @main.group()
+def dlq():
+    """Dead-letter topics: what a consumer group gave up on."""
+
+
+@dlq.command("list")
+@click.argument("group")
+def dlq_list(group):
+    """List the dead letters of consumer GROUP with their origin and error."""
+    from vorort.dlq import list_dead_letters
+
+    for letter in list_dead_letters(kafka_bootstrap_servers(), group):
+        click.echo(f"{letter.partition}:{letter.offset}  from {letter.original_topic}"
+                   f"[{letter.original_partition}]@{letter.original_offset}  {letter.error}")
+
+
+@dlq.command("replay")
+@click.argument("group")
+@click.option("--at", "positions", multiple=True, help="PARTITION:OFFSET of one dead letter (default: all).")
+def dlq_replay(group, positions):
+    """Re-publish dead letters to their original topic (after a fix); consumers dedupe by event id."""
+    from vorort.dlq import replay
+
+    offsets = {tuple(int(part) for part in p.split(":")) for p in positions} or None
+    click.echo(f"replayed {replay(kafka_bootstrap_servers(), group, offsets)} message(s)")
+
+
+@main.group()
 def docs():
     """Generated documentation."""
 

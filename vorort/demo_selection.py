@@ -77,7 +77,7 @@ def load_selection_demo(base_url: str, staff_headers: dict, steering_headers_for
             if member["id"] == "stg-tu-dortmund" and name not in SELECTED and position % 4 == 1:
                 body = {"abstain": True, "comment": "Enthaltung: Lehrforschungsprojekt mit der Kommune."}
             else:
-                body = {"scores": _scores(name, criteria, position + index), "comment": COMMENTS.get(name, "")}
+                body = {"scores": review_scores(name, criteria, position + index), "comment": COMMENTS.get(name, "")}
             call("PUT", f"/candidates/{application_id}/reviews/{member['id']}", steering_headers_for(member["id"]),
                  json=body)
 
@@ -90,7 +90,7 @@ def load_selection_demo(base_url: str, staff_headers: dict, steering_headers_for
     call("POST", "/decision", staff_headers, json=decision)
 
 
-def _scores(name: str, criteria: list[str], seed: int) -> dict:
+def review_scores(name: str, criteria: list[str], seed: int) -> dict:
     """4 to 5 for the three chosen towns, 2 to 3 for the others, varied so that the panel looks human."""
     low, high = (4, 5) if name in SELECTED else (2, 3)
     return {key: high if (seed + offset) % 3 else low for offset, key in enumerate(criteria)}

@@ -100,6 +100,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     app.extensions["vorort-admin"] = AdminContext(settings=settings, engine=engine, store=StaffStore(engine),
                                                   kafka=KafkaOperations(settings.kafka_bootstrap_servers))
+    app.jinja_env.add_extension("jinja2.ext.do")
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 

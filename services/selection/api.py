@@ -9,14 +9,14 @@ from flask.views import MethodView
 
 from services.selection import handlers
 from services.selection.domain import SCORE_MAX, SCORE_MIN, default_criteria
-from services.selection.schemas import (AuditEntrySchema, BalanceRulePutSchema, BalanceRuleSchema, CallSchema,
-                                        CandidateQuerySchema, CandidateSchema, ConflictPostSchema, ConflictSchema,
-                                        CriteriaDefaultsSchema, DecisionPostSchema, DecisionSchema, PanelPutSchema,
-                                        PanelSchema, ProposalSchema, RankingSchema, ReviewPutSchema,
+from services.selection.schemas import (AuditEntrySchema, BalanceRulePutSchema, BalanceRuleSchema, CallQuerySchema,
+                                        CallSchema, CandidateQuerySchema, CandidateSchema, ConflictPostSchema,
+                                        ConflictSchema, CriteriaDefaultsSchema, DecisionPostSchema, DecisionSchema,
+                                        PanelPutSchema, PanelSchema, ProposalSchema, RankingSchema, ReviewPutSchema,
                                         ReviewQuerySchema, ReviewSchema)
 from shared.auth import Principal, require_role, roles_required
 from shared.errors import NotFound
-from shared.web import ServiceBlueprint, context
+from shared.web import ServiceBlueprint, context, idempotent
 
 calls_blp = ServiceBlueprint("selection-calls", __name__, url_prefix="/v1/calls",
                              description="Calls as the selection knows them, and their candidates.")
@@ -105,6 +105,33 @@ def review_view(uow, call_id: str, row: dict) -> dict:
 
 
 # --- calls and candidates ------------------------------------------------------------------------
+def call_view(uow, call: dict) -> dict:
+    decided = uow.decisions.get(call["id"]) is not None
+    _, live = uow.candidates.rows_for_call(call["id"], limit=0)
+    return dict(call, candidates=live, panel_set=uow.panels.get(call["id"]) is not None, decided=decided,
+                reviews_open=call["status"] == "closed" and not decided)
+
+
+@calls_blp.route("")
+class Calls(MethodView):
+    @roles_required(*READERS)
+    @calls_blp.arguments(CallQuerySchema, location="query")
+    @calls_blp.response(200, CallSchema(many=True))
+    @calls_blp.paginate()
+    def get(self, query, pagination_parameters):
+        """The calls the selection knows from the applications events, newest first."""
+        require_role(*READERS)
+
+        def fetch(uow):
+            rows, total = uow.calls.list(status=query.get("status"), offset=pagination_parameters.first_item,
+                                         limit=pagination_parameters.page_size)
+            return [call_view(uow, row) for row in rows], total
+
+        items, total = read(fetch)
+        pagination_parameters.item_count = total
+        return items
+
+
 @calls_blp.route("/<call_id>")
 class CallItem(MethodView):
     @roles_required(*READERS)
@@ -113,14 +140,7 @@ class CallItem(MethodView):
         """The call as the selection knows it from the applications events, and where its selection stands."""
         require_role(*READERS)
 
-        def fetch(uow):
-            call = handlers.get_call(uow, call_id)
-            decided = uow.decisions.get(call_id) is not None
-            _, live = uow.candidates.rows_for_call(call_id, limit=0)
-            return dict(call, candidates=live, panel_set=uow.panels.get(call_id) is not None, decided=decided,
-                        reviews_open=call["status"] == "closed" and not decided)
-
-        return read(fetch)
+        return read(lambda uow: call_view(uow, handlers.get_call(uow, call_id)))
 
 
 @calls_blp.route("/<call_id>/candidates")
@@ -418,6 +438,7 @@ class DecisionItem(MethodView):
         return read(fetch)
 
     @roles_required("staff")
+    @idempotent
     @decision_blp.arguments(DecisionPostSchema)
     @decision_blp.response(201, DecisionSchema)
     @decision_blp.alt_response(409, description="The call is still open, or the decision was already recorded.")

@@ -166,6 +166,15 @@ class CallRepository:
             query = query.with_for_update()
         return _dict(self.session.execute(query).first())
 
+    def list(self, *, status: str | None, offset: int, limit: int) -> tuple[list[dict], int]:
+        query = select(calls)
+        if status:
+            query = query.where(calls.c.status == status)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = self.session.execute(query.order_by(calls.c.opens_at.desc().nulls_last(), calls.c.id)
+                                    .offset(offset).limit(limit))
+        return [dict(row._mapping) for row in rows], total
+
     def insert(self, values: dict) -> None:
         self.session.execute(insert(calls).values(**values))
 

@@ -138,9 +138,9 @@ def rule_for(uow, call_id: str) -> tuple[BalanceRule, bool]:
 
 # --- panel ---------------------------------------------------------------------------------------
 def _panel_summary(panel: Panel, quorum: int | None) -> dict:
-    """What the audit trail keeps of a panel: no e-mail addresses (personal data stays in one place)."""
-    return {"members": [{"id": m.id, "name": m.name, "institution": m.institution, "role": m.role}
-                        for m in panel.members],
+    """What the audit trail keeps of a panel: ids and institutions, no names or e-mail addresses (personal
+    data stays in one table, where an erasure finds it)."""
+    return {"members": [{"id": m.id, "institution": m.institution, "role": m.role} for m in panel.members],
             "criteria": [{"key": c.key, "label": c.label, "weight": c.weight} for c in panel.criteria],
             "quorum": quorum}
 

@@ -46,6 +46,10 @@ class CallSchema(OutSchema):
     decided = fields.Boolean()
 
 
+class CallQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(["open", "closed"]))
+
+
 class CandidateQuerySchema(Schema):
     size_class = fields.String(validate=validate.OneOf(SIZE_CLASSES))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.workshops import domain
 from services.workshops.domain import Registration, Workshop
@@ -224,12 +224,21 @@ def cancel_workshop(command: CancelWorkshop, uow, clock) -> Workshop:
 
 
 # --- registrations -------------------------------------------------------------------------------
+def arrival_time(clock, regs: list[Registration]) -> datetime:
+    """The waitlist is first come, first served by `created_at`. Registrations take turns under the
+    workshop lock, so their times must follow that order, even when two app servers' clocks disagree
+    by a little (or a test's clock stands still)."""
+    now = clock()
+    latest = max((r.created_at for r in regs), default=None)
+    return latest + timedelta(microseconds=1) if latest is not None and now <= latest else now
+
+
 def register(command: Register, uow, clock) -> Registration:
     workshop = _locked_workshop(uow, command.workshop_id)
     domain.may_register(workshop, command.actor_role, command.actor_ags)
     regs = uow.registrations.for_workshop(workshop.id)
     registration = domain.register(
-        workshop, regs, command.request, clock(),
+        workshop, regs, command.request, arrival_time(clock, regs),
         registrant_subject=principal_key(command.actor_role, command.actor_subject),
         registrant_ags=command.actor_ags, late_entry=command.actor_role in domain.STAFF_ROLES)
     uow.registrations.add(registration)

@@ -193,3 +193,31 @@ def register_template_helpers(app: Flask) -> None:
                 "service_names": SERVICE_NAMES}
 
     app.jinja_env.globals["Markup"] = Markup
+
+
+class Tolerant:
+    """Gathers what it can for a page that shows several services at once.
+
+    A service that is down is asked only once per page (no second timeout) and named in a German notice;
+    a 4xx answer (e.g. a call the selection does not know yet) gives the default.
+    """
+
+    def __init__(self):
+        self.down: list[str] = []
+
+    def __call__(self, service: str, fetch, default=None):
+        from services.admin.clients import ServiceUnavailable
+
+        if service in self.down:
+            return default
+        try:
+            return fetch()
+        except ServiceUnavailable:
+            self.down.append(service)
+            return default
+        except ApiError:
+            return default
+
+    @property
+    def notices(self) -> list[str]:
+        return [unavailable_message(service) for service in self.down]

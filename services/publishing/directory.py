@@ -1,0 +1,83 @@
+"""The applicant's contact person, asked from the applications service's public API when a letter goes out.
+
+Events carry no personal data, so publishing never holds a copy of a contact until it writes a letter.
+The call is made by the worker, outside any database transaction, with a short-lived staff token of its
+own (`service:publishing`). Transient failures (connection, timeout, 5xx, 429) are retried a few times
+with backoff; if the service stays unreachable, `DirectoryUnavailable` tells the caller to keep the
+letter queued and try again later.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import quote
+
+import requests
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from shared.auth import issue_token
+from shared.config import service_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+    phone: str | None = None
+
+
+class DirectoryUnavailable(Exception):
+    """The applications service did not answer usefully; try again later."""
+
+
+class _Transient(Exception):
+    pass
+
+
+class ApplicationsDirectory:
+    def __init__(self, base_url: str | None = None, *, timeout_s: float = 5.0, attempts: int = 3,
+                 backoff_s: float = 0.5, session: requests.Session | None = None):
+        self.base_url = (base_url or service_url("applications")).rstrip("/")
+        self.timeout_s = timeout_s
+        self.attempts = attempts
+        self.backoff_s = backoff_s
+        self.session = session or requests.Session()
+
+    def contact(self, application_id: str) -> Contact | None:
+        """The application's contact person; None if the application or its contact no longer exists."""
+        retrying = Retrying(stop=stop_after_attempt(self.attempts), reraise=True,
+                            wait=wait_exponential(multiplier=self.backoff_s, max=10),
+                            retry=retry_if_exception_type(_Transient))
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._fetch(application_id)
+        except _Transient as error:
+            raise DirectoryUnavailable(str(error)) from None
+        raise AssertionError("unreachable")
+
+    def _fetch(self, application_id: str) -> Contact | None:
+        url = f"{self.base_url}/v1/applications/{quote(application_id, safe='')}"
+        token = issue_token("staff", "service:publishing", ttl=timedelta(minutes=5))
+        try:
+            response = self.session.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout_s)
+        except requests.RequestException as error:
+            raise _Transient(f"applications service unreachable: {error.__class__.__name__}") from None
+        if response.status_code == 404:
+            return None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _Transient(f"applications service answered {response.status_code}")
+        if response.status_code != 200:
+            # 401/403 is a configuration fault (keys differ); it will not heal by itself, but nor may the
+            # letter be lost: report it and let the caller keep the notice queued.
+            raise DirectoryUnavailable(f"applications service answered {response.status_code}")
+        try:
+            contact = response.json().get("contact")
+        except ValueError:
+            raise _Transient("applications service answered with something that is not JSON") from None
+        if not contact or not contact.get("email"):
+            return None
+        return Contact(name=contact.get("name") or "", email=contact["email"], phone=contact.get("phone"))

@@ -1,0 +1,265 @@
+"""Request and response schemas of the publishing API. Unknown fields are rejected (RAISE)."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from services.publishing.domain import (MAX_ENQUIRY_FIELD, MAX_ENQUIRY_MESSAGE, MAX_SUBJECT_LENGTH, MEMBER_KINDS,
+                                        NOTICE_KINDS, PUBLICATION_KINDS, PUBLICATION_STATUSES, SEGMENT_TYPES)
+
+AGS = validate.Regexp(r"^\d{8}$", error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
+NOTICE_STATUSES = ("pending_review", "approved", "queued", "sent", "failed", "discarded")
+NEWSLETTER_STATUSES = ("draft", "scheduled", "sending", "sent")
+
+
+def _text(max_length: int, *, required: bool = True, min_length: int = 1, **kwargs):
+    return fields.String(required=required, validate=validate.Length(min=min_length, max=max_length), **kwargs)
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class OutSchema(Schema):
+    class Meta:
+        ordered = True
+
+
+# --- publications --------------------------------------------------------------------------------
+class LinkSchema(StrictSchema):
+    title = _text(300)
+    url = fields.Url(required=True, schemes={"http", "https"})
+
+
+class SectionSchema(StrictSchema):
+    heading = _text(300, required=False, min_length=0, load_default="")
+    text = _text(20_000, required=False, min_length=0, load_default="")
+    items = fields.List(_text(2000), load_default=list, validate=validate.Length(max=100))
+    links = fields.List(fields.Nested(LinkSchema), load_default=list, validate=validate.Length(max=50))
+
+
+class TextOrSections(fields.Field):
+    """A publication body: one block of plain text, or a list of structured sections."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            if len(value) > 50_000:
+                raise ValidationError("The body is limited to 50,000 characters.")
+            return value
+        if isinstance(value, list):
+            if len(value) > 50:
+                raise ValidationError("At most 50 sections.")
+            return SectionSchema(many=True).load(value)
+        raise ValidationError("Give the body as text or as a list of sections.")
+
+
+class SolutionApproachInSchema(StrictSchema):
+    title = _text(300)
+    description = _text(5000, required=False, min_length=0, load_default="")
+    field_of_action = _text(100, required=False, min_length=0, load_default="")
+
+
+class PublicationUpdateSchema(StrictSchema):
+    """A partial update of a draft; published results are final."""
+    title = _text(300, required=False)
+    summary = _text(5000, required=False, min_length=0)
+    body = TextOrSections(metadata={"description": "Plain text, or a list of sections "
+                                                   "{heading, text, items, links}."})
+    solution_approaches = fields.List(fields.Nested(SolutionApproachInSchema), validate=validate.Length(max=50))
+    topic = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
+class PublicationSchema(OutSchema):
+    id = fields.String()
+    kind = fields.String(metadata={"enum": list(PUBLICATION_KINDS)})
+    source_id = fields.String()
+    status = fields.String(metadata={"enum": list(PUBLICATION_STATUSES)})
+    title = fields.String()
+    summary = fields.String()
+    topic = fields.String(allow_none=True)
+    solution_approaches = fields.List(fields.Dict())
+    body = fields.List(fields.Dict())
+    url = fields.String(metadata={"description": "The public results page of this publication."})
+    created_at = fields.AwareDateTime()
+    published_at = fields.AwareDateTime(allow_none=True)
+
+
+class PublicationQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(PUBLICATION_STATUSES))
+    kind = fields.String(validate=validate.OneOf(PUBLICATION_KINDS))
+
+
+# --- members and subscriptions -------------------------------------------------------------------
+class MemberCreateSchema(StrictSchema):
+    name = _text(200)
+    kind = fields.String(required=True, validate=validate.OneOf(MEMBER_KINDS))
+    ags = fields.String(load_default=None, allow_none=True, validate=AGS)
+    email = fields.Email(required=True, validate=validate.Length(max=254), metadata={"x-personal-data": True})
+    contact_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                                 metadata={"x-personal-data": True})
+
+
+class MemberSchema(OutSchema):
+    id = fields.String()
+    name = fields.String()
+    kind = fields.String(metadata={"enum": list(MEMBER_KINDS)})
+    ags = fields.String(allow_none=True)
+    email = fields.String()
+    contact_name = fields.String(allow_none=True)
+
+
+class MemberQuerySchema(Schema):
+    kind = fields.String(validate=validate.OneOf(MEMBER_KINDS))
+
+
+class SubscriptionCreateSchema(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    topics = fields.List(_text(100), required=True, validate=validate.Length(min=1, max=20))
+
+
+class TokenQuerySchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class SubscriberSchema(OutSchema):
+    id = fields.String()
+    email = fields.String()
+    topics = fields.List(fields.String())
+    status = fields.String(metadata={"enum": ["pending", "confirmed", "unsubscribed"]})
+    created_at = fields.AwareDateTime()
+    confirmed_at = fields.AwareDateTime(allow_none=True)
+    unsubscribed_at = fields.AwareDateTime(allow_none=True)
+
+
+class SubscriberQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(["pending", "confirmed", "unsubscribed"]))
+
+
+# --- newsletters ---------------------------------------------------------------------------------
+class SegmentSchema(Schema):
+    """Validated by the domain (`validate_segment`), which names the problem; here only the shape."""
+    class Meta:
+        unknown = RAISE
+
+    type = fields.String(required=True, metadata={"enum": list(SEGMENT_TYPES)})
+    call_id = fields.String()
+    workshop_id = fields.String()
+    topic = fields.String()
+
+
+class NewsletterCreateSchema(StrictSchema):
+    subject = fields.String(required=True, validate=validate.Length(max=MAX_SUBJECT_LENGTH))
+    intro = _text(20_000, required=False, min_length=0, load_default="")
+    publication_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=50))
+    segment = fields.Nested(SegmentSchema, required=True)
+    send_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class NewsletterSendSchema(StrictSchema):
+    send_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                   metadata={"description": "Later (in the future); omitted: now."})
+
+
+class NewsletterTestSchema(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class NewsletterQuerySchema(Schema):
+    recipients = fields.Boolean(load_default=False)
+
+
+class NewsletterListQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(NEWSLETTER_STATUSES))
+
+
+class NewsletterSchema(OutSchema):
+    id = fields.String()
+    subject = fields.String()
+    intro = fields.String()
+    publication_ids = fields.List(fields.String())
+    segment = fields.Dict()
+    segment_label = fields.String()
+    status = fields.String(metadata={"enum": list(NEWSLETTER_STATUSES)})
+    send_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+    started_at = fields.AwareDateTime(allow_none=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+    progress = fields.Dict(metadata={"description": "total, sent, failed, pending, sending, skipped"})
+    recipients = fields.List(fields.Dict(), metadata={"description": "Per recipient, with ?recipients=true."})
+
+
+class PreviewSchema(OutSchema):
+    subject = fields.String()
+    headers = fields.Dict()
+    text = fields.String()
+    html = fields.String()
+
+
+class RecipientListSchema(OutSchema):
+    count = fields.Integer()
+    segment = fields.Dict()
+    segment_label = fields.String()
+    recipients = fields.List(fields.Dict())
+
+
+class QueuedSchema(OutSchema):
+    status = fields.String()
+    message = fields.String()
+
+
+# --- notices -------------------------------------------------------------------------------------
+class NoticeTemplateSchema(OutSchema):
+    kind = fields.String(metadata={"enum": list(NOTICE_KINDS)})
+    subject = fields.String()
+    body = fields.String()
+    is_default = fields.Boolean()
+    updated_at = fields.AwareDateTime(allow_none=True)
+    updated_by = fields.String(allow_none=True)
+    placeholders = fields.Dict(metadata={"description": "Placeholders ($name) and what they stand for."})
+
+
+class NoticeTemplateUpdateSchema(StrictSchema):
+    subject = _text(300)
+    body = _text(20_000)
+
+
+class NoticeSchema(OutSchema):
+    id = fields.String()
+    kind = fields.String(metadata={"enum": list(NOTICE_KINDS)})
+    status = fields.String(metadata={"enum": list(NOTICE_STATUSES)})
+    call_id = fields.String()
+    application_id = fields.String()
+    municipality = fields.Dict()
+    may_attend_workshops = fields.Boolean(allow_none=True)
+    subject = fields.String()
+    text = fields.String(metadata={"description": "The letter; the salutation names the contact person "
+                                                  "once the letter is written (after approval)."})
+    recipient = fields.Dict(allow_none=True)
+    created_at = fields.AwareDateTime()
+    reviewed_at = fields.AwareDateTime(allow_none=True)
+    reviewed_by = fields.String(allow_none=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+
+
+class NoticeQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(NOTICE_STATUSES))
+    call_id = fields.String()
+
+
+# --- enquiries -----------------------------------------------------------------------------------
+class EnquiryCreateSchema(StrictSchema):
+    name = _text(MAX_ENQUIRY_FIELD)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    organisation = _text(MAX_ENQUIRY_FIELD, required=False, min_length=0, load_default="")
+    message = _text(MAX_ENQUIRY_MESSAGE)
+
+
+class EnquirySchema(OutSchema):
+    id = fields.String()
+    name = fields.String()
+    email = fields.String()
+    organisation = fields.String()
+    message = fields.String()
+    created_at = fields.AwareDateTime()

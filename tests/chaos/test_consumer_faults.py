@@ -1,0 +1,154 @@
+"""Fault scenarios 2 and 6: consumers killed between database and offset commit; poison messages."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, func, insert, select
+
+from shared.config import REPO_ROOT
+from shared.events.catalogue import dead_letter_topic, make_event, spec_for
+from shared.kafka import ensure_topics, make_producer
+from support import eventually
+from vorort.dlq import list_dead_letters, replay
+
+pytestmark = [pytest.mark.integration, pytest.mark.chaos]
+
+sys.path.insert(0, str(REPO_ROOT / "tests" / "chaos"))
+from counting_consumer import broken, metadata, tally  # noqa: E402
+
+
+def start_consumer(db_url, topic, group, bootstrap, log_path, crash_probability=0.0):
+    import os
+
+    env = dict(os.environ, VORORT_CHAOS_CRASH_AFTER_DB_COMMIT=str(crash_probability),
+               VORORT_KAFKA_SESSION_TIMEOUT_MS="2000")
+    return subprocess.Popen([sys.executable, str(REPO_ROOT / "tests/chaos/counting_consumer.py"), db_url, topic,
+                             group, bootstrap], cwd=REPO_ROOT, env=env, stdout=open(log_path, "ab"),
+                            stderr=subprocess.STDOUT)
+
+
+def submitted(application_id, statement="Interesse"):
+    example = dict(spec_for("ApplicationSubmitted").example, application_id=application_id, statement=statement)
+    return make_event("ApplicationSubmitted", example, source="/chaos")
+
+
+@pytest.fixture
+def database(postgres):
+    url = postgres.create_database("chaos")
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    yield url, engine
+    engine.dispose()
+    postgres.drop_database(url)
+
+
+def test_consumer_killed_between_database_and_offset_commit_applies_each_event_once(
+        database, kafka_bootstrap, tmp_path, chaos_scale):
+    """Scenario 2: the process dies right after a database commit, before the offset commit, 20 times."""
+    db_url, engine = database
+    events_count = 400 if chaos_scale == "short" else 4000
+    topic, group = f"chaos.crash.{uuid.uuid4().hex[:8]}", f"chaos-{uuid.uuid4().hex[:8]}"
+    ensure_topics(kafka_bootstrap, [topic, dead_letter_topic(group)], partitions=3)
+    producer = make_producer(kafka_bootstrap, "chaos")
+    events = [submitted(str(uuid.uuid4())) for _ in range(events_count)]
+    for event in events:
+        producer.send(topic, key=event.key(), value=event.value(), headers=event.headers())
+    for event in events[:50]:  # and a few redeliveries, as a relay retry would send them
+        producer.send(topic, key=event.key(), value=event.value(), headers=event.headers())
+    producer.flush()
+
+    def applied():
+        with engine.connect() as connection:
+            return connection.execute(select(func.count(), func.sum(tally.c.applied)).select_from(tally)).one()
+
+    crashes = 0
+    crash_probability = 20 / events_count * 2
+    while crashes < 20:
+        process = start_consumer(db_url, topic, group, kafka_bootstrap, tmp_path / "consumer.log", crash_probability)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+            break
+        assert process.returncode == 137, "the consumer should die by the injected crash"
+        crashes += 1
+    process = start_consumer(db_url, topic, group, kafka_bootstrap, tmp_path / "consumer.log")
+    try:
+        eventually(lambda: applied()[0] == events_count, timeout=180, message="every event applied")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    distinct, side_effects = applied()
+    print(f"scenario 2: {crashes} crashes after a database commit, {events_count} distinct events "
+          f"(+50 redelivered), {side_effects} side effects")
+    assert crashes == 20
+    assert side_effects == distinct == events_count
+
+
+POISONS = ["not json", "wrong schema", "unknown version", "handler error"]
+
+
+def test_poison_messages_reach_the_dead_letter_topic_and_a_replay_after_the_fix_applies_once(
+        database, kafka_bootstrap, tmp_path):
+    """Scenario 6: one poison message of each kind; the partition keeps flowing; replay after the fix."""
+    db_url, engine = database
+    topic, group = f"chaos.poison.{uuid.uuid4().hex[:8]}", f"chaos-{uuid.uuid4().hex[:8]}"
+    ensure_topics(kafka_bootstrap, [topic, dead_letter_topic(group)], partitions=1)
+    buggy_id = str(uuid.uuid4())
+    with engine.begin() as connection:
+        connection.execute(insert(broken).values(application_id=buggy_id))
+    producer = make_producer(kafka_bootstrap, "chaos")
+    good = [submitted(str(uuid.uuid4())) for _ in range(5)]
+    wrong = submitted(str(uuid.uuid4())).to_cloudevent()
+    wrong["data"]["municipality"] = "not an object"
+    future = submitted(str(uuid.uuid4())).to_cloudevent()
+    future["dataversion"] = 2
+    poison_values = {"not json": b"\xff not json", "wrong schema": json.dumps(wrong).encode(),
+                     "unknown version": json.dumps(future).encode(), "handler error": submitted(buggy_id).value()}
+    for kind in POISONS:
+        producer.send(topic, key=b"poison", value=poison_values[kind])
+        producer.send(topic, key=good[POISONS.index(kind)].key(), value=good[POISONS.index(kind)].value())
+    producer.send(topic, key=good[4].key(), value=good[4].value())
+    producer.flush()
+
+    process = start_consumer(db_url, topic, group, kafka_bootstrap, tmp_path / "consumer.log")
+    try:
+        def count(application_id):
+            with engine.connect() as connection:
+                return connection.execute(select(tally.c.applied).where(
+                    tally.c.application_id == application_id)).scalar()
+
+        eventually(lambda: all(count(e.subject) == 1 for e in good), timeout=120,
+                   message="the messages after each poison were applied")
+        letters = eventually(lambda: len(list_dead_letters(kafka_bootstrap, group)) == 4
+                             and list_dead_letters(kafka_bootstrap, group), timeout=60, message="four dead letters")
+        for letter in letters:
+            assert letter.original_topic == topic and letter.original_partition == 0
+            assert letter.original_offset in {0, 2, 4, 6} and letter.error
+        errors = " ".join(letter.error for letter in letters)
+        assert "undecodable" in errors and "invalid" in errors and "failed 3 times" in errors
+
+        # The fix: the handler bug is gone. Replay everything: the fixed one applies once, the unfixable
+        # ones go back to the dead-letter topic, nothing else changes.
+        with engine.begin() as connection:
+            connection.execute(broken.delete())
+        replayed = replay(kafka_bootstrap, group)
+        assert replayed == 4
+        eventually(lambda: count(buggy_id) == 1, timeout=60, message="replayed message applied")
+        eventually(lambda: len(list_dead_letters(kafka_bootstrap, group)) == 4 + 3, timeout=60,
+                   message="unfixable messages dead-lettered again")
+        replay(kafka_bootstrap, group, {(0, letters[-1].offset)})  # the fixed one, a second time
+        eventually(lambda: len(list_dead_letters(kafka_bootstrap, group)) >= 7, timeout=30, message="settled")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    assert count(buggy_id) == 1
+    assert all(count(e.subject) == 1 for e in good)
+    print("scenario 6: 4 poison kinds dead-lettered with origin; partition kept flowing; "
+          "replay after the fix applied the fixed one once")
