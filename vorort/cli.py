@@ -193,6 +193,37 @@ def dlq_replay(group, positions):
 
 
 @main.group()
+def gdpr():
+    """One person's data across every service (export, erasure)."""
+
+
+@gdpr.command("export")
+@click.option("--email", required=True)
+def gdpr_export(email):
+    """Print everything every service holds about EMAIL, as JSON."""
+    from vorort.gdpr import PERSONAL_DATA_SERVICES, export
+
+    services = [s for s in PERSONAL_DATA_SERVICES if s in existing_services()]
+    click.echo(json.dumps(export(email, services), ensure_ascii=False, indent=2, default=str))
+
+
+@gdpr.command("erase")
+@click.option("--email", required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def gdpr_erase(email, yes):
+    """Erase or anonymise EMAIL's data in every service (through an event); prints what each service did."""
+    from vorort.gdpr import PERSONAL_DATA_SERVICES, erase
+
+    if not yes:
+        click.confirm(f"Erase every record of {email} in every service?", abort=True)
+    services = [s for s in PERSONAL_DATA_SERVICES if s in existing_services()]
+    result = erase(email, services)
+    click.echo(json.dumps(result, indent=2))
+    if result["unconfirmed"]:
+        sys.exit(1)
+
+
+@main.group()
 def docs():
     """Generated documentation."""
 

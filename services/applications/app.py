@@ -12,6 +12,7 @@ from pathlib import Path
 
 from services.applications import handlers
 from services.applications.api import BLUEPRINTS
+from services.applications.consumers import CONSUMERS
 from services.applications.db import ApplicationsUnitOfWork, metadata, start_mappers
 from shared.bus import MessageBus, system_clock
 from shared.config import ServiceSettings
@@ -51,6 +52,7 @@ def worker_plan(ctx: ServiceContext) -> WorkerPlan:
     return WorkerPlan(
         service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
         bootstrap_servers=ctx.kafka_bootstrap_servers,
+        consumers=CONSUMERS,
         periodic=[Periodic("close-overdue-calls", 5.0, lambda: bus.handle(handlers.CloseOverdueCalls()))],
     )
 
@@ -58,7 +60,7 @@ def worker_plan(ctx: ServiceContext) -> WorkerPlan:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog=f"services.{NAME}")
     sub = parser.add_subparsers(dest="command", required=True)
-    worker = sub.add_parser("worker", help="run the outbox relay and the periodic jobs")
+    worker = sub.add_parser("worker", help="run the outbox relay, the consumers and the periodic jobs")
     worker.add_argument("--relay-only", action="store_true")
     sub.add_parser("migrate", help="bring the database to the newest schema")
     args = parser.parse_args(argv)

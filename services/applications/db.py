@@ -51,6 +51,15 @@ applications = Table(
     Index("ix_applications_call_status", "call_id", "status", "size_class"),
 )
 
+# GDPR erasures: an audit of what was done, without the personal data itself.
+privacy_erasures = Table(
+    "privacy_erasures", metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column("records", Integer, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("erased_at", UtcDateTime(), nullable=False),
+)
+
 _mapper_registry = registry()
 _mapped = False
 
@@ -120,9 +129,15 @@ class ApplicationRepository:
         return self.session.scalar(select(func.count()).select_from(applications).where(
             applications.c.call_id == call_id, applications.c.status == "submitted"))
 
-    def by_contact_email(self, email: str) -> list[Application]:
-        return list(self.session.scalars(select(Application).where(
-            func.lower(applications.c.contact_email) == email.lower())))
+    def by_contact_digest(self, digest: str) -> list[Application]:
+        """Applications whose contact has this address (compared as SHA-256 of the lower-cased address)."""
+        from shared.privacy import email_digest
+
+        rows = self.session.execute(select(applications.c.id, applications.c.contact_email)).all()
+        ids = [row.id for row in rows if email_digest(row.contact_email) == digest]
+        if not ids:
+            return []
+        return list(self.session.scalars(select(Application).where(applications.c.id.in_(ids))))
 
 
 class ApplicationsUnitOfWork(UnitOfWork):

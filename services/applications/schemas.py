@@ -120,3 +120,12 @@ class ApplicationSchema(Schema):
 class ApplicationQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(["submitted", "withdrawn"]))
     size_class = fields.String(validate=validate.OneOf(SIZE_CLASSES))
+
+
+class PersonalDataQuerySchema(StrictSchema):
+    email = fields.Email(required=True)
+
+
+class PersonalDataSchema(Schema):
+    service = fields.String()
+    records = fields.List(fields.Dict())

@@ -134,7 +134,9 @@ def rebuild_projection(uow_factory, bootstrap_servers: str, *, topic: str = TOPI
     counts = {"applied": 0, "duplicate": 0, "skipped": 0, "refused": 0}
     try:
         partitions = _partitions(consumer, topic, deadline_s)
-        ends = consumer.end_offsets(partitions) if partitions else {}
+        if not partitions:  # never wipe the projection because the broker does not know the topic
+            raise LookupError(f"topic {topic} not found on {bootstrap_servers}")
+        ends = consumer.end_offsets(partitions)
         consumer.assign(partitions)
         for partition in partitions:
             consumer.seek_to_beginning(partition)

@@ -101,7 +101,7 @@ registrations = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("waitlist_position", Integer, nullable=True),
     Column("checked_in_at", UtcDateTime(), nullable=True),
-    Column("registrant_subject", String(300), nullable=True),
+    Column("registrant_subject", Text, nullable=True),  # "role:subject" of the token, any length
     Column("registrant_ags", String(8), nullable=True),
     Index("ix_registrations_workshop_status", "workshop_id", "status", "created_at"),
     Index("ix_registrations_registrant", "registrant_subject"),

@@ -102,6 +102,8 @@ MUNICIPALITY_ROLE = "municipality"
 WORKSHOP_ID_NAMESPACE = uuid.UUID("6f1d3c2e-7a43-5b8e-9c1f-2d4e5a6b7c80")
 
 _AGS_RE = re.compile(r"^\d{8}$")
+#: Dates outside this range are typing errors (0226 for 2026) and break the calendar's time zone.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 # Deliberately loose: the only real check of an address is the mail that reaches it.
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_TEXT = 200
@@ -228,6 +230,8 @@ def to_utc(value: datetime | str, tz: str = BERLIN_TZ_NAME, *, field: str | None
             raise InvalidInput("Not a valid date and time (ISO 8601 expected).", field) from None
     if not isinstance(value, datetime):
         raise InvalidInput("A date and time is required.", field)
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise InvalidInput(f"Dates between {MIN_YEAR} and {MAX_YEAR} only.", field)
     if value.tzinfo is not None and value.utcoffset() is not None:
         return value.astimezone(UTC)
     try:
@@ -455,6 +459,8 @@ def may_register(workshop: Workshop, principal_role: str, principal_ags: str | N
     """
     if principal_role in STAFF_ROLES or principal_role in PARTNER_ROLES:
         return True
+    if principal_role == MUNICIPALITY_ROLE and not (isinstance(principal_ags, str) and _AGS_RE.match(principal_ags)):
+        raise Forbidden("The municipality's token carries no valid AGS.")
     if principal_role == MUNICIPALITY_ROLE and principal_ags and (
             principal_ags == workshop.municipality_ags or principal_ags in workshop.invited_ags
             or not workshop.restricted_to_invitees):
@@ -662,7 +668,8 @@ def check_in(reg: Registration, now: datetime) -> Registration:
 def find_by_manage_code(regs: Iterable[Registration], code: str) -> Registration:
     """The registration behind a manage link, compared in constant time."""
     for r in regs:
-        if code and secrets.compare_digest(r.manage_code, code):
+        # bytes: compare_digest refuses str with non-ASCII characters, and codes come from anyone
+        if code and secrets.compare_digest(r.manage_code.encode(), code.encode()):
             return r
     raise NotFound("No registration with this code.")
 

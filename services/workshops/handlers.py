@@ -124,9 +124,11 @@ def may_manage(registration: Registration, *, role: str, actor_key: str, code: s
     """The office, the principal who registered, or whoever holds the manage code."""
     if role == "staff":
         return True
-    if registration.registrant_subject and secrets.compare_digest(registration.registrant_subject, actor_key):
+    # bytes: compare_digest refuses str with non-ASCII characters (subjects and codes may have them)
+    if registration.registrant_subject and secrets.compare_digest(registration.registrant_subject.encode(),
+                                                                  actor_key.encode()):
         return True
-    return bool(code) and secrets.compare_digest(registration.manage_code, code)
+    return bool(code) and secrets.compare_digest(registration.manage_code.encode(), code.encode())
 
 
 # --- events --------------------------------------------------------------------------------------
@@ -240,7 +242,8 @@ def register(command: Register, uow, clock) -> Registration:
     registration = domain.register(
         workshop, regs, command.request, arrival_time(clock, regs),
         registrant_subject=principal_key(command.actor_role, command.actor_subject),
-        registrant_ags=command.actor_ags, late_entry=command.actor_role in domain.STAFF_ROLES)
+        registrant_ags=command.actor_ags if command.actor_role == domain.MUNICIPALITY_ROLE else None,
+        late_entry=command.actor_role in domain.STAFF_ROLES)
     uow.registrations.add(registration)
     uow.commit()  # a duplicate that slipped past the domain check fails here on the unique index
     return registration

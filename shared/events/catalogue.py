@@ -22,7 +22,8 @@ TOPIC_APPLICATIONS = "vorort.applications"
 TOPIC_SELECTION = "vorort.selection"
 TOPIC_WORKSHOPS = "vorort.workshops"
 TOPIC_PUBLISHING = "vorort.publishing"
-TOPICS = (TOPIC_APPLICATIONS, TOPIC_SELECTION, TOPIC_WORKSHOPS, TOPIC_PUBLISHING)
+TOPIC_PRIVACY = "vorort.privacy"
+TOPICS = (TOPIC_APPLICATIONS, TOPIC_SELECTION, TOPIC_WORKSHOPS, TOPIC_PUBLISHING, TOPIC_PRIVACY)
 
 SIZE_CLASSES = ("rural", "small", "medium", "large")
 
@@ -218,6 +219,22 @@ class NewsletterSentV1(EventSchema):
     completed_at = _when(required=True)
 
 
+# --- privacy (GDPR) -----------------------------------------------------------------------------
+class PersonalDataErasureRequestedV1(EventSchema):
+    """Carries a hash of the address, never the address: the request itself must not spread it."""
+    request_id = fields.String(required=True)
+    email_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    requested_at = _when(required=True)
+    requested_by = fields.String(required=True)
+
+
+class PersonalDataErasedV1(EventSchema):
+    request_id = fields.String(required=True)
+    service = fields.String(required=True)
+    records = fields.Integer(required=True)
+    erased_at = _when(required=True)
+
+
 # --- the registry --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EventSpec:
@@ -307,6 +324,16 @@ SPECS: tuple[EventSpec, ...] = (
                "attendance": {"steering_partner": 5, "local_actor": 12, "municipality": 3},
                "participant_organisations": ["Stadtwerke Wassenberg"],
                "completed_at": "2018-09-21T07:00:00+00:00"}, "workshop_id"),
+    EventSpec("PersonalDataErasureRequested", 1, TOPIC_PRIVACY, PersonalDataErasureRequestedV1,
+              "The office asked every service to erase one person's data (identified by the SHA-256 of the "
+              "lower-cased e-mail address).",
+              {"request_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+               "email_sha256": "4f6e0cbdbb1a66b8d1f5c85f7fbcb4c5b0a8f2a9f0f0e2c7c3c5e0a1b2c3d4e5",
+               "requested_at": "2026-11-26T09:00:00+00:00", "requested_by": "staff:datenschutz"}, "request_id"),
+    EventSpec("PersonalDataErased", 1, TOPIC_PRIVACY, PersonalDataErasedV1,
+              "A service erased or anonymised the records of an erasure request; an audit fact without the data.",
+              {"request_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a", "service": "applications", "records": 1,
+               "erased_at": "2026-11-26T09:00:01+00:00"}, "request_id"),
     EventSpec("ResultsPublished", 1, TOPIC_PUBLISHING, ResultsPublishedV1,
               "Results were published to the members of the network.",
               {"publication_id": "0d9c8b7a-6f5e-4d3c-9b2a-1f0e9d8c7b6a", "kind": "workshop_result",

@@ -110,7 +110,7 @@ def upgrade() -> None:
     sa.Column('created_at', shared.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('waitlist_position', sa.Integer(), nullable=True),
     sa.Column('checked_in_at', shared.db.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('registrant_subject', sa.String(length=300), nullable=True),
+    sa.Column('registrant_subject', sa.Text(), nullable=True),
     sa.Column('registrant_ags', sa.String(length=8), nullable=True),
     sa.ForeignKeyConstraint(['workshop_id'], ['workshops.id'], name=op.f('fk_registrations_workshop_id_workshops')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_registrations')),
