@@ -8,6 +8,9 @@ For each message:
    the event as processed;
 3. transient failures are retried with exponential backoff; after `max_attempts` the message goes to the
    dead-letter topic, with its original topic, partition, offset and error in headers.
+For speed, the messages of one poll are first applied together in one transaction (one query for the
+processed records, one insert for the new ones); if anything in that batch fails, the batch is rolled
+back and its messages are applied one by one as above, so one bad message never takes others with it.
 Offsets are committed only after the database commits (and after a dead letter is acknowledged), so a
 crash redelivers and the processed record turns the redelivery into a no-op. The partition keeps flowing.
 """
@@ -70,7 +73,8 @@ class EventConsumer:
         self._crash_probability = float(os.environ.get("VORORT_CHAOS_CRASH_AFTER_DB_COMMIT", "0") or 0)
 
     # --- one message ----------------------------------------------------------------------------
-    def process(self, message) -> Outcome:
+    def _decode(self, message):
+        """(event, data, handler) for a message to apply, or an Outcome when there is nothing to apply."""
         try:
             event = Event.from_value(message.value)
         except EnvelopeError as error:
@@ -82,12 +86,59 @@ class EventConsumer:
             data = validate_data(event.type, event.data, event.version)
         except (UnknownEventError, InvalidEventError) as error:
             return self._dead_letter(message, f"invalid: {error}")
+        return event, data, handler
 
+    def process(self, message) -> Outcome:
+        decoded = self._decode(message)
+        if isinstance(decoded, Outcome):
+            return decoded
+        event, data, handler = decoded
         token = correlation_id.set(event.correlation_id or event.id)
         try:
             return self._apply_with_retries(message, event, data, handler)
         finally:
             correlation_id.reset(token)
+
+    def process_batch(self, messages: list) -> list[Outcome]:
+        """Apply a poll's messages in one transaction; fall back to one by one if any of them fails."""
+        decoded = [self._decode(message) for message in messages]
+        todo = [(m, d) for m, d in zip(messages, decoded) if not isinstance(d, Outcome)]
+        outcomes = {id(m): d for m, d in zip(messages, decoded) if isinstance(d, Outcome)}
+        if len(todo) > 1:
+            try:
+                with self.uow_factory() as uow:
+                    seen = uow.processed_among(self.group_id, [event.id for _, (event, _, _) in todo])
+                    applied = []
+                    for message, (event, data, handler) in todo:
+                        if event.id in seen:
+                            outcomes[id(message)] = Outcome("duplicate")
+                            continue
+                        token = correlation_id.set(event.correlation_id or event.id)
+                        try:
+                            handler(event, data, uow)
+                        finally:
+                            correlation_id.reset(token)
+                        seen.add(event.id)
+                        applied.append(event)
+                        outcomes[id(message)] = Outcome("applied")
+                    uow.mark_processed_many(self.group_id, applied)
+                    uow.commit()
+                self._maybe_crash()
+                return [outcomes[id(m)] for m in messages]
+            except Exception as error:  # noqa: BLE001 - isolate the culprit one by one
+                log.info("batch failed, applying one by one", extra={"error": repr(error), "size": len(todo)})
+                outcomes = {id(m): d for m, d in zip(messages, decoded) if isinstance(d, Outcome)}
+        for message, (event, data, handler) in todo:
+            token = correlation_id.set(event.correlation_id or event.id)
+            try:
+                outcomes[id(message)] = self._apply_with_retries(message, event, data, handler)
+            finally:
+                correlation_id.reset(token)
+        return [outcomes[id(m)] for m in messages]
+
+    def _maybe_crash(self) -> None:
+        if self._crash_probability and random.random() < self._crash_probability:
+            os._exit(137)
 
     def _apply_with_retries(self, message, event: Event, data: dict, handler: Handler) -> Outcome:
         last_error = None
@@ -99,8 +150,7 @@ class EventConsumer:
                     handler(event, data, uow)
                     uow.mark_processed(self.group_id, event)
                     uow.commit()
-                if self._crash_probability and random.random() < self._crash_probability:
-                    os._exit(137)
+                self._maybe_crash()
                 return Outcome("applied")
             except IntegrityError as error:
                 if is_duplicate_key(error) and self._processed_meanwhile(event):
@@ -140,16 +190,17 @@ class EventConsumer:
     def poll_once(self, timeout_ms: int = 500) -> int:
         batches = self.consumer.poll(timeout_ms=timeout_ms)
         offsets = {}
+        handled = 0
         for partition, messages in batches.items():
-            for message in messages:
-                outcome = self.process(message)
+            for outcome in self.process_batch(messages):
                 self.counts[outcome.status] += 1
-                offsets[TopicPartition(message.topic, message.partition)] = OffsetAndMetadata(
-                    message.offset + 1, "", -1)
+            last = messages[-1]
+            offsets[TopicPartition(last.topic, last.partition)] = OffsetAndMetadata(last.offset + 1, "", -1)
+            handled += len(messages)
         if offsets:
-            # Every message of the batch is committed to the database (or dead-lettered) by now.
+            # Every message of the poll is committed to the database (or dead-lettered) by now.
             self.consumer.commit(offsets)
-        return sum(len(messages) for messages in batches.values())
+        return handled
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():

@@ -45,7 +45,7 @@ def make_consumer(bootstrap_servers: str, group_id: str, topics: list[str] | tup
         client_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        max_poll_records=500,
+        max_poll_records=int(os.environ.get("VORORT_KAFKA_MAX_POLL_RECORDS", "500")),
         session_timeout_ms=session_timeout_ms,
         heartbeat_interval_ms=min(3000, session_timeout_ms // 3),
     )

@@ -73,9 +73,22 @@ class UnitOfWork:
         ).first()
         return row is not None
 
+    def processed_among(self, consumer_group: str, event_ids: list[str]) -> set[str]:
+        """Which of these events this group has applied already (one query for a whole batch)."""
+        if not event_ids:
+            return set()
+        return set(self.session.scalars(select(self._processed.c.event_id).where(
+            self._processed.c.consumer_group == consumer_group, self._processed.c.event_id.in_(event_ids))))
+
     def mark_processed(self, consumer_group: str, event: Event) -> None:
-        self.session.execute(insert(self._processed).values(
-            consumer_group=consumer_group, event_id=event.id, event_type=event.type, processed_at=utcnow()))
+        self.mark_processed_many(consumer_group, [event])
+
+    def mark_processed_many(self, consumer_group: str, events: list[Event]) -> None:
+        if events:
+            now = utcnow()
+            self.session.execute(insert(self._processed), [
+                {"consumer_group": consumer_group, "event_id": e.id, "event_type": e.type, "processed_at": now}
+                for e in events])
 
 
 def is_duplicate_key(error: IntegrityError) -> bool:

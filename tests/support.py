@@ -6,7 +6,8 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from pathlib import Path
+from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import create_engine, text
@@ -141,6 +142,7 @@ class RunningPlatform:
     env: dict
     smtp: SmtpSink
     processes: list
+    staff: dict = field(default_factory=dict)  # username and password of the admin's staff account
 
     def url(self, service: str) -> str:
         return self.urls[service]
@@ -171,6 +173,12 @@ def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[s
     env["PUBLISHING_BASE_URL"] = env.get("PUBLISHING_URL", "")
     full_env = dict(os.environ)
     full_env.update(env)
+    staff = {}
+    if "admin" in services:
+        staff = {"username": "erika.musterfrau", "password": "test-" + uuid.uuid4().hex}
+        subprocess.run([str(Path(sys.executable).parent / "vorort"), "staff", "add", staff["username"],
+                        "--password", staff["password"], "--name", "Erika Musterfrau"],
+                       cwd=REPO_ROOT, env=full_env, check=True, capture_output=True)
     processes = []
     for name in services:
         log = open(log_dir / f"{name}-web.log", "ab")
@@ -200,7 +208,7 @@ def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[s
     except AssertionError:
         stop_platform(RunningPlatform(urls, env, smtp, processes))
         raise
-    return RunningPlatform(urls, env, smtp, processes)
+    return RunningPlatform(urls, env, smtp, processes, staff)
 
 
 def stop_platform(platform: RunningPlatform) -> None:

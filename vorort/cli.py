@@ -272,4 +272,57 @@ def _register_demo():
 
 _register_demo()
 
+@main.group()
+def staff():
+    """Staff accounts of the admin web UI (the office)."""
+
+
+def _staff_store():
+    from services.admin.db import StaffStore
+    from shared.db import make_engine
+
+    return StaffStore(make_engine(ServiceSettings.from_env("admin").database_url))
+
+
+def _new_password(password):
+    return password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@staff.command("add")
+@click.argument("username")
+@click.option("--password", help="The password (at least 12 characters); asked for when omitted.")
+@click.option("--name", "display_name", help="The name the UI shows (default: the username).")
+def staff_add(username, password, display_name):
+    """Create a staff account USERNAME (the admin database must be migrated)."""
+    from services.admin.accounts import AccountError, add_staff
+
+    try:
+        account = add_staff(_staff_store(), username, _new_password(password), display_name)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"staff account {account.username} created")
+
+
+@staff.command("set-password")
+@click.argument("username")
+@click.option("--password", help="The new password; asked for when omitted.")
+def staff_set_password(username, password):
+    """Give the staff account USERNAME a new password."""
+    from services.admin.accounts import AccountError, set_password
+
+    try:
+        set_password(_staff_store(), username, _new_password(password))
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"password of {username} changed")
+
+
+@staff.command("list")
+def staff_list():
+    """List the staff accounts."""
+    for row in _staff_store().accounts():
+        state = "active" if row.active else "disabled"
+        click.echo(f"{row.username:30} {state:9} {row.display_name}")
+
+
 __all__ = ["main", "SERVICE_PORTS"]

@@ -101,6 +101,8 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     app.extensions["vorort-admin"] = AdminContext(settings=settings, engine=engine, store=StaffStore(engine),
                                                   kafka=KafkaOperations(settings.kafka_bootstrap_servers))
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 

@@ -11,6 +11,11 @@ NOTICE_STATUSES = ("pending_review", "approved", "queued", "sent", "failed", "di
 NEWSLETTER_STATUSES = ("draft", "scheduled", "sending", "sent")
 
 
+def _send_at(**kwargs):
+    return fields.AwareDateTime(load_default=None, allow_none=True, error_messages={
+        "invalid_awareness": "Give the send time with a time zone, e.g. 2030-06-15T09:00:00+02:00."}, **kwargs)
+
+
 def _text(max_length: int, *, required: bool = True, min_length: int = 1, **kwargs):
     return fields.String(required=required, validate=validate.Length(min=min_length, max=max_length), **kwargs)
 
@@ -119,7 +124,7 @@ class SubscriptionCreateSchema(StrictSchema):
 
 
 class TokenQuerySchema(Schema):
-    token = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    token = fields.String(required=True, validate=validate.Length(max=2000))
 
 
 class SubscriberSchema(OutSchema):
@@ -153,12 +158,11 @@ class NewsletterCreateSchema(StrictSchema):
     intro = _text(20_000, required=False, min_length=0, load_default="")
     publication_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=50))
     segment = fields.Nested(SegmentSchema, required=True)
-    send_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    send_at = _send_at(metadata={"description": "The planned send time; sending still needs POST .../send."})
 
 
 class NewsletterSendSchema(StrictSchema):
-    send_at = fields.AwareDateTime(load_default=None, allow_none=True,
-                                   metadata={"description": "Later (in the future); omitted: now."})
+    send_at = _send_at(metadata={"description": "Later (in the future); omitted: now."})
 
 
 class NewsletterTestSchema(StrictSchema):

@@ -5,10 +5,9 @@ handlers of selection events run inside the consumer loop's unit of work and do 
 loop commits their writes together with the record that the event was processed, so a redelivered
 event is a no-op (and, their writes being upserts, harmless even without that record).
 
-Everything that counts
-places (registering, cancelling, approving, rescheduling, completing) first locks the workshop's
-row (`SELECT ... FOR UPDATE`), so that on PostgreSQL two requests for the same workshop take turns
-and the capacity holds under any load.
+Everything that counts places (registering, cancelling, approving, rescheduling, completing)
+first locks the workshop's row (`SELECT ... FOR UPDATE`), so that on PostgreSQL two requests for
+the same workshop take turns and the capacity holds under any load.
 """
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def start_consumer(db_url, topic, group, bootstrap, log_path, crash_probability=
     import os
 
     env = dict(os.environ, VORORT_CHAOS_CRASH_AFTER_DB_COMMIT=str(crash_probability),
-               VORORT_KAFKA_SESSION_TIMEOUT_MS="2000")
+               VORORT_KAFKA_SESSION_TIMEOUT_MS="2000", VORORT_KAFKA_MAX_POLL_RECORDS="20")
     return subprocess.Popen([sys.executable, str(REPO_ROOT / "tests/chaos/counting_consumer.py"), db_url, topic,
                              group, bootstrap], cwd=REPO_ROOT, env=env, stdout=open(log_path, "ab"),
                             stderr=subprocess.STDOUT)
@@ -51,7 +51,7 @@ def test_consumer_killed_between_database_and_offset_commit_applies_each_event_o
         database, kafka_bootstrap, tmp_path, chaos_scale):
     """Scenario 2: the process dies right after a database commit, before the offset commit, 20 times."""
     db_url, engine = database
-    events_count = 400 if chaos_scale == "short" else 4000
+    events_count = 1200 if chaos_scale == "short" else 4000
     topic, group = f"chaos.crash.{uuid.uuid4().hex[:8]}", f"chaos-{uuid.uuid4().hex[:8]}"
     ensure_topics(kafka_bootstrap, [topic, dead_letter_topic(group)], partitions=3)
     producer = make_producer(kafka_bootstrap, "chaos")
@@ -67,7 +67,7 @@ def test_consumer_killed_between_database_and_offset_commit_applies_each_event_o
             return connection.execute(select(func.count(), func.sum(tally.c.applied)).select_from(tally)).one()
 
     crashes = 0
-    crash_probability = 20 / events_count * 2
+    crash_probability = 0.35  # per committed batch of at most 20 messages
     while crashes < 20:
         process = start_consumer(db_url, topic, group, kafka_bootstrap, tmp_path / "consumer.log", crash_probability)
         try:
@@ -78,6 +78,8 @@ def test_consumer_killed_between_database_and_offset_commit_applies_each_event_o
             break
         assert process.returncode == 137, "the consumer should die by the injected crash"
         crashes += 1
+        if applied()[0] == events_count:
+            break
     process = start_consumer(db_url, topic, group, kafka_bootstrap, tmp_path / "consumer.log")
     try:
         eventually(lambda: applied()[0] == events_count, timeout=180, message="every event applied")

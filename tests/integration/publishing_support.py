@@ -45,7 +45,8 @@ def free_port() -> int:
 class MailSink:
     def __init__(self, *, hold_at: int | None = None):
         self.port = free_port()
-        self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []  # parsed on demand: parsing in the handler would slow every send down
+        self._parsed: list[email.message.EmailMessage] = []
         self.recipients: Counter = Counter()
         self.data_commands = 0
         self.temporary_failures: dict[str, int] = {}
@@ -88,19 +89,25 @@ class MailSink:
             self.holding.set()
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
             return "451 4.3.0 Not accepted, the client went away"
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
-            self.messages.append(message)
+            self.raw.append(envelope.content)
             for recipient in envelope.rcpt_tos:
                 self.recipients[recipient.casefold()] += 1
         return "250 2.0.0 Accepted"
 
     # --- reading what arrived --------------------------------------------------------------------
+    @property
+    def messages(self) -> list:
+        with self._lock:
+            fresh = self.raw[len(self._parsed):]
+        self._parsed.extend(email.message_from_bytes(raw, policy=email.policy.default) for raw in fresh)
+        return list(self._parsed)
+
     def to(self, address: str) -> list:
-        return [m for m in list(self.messages) if address.casefold() in str(m["To"]).casefold()]
+        return [m for m in self.messages if address.casefold() in str(m["To"]).casefold()]
 
     def with_subject(self, subject: str) -> list:
-        return [m for m in list(self.messages) if str(m["Subject"]) == subject]
+        return [m for m in self.messages if str(m["Subject"]) == subject]
 
 
 def text_part(message) -> str:

@@ -309,7 +309,7 @@ BAD_NEWSLETTERS = {
     "no results": ({"publication_ids": []}, "publication_ids", "at least one"),
     "unknown result": ({"publication_ids": ["nope"]}, "publication_ids", "Unknown publication"),
     "send_at in the past": ({"send_at": "2018-06-15T12:00:00+02:00"}, "send_at", "must be in the future"),
-    "send_at without zone": ({"send_at": "2030-06-15T12:00:00"}, "send_at", "timezone"),
+    "send_at without zone": ({"send_at": "2030-06-15T12:00:00"}, "send_at", "time zone"),
     "unknown field": ({"colour": "blue"}, "colour", "Unknown field"),
 }
 

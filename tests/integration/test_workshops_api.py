@@ -459,6 +459,21 @@ def test_bad_input_gets_a_4xx_naming_the_problem_and_writes_nothing(client, work
     assert counts(db_url) == before
 
 
+def test_odd_but_possible_input_gets_a_4xx_never_a_500(client, workshop):
+    assert client.patch(f"/v1/workshops/{workshop}", headers=STAFF, json={
+        "starts_at": "0001-01-01T00:30", "ends_at": "0001-01-01T05:00"}).status_code == 422
+    juergen = bearer("partner", "jürgen-müller")
+    mine = register(client, workshop, headers=juergen).json
+    item = f"/v1/workshops/{workshop}/registrations/{mine['id']}"
+    assert client.get(item, headers=juergen).status_code == 200
+    assert client.get(item + "?code=ümlaut", headers=PARTNER_BERND).status_code == 404
+    assert client.delete(item, headers={**PARTNER_BERND, "X-Manage-Code": "Ã¼"}).status_code == 404
+    assert client.post(f"/v1/workshops/{workshop}/check-in", headers=STAFF, json={"code": "ümlaut"}).status_code == 404
+    assert register(client, workshop, headers=bearer("partner", "x" * 400)).status_code == 201
+    assert register(client, workshop, headers=bearer("municipality", "m", ags="053700401234")).status_code == 403
+    assert client.post(f"/v1/workshops/{workshop}/registrations", headers=STAFF, json=[1, 2]).status_code == 422
+
+
 def test_malformed_json_is_a_400(client, workshop, db_url):
     before = counts(db_url)
     response = client.post(f"/v1/workshops/{workshop}/registrations", headers=PARTNER_ANNA, data="{not json",

@@ -1,7 +1,7 @@
 """What every page module uses: the staff's service clients, time and number formatting, API errors."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -106,8 +106,11 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def now_berlin() -> datetime:
-    return datetime.now(BERLIN).replace(second=0, microsecond=0)
+def now_berlin(round_up: bool = False) -> datetime:
+    """Now as Berlin wall time to the minute (the precision of <input type=datetime-local>)."""
+    now = datetime.now(BERLIN).replace(tzinfo=None)
+    minute = now.replace(second=0, microsecond=0)
+    return minute + timedelta(minutes=1) if round_up and minute < now else minute
 
 
 def format_time(value, with_time: bool = True) -> str:

@@ -398,7 +398,8 @@ def decision(call_id):
     if request.method == "GET":
         form.selected.data = [e["application_id"] for e in (proposal or {}).get("selected", [])]
         form.present.data = [m["id"] for m in (panel_data or {}).get("members", [])]
-        form.decided_at.data = now_berlin()
+        # Rounded up: rounded down it could fall before the call closed a few seconds ago.
+        form.decided_at.data = now_berlin(round_up=True)
     elif recorded is None and form.validate_on_submit():
         body = {"selected": form.selected.data or [], "rationale": form.rationale.data.strip(),
                 "decided_at": iso(from_wall_time(form.decided_at.data)), "present_member_ids": form.present.data or [],
