@@ -8,6 +8,8 @@ Guarantees:
 - several relays at once (PostgreSQL): the batch is read `FOR UPDATE`, so a second relay waits for the
   first one's batch instead of overtaking it with later rows of the same aggregate.
 Failures are retried with exponential backoff; the row records its attempts and last error.
+Latency: on PostgreSQL the unit of work sends `NOTIFY vorort_outbox` with its commit and the relay
+LISTENs, so it publishes as soon as an event is committed; elsewhere it polls every `idle_interval_s`.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from shared.events.envelope import utcnow
+from shared.uow import OUTBOX_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -78,17 +81,19 @@ class OutboxRelay:
 
     def run(self, stop: threading.Event) -> None:
         backoff = 0.2
+        waiter = _NotificationWaiter(self.engine)
         while not stop.is_set():
             try:
                 published = self.publish_batch()
                 backoff = 0.2
                 if not published:
-                    stop.wait(self.idle_interval_s)
+                    waiter.wait(self.idle_interval_s, stop)
             except Exception as error:  # noqa: BLE001 - any failure is retried with backoff
                 log.warning("relay failed, retrying", extra={"error": repr(error), "backoff_s": backoff})
                 self.record_failure(error)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
+        waiter.close()
 
     def pending(self) -> int:
         from sqlalchemy import func
@@ -97,6 +102,47 @@ class OutboxRelay:
             return connection.execute(
                 select(func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))
             ).scalar_one()
+
+
+class _NotificationWaiter:
+    """Waits for `NOTIFY vorort_outbox` on PostgreSQL (or just sleeps elsewhere, or when listening fails)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.connection = None
+
+    def _listen(self):
+        if self.connection is None and self.engine.dialect.name == "postgresql":
+            import psycopg
+
+            url = self.engine.url.set(drivername="postgresql")
+            self.connection = psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+            self.connection.execute(f"LISTEN {OUTBOX_CHANNEL}")
+        return self.connection
+
+    def wait(self, timeout_s: float, stop: threading.Event) -> None:
+        try:
+            connection = self._listen()
+        except Exception:  # noqa: BLE001 - fall back to polling
+            log.warning("cannot LISTEN for outbox notifications; polling", exc_info=True)
+            connection = None
+        if connection is None:
+            stop.wait(timeout_s)
+            return
+        try:
+            for _ in connection.notifies(timeout=timeout_s, stop_after=1):
+                break
+        except Exception:  # noqa: BLE001 - the database went away: reconnect next time
+            self.close()
+            stop.wait(timeout_s)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self.connection = None
 
 
 def _headers(stored) -> list[tuple[str, str]]:

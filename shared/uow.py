@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.events.catalogue import topic_for
 from shared.events.envelope import Event, utcnow
+
+
+OUTBOX_CHANNEL = "vorort_outbox"
 
 
 class UnitOfWork:
@@ -58,6 +61,9 @@ class UnitOfWork:
                 }
                 for event in self.events
             ])
+            if self.session.get_bind().dialect.name == "postgresql":
+                # Delivered at commit, and only if the commit succeeds: wakes the relay at once.
+                self.session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
         self.session.commit()
         self.events = []
 

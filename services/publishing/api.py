@@ -5,6 +5,7 @@ enquiries. Everything else is for the office (staff). The HTML results page and 
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 from flask import Response, request
@@ -14,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from services.publishing import handlers
 from services.publishing.db import newsletter_from_row, publication_values
 from services.publishing.domain import Publication, describe_segment, publication_url, read_token
-from services.publishing.pages import render_page, wants_html
+from services.publishing.html import render_page, wants_html
 from services.publishing.schemas import (EnquiryCreateSchema, EnquirySchema, MemberCreateSchema, MemberQuerySchema,
                                          MemberSchema, NewsletterCreateSchema, NewsletterListQuerySchema,
                                          NewsletterQuerySchema, NewsletterSchema, NewsletterSendSchema,
@@ -40,6 +41,15 @@ notices_blp = ServiceBlueprint("notices", __name__, url_prefix="/v1",
                                description="Decision letters to the applicants, reviewed by the office.")
 enquiries_blp = ServiceBlueprint("enquiries", __name__, url_prefix="/v1/enquiries",
                                  description="Requests for more information about Netzwerk vor Ort.")
+
+
+OPTIONAL_TOKEN = [{}, {"bearerAuth": []}]
+
+
+def public(view):
+    """Marks a view as deliberately open to callers without a token (read by the authorization test)."""
+    view._vorort_public = True
+    return view
 
 
 def dispatch(command):
@@ -79,6 +89,8 @@ def publication_view(pub: Publication) -> dict:
 
 @publications_blp.route("")
 class Publications(MethodView):
+    @public
+    @publications_blp.doc(security=OPTIONAL_TOKEN)
     @publications_blp.arguments(PublicationQuerySchema, location="query")
     @publications_blp.response(200, PublicationSchema(many=True))
     @publications_blp.paginate()
@@ -94,6 +106,8 @@ class Publications(MethodView):
 
 @publications_blp.route("/<publication_id>")
 class PublicationItem(MethodView):
+    @public
+    @publications_blp.doc(security=OPTIONAL_TOKEN)
     @publications_blp.response(200, PublicationSchema)
     def get(self, publication_id):
         """One publication: published ones for everyone, drafts for the office."""
@@ -173,6 +187,8 @@ class MemberItem(MethodView):
 # --- subscriptions -------------------------------------------------------------------------------
 @subscriptions_blp.route("")
 class Subscriptions(MethodView):
+    @public
+    @subscriptions_blp.doc(security=[])
     @subscriptions_blp.arguments(SubscriptionCreateSchema)
     @subscriptions_blp.response(202, QueuedSchema)
     def post(self, body):
@@ -225,6 +241,8 @@ def _german_link_error(error: DomainError) -> str:
 
 @subscriptions_blp.route("/confirm")
 class ConfirmSubscription(MethodView):
+    @public
+    @subscriptions_blp.doc(security=[])
     @subscriptions_blp.arguments(TokenQuerySchema, location="query")
     @subscriptions_blp.response(200)
     @subscriptions_blp.alt_response(422, description="The link is forged, incomplete or expired.")
@@ -236,6 +254,8 @@ class ConfirmSubscription(MethodView):
 
 @subscriptions_blp.route("/unsubscribe")
 class UnsubscribeLink(MethodView):
+    @public
+    @subscriptions_blp.doc(security=[])
     @subscriptions_blp.arguments(TokenQuerySchema, location="query")
     @subscriptions_blp.response(200)
     @subscriptions_blp.alt_response(422, description="The link is forged or incomplete.")
@@ -252,6 +272,8 @@ class UnsubscribeLink(MethodView):
 
         return _link_answer(check, "unsubscribe.html", "Abbestellen nicht möglich")
 
+    @public
+    @subscriptions_blp.doc(security=[])
     @subscriptions_blp.arguments(TokenQuerySchema, location="query")
     @subscriptions_blp.response(200)
     @subscriptions_blp.alt_response(422, description="The link is forged or incomplete.")
@@ -270,13 +292,20 @@ def _newsletter_row(uow, newsletter_id: str):
     return row
 
 
-def _recipients(uow, row) -> list[dict]:
+def _recipients(uow, row, resolved: dict | None = None) -> list[dict]:
+    """The recorded list once sending started; before, the segment as it resolves now (memoised per request
+    in `resolved`, since a page of drafts often shares a segment)."""
     if row.status in ("sending", "sent"):
         return [{"email": d.email, "name": d.name} for d in uow.newsletters.deliveries(row.id)]
-    return [{"email": email, "name": name} for email, name in handlers.recipients_of(uow, dict(row.segment))]
+    resolved = {} if resolved is None else resolved
+    key = json.dumps(row.segment, sort_keys=True)
+    if key not in resolved:
+        resolved[key] = [{"email": email, "name": name}
+                         for email, name in handlers.recipients_of(uow, dict(row.segment))]
+    return resolved[key]
 
 
-def newsletter_view(uow, row, with_recipients: bool = False) -> dict:
+def newsletter_view(uow, row, with_recipients: bool = False, resolved: dict | None = None) -> dict:
     view = {**row._mapping, "publication_ids": list(row.publication_ids),
             "segment_label": describe_segment(row.segment)}
     if row.status in ("sending", "sent"):
@@ -287,7 +316,7 @@ def newsletter_view(uow, row, with_recipients: bool = False) -> dict:
                  "sent_at": d.sent_at.isoformat() if d.sent_at else None, "last_error": d.last_error}
                 for d in uow.newsletters.deliveries(row.id)]
     else:
-        recipients = _recipients(uow, row)
+        recipients = _recipients(uow, row, resolved)
         view["progress"] = {"total": len(recipients), "sent": 0, "failed": 0, "pending": len(recipients),
                             "sending": 0, "skipped": 0}
         if with_recipients:
@@ -308,7 +337,8 @@ class Newsletters(MethodView):
         def fetch(uow):
             rows, total = uow.newsletters.list(status=query.get("status"), offset=pagination_parameters.first_item,
                                                limit=pagination_parameters.page_size)
-            return [newsletter_view(uow, row) for row in rows], total
+            resolved = {}
+            return [newsletter_view(uow, row, resolved=resolved) for row in rows], total
 
         items, pagination_parameters.item_count = read(fetch)
         return items
@@ -414,8 +444,7 @@ class NewsletterSend(MethodView):
 
 # --- decision notices ----------------------------------------------------------------------------
 def notice_view(uow, row) -> dict:
-    template = None if row.subject_template else handlers.notice_template(uow, row.kind)
-    subject, text = handlers.render_notice(row, template)
+    subject, text = handlers.render_notice(uow, row)
     return {
         "id": row.id, "kind": row.kind, "status": row.status, "call_id": row.call_id,
         "application_id": row.application_id, "municipality": {"ags": row.ags, "name": row.municipality_name},
@@ -510,6 +539,8 @@ class NoticeTemplate(MethodView):
 # --- enquiries -----------------------------------------------------------------------------------
 @enquiries_blp.route("")
 class Enquiries(MethodView):
+    @public
+    @enquiries_blp.doc(security=[])
     @enquiries_blp.arguments(EnquiryCreateSchema)
     @enquiries_blp.response(201, EnquirySchema)
     def post(self, body):

@@ -55,8 +55,8 @@ from sqlalchemy import and_, select, text, update
 from services.publishing import domain
 from services.publishing.db import deliveries, mails, notices
 from services.publishing.directory import DirectoryUnavailable
-from services.publishing.handlers import SOURCE, _queue_mail, recipients_of, render_newsletter
-from services.publishing.mail import _sender_address, lint_message, notice_message
+from services.publishing.handlers import SOURCE, queue_mail, recipients_of, render_newsletter
+from services.publishing.mail import lint_message, notice_message, sender_address
 from services.publishing.settings import PublishingSettings
 from shared.events.catalogue import make_event
 
@@ -118,9 +118,10 @@ class SmtpEndpoint:
 class SmtpTransport:
     """One SMTP session, opened on first use and reused for the following messages; not thread-safe."""
 
-    def __init__(self, url: str, timeout_s: float = 30.0):
+    def __init__(self, url: str, timeout_s: float = 30.0, connector: Callable[[], smtplib.SMTP] | None = None):
         self.endpoint = SmtpEndpoint.parse(url)
         self.timeout_s = timeout_s
+        self._connector = connector or self._connect
         self._connection: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
@@ -141,7 +142,7 @@ class SmtpTransport:
         """Returns once the server accepted the message; raises SendFailure otherwise."""
         try:
             if self._connection is None:
-                self._connection = self._connect()
+                self._connection = self._connector()
             self._connection.sendmail(envelope_from, [recipient], message)
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()))
@@ -350,7 +351,7 @@ class Dispatcher:
         self.lease = lease or ClaimLease(engine, settings.claim_lease_s)
         self.deliveries = SendingQueue(engine, deliveries, self.lease, settings)
         self.mails = SendingQueue(engine, mails, self.lease, settings)
-        self.envelope_from = _sender_address(settings.sender).addr_spec
+        self.envelope_from = sender_address(settings.sender).addr_spec
 
     # --- newsletters ---------------------------------------------------------------------------------
     def run_newsletters(self) -> int:
@@ -431,10 +432,7 @@ class Dispatcher:
             now = self.clock()
             done = domain.mark_sent(uow.newsletters.get(newsletter_id), now)
             uow.newsletters.save(done)
-            uow.emit(make_event("NewsletterSent", {
-                "newsletter_id": done.id, "subject": done.subject, "segment": dict(done.segment),
-                "total": progress["total"], "sent": progress["sent"], "failed": progress["failed"],
-                "completed_at": now}, source=SOURCE))
+            uow.emit(make_event("NewsletterSent", domain.newsletter_sent_payload(done, progress), source=SOURCE))
             uow.commit()
         log.info("newsletter sent", extra={"newsletter_id": newsletter_id, **progress})
 
@@ -524,7 +522,7 @@ class Dispatcher:
                 subject_template=notice.subject_template, selected_municipalities=notice.workshop_places or ())
             message = notice_message(contact.email, contact.name or None, subject, text_, self.settings.sender,
                                      now=now)
-            mail_id = _queue_mail(uow, "notice", message, now, notice_id=notice_id)
+            mail_id = queue_mail(uow, "notice", message, now, notice_id=notice_id)
             uow.notices.update(notice_id, status="queued", recipient_email=contact.email,
                                recipient_name=contact.name or None, mail_id=mail_id, last_error=None)
             uow.commit()

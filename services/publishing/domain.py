@@ -790,6 +790,21 @@ def mark_sent(newsletter: Newsletter, now: datetime) -> Newsletter:
     return replace(newsletter, status="sent", sent_at=now)
 
 
+def newsletter_sent_payload(newsletter: Newsletter, progress: Mapping[str, int]) -> dict[str, Any]:
+    """Body of the NewsletterSent v1 event: counts only, never the recipients (personal data)."""
+    if newsletter.status != "sent" or newsletter.sent_at is None:
+        raise Conflict("Only a sent newsletter can be announced.")
+    return {
+        "newsletter_id": newsletter.id,
+        "subject": newsletter.subject,
+        "segment": dict(newsletter.segment),
+        "total": int(progress.get("total", 0)),
+        "sent": int(progress.get("sent", 0)),
+        "failed": int(progress.get("failed", 0)),
+        "completed_at": newsletter.sent_at.astimezone(timezone.utc).isoformat(),
+    }
+
+
 # --------------------------------------------------------------------------------------------------
 # Signed tokens (confirmation and unsubscribe links)
 # --------------------------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from functools import partial
 
 from services.publishing import domain
 from services.publishing.db import newsletter_from_row, subscriber_from_row
-from services.publishing.mail import (_sender_address, confirmation_message, enquiry_ack_message,
-                                      newsletter_message)
+from services.publishing.mail import (confirmation_message, enquiry_ack_message, newsletter_message,
+                                      sender_address)
 from services.publishing.settings import PublishingSettings
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.catalogue import make_event
@@ -32,6 +32,7 @@ UNSUBSCRIBE_MAX_AGE = timedelta(days=3 * 366)
 CONFIRMATION_RESEND_AFTER = timedelta(minutes=10)
 NOTICE_NAMESPACE = uuid.UUID("3c7d1f0e-8a8b-5d3e-9f61-6e6f74696365")
 PREVIEW_RECIPIENT = "vorschau@example.org"
+PENDING_CALL_TITLE = "[Titel folgt, sobald die Auswahl abgeschlossen ist]"
 
 
 # --- links ---------------------------------------------------------------------------------------
@@ -57,7 +58,7 @@ def _event(event_type: str, data: dict):
     return make_event(event_type, data, source=SOURCE, correlation_id=correlation_id.get())
 
 
-def _queue_mail(uow, kind: str, message, now: datetime, notice_id: str | None = None) -> int:
+def queue_mail(uow, kind: str, message, now: datetime, notice_id: str | None = None) -> int:
     return uow.mails.add(kind=kind, recipient=message["To"].addresses[0].addr_spec, subject=str(message["Subject"]),
                          message=message.as_string(), now=now, notice_id=notice_id)
 
@@ -300,7 +301,7 @@ def subscribe(command: Subscribe, uow, clock, settings: PublishingSettings) -> N
             uow.subscribers.save(replace(current, status="pending", topics=topics, unsubscribed_at=None), [])
             topics_to_confirm = topics
     if not _recent_confirmation(uow, requested.email, now):
-        _queue_mail(uow, "confirmation", confirmation_message(
+        queue_mail(uow, "confirmation", confirmation_message(
             requested.email, confirm_url(settings, requested.email, now), settings.sender,
             topics=list(topics_to_confirm), valid_for=CONFIRM_MAX_AGE, now=now), now)
     uow.commit()
@@ -379,8 +380,8 @@ def send_test_newsletter(command: SendTestNewsletter, uow, clock, settings: Publ
                                 publications, email, None, now)
     # Its own Message-ID: with the recipient's real one, a tester on the list would never see the real mail.
     del message["Message-ID"]
-    message["Message-ID"] = make_msgid(domain=_sender_address(settings.sender).domain)
-    mail_id = _queue_mail(uow, "newsletter_test", message, now)
+    message["Message-ID"] = make_msgid(domain=sender_address(settings.sender).domain)
+    mail_id = queue_mail(uow, "newsletter_test", message, now)
     uow.commit()
     return mail_id
 
@@ -445,13 +446,20 @@ def discard_notice(command: DiscardNotice, uow, clock, settings) -> None:
     uow.commit()
 
 
-def render_notice(row, template: dict | None = None) -> tuple[str, str]:
-    """The letter as it stands: frozen template once approved, the current one while in review."""
-    subject_template = row.subject_template or (template or {}).get("subject")
-    body_template = row.body_template or (template or {}).get("body")
-    return domain.decision_notice(
-        row.kind, row.municipality_name, row.recipient_name, row.call_title or "Netzwerk vor Ort", body_template,
-        subject_template=subject_template, selected_municipalities=row.workshop_places or ())
+def render_notice(uow, row) -> tuple[str, str]:
+    """The letter as it stands: with the template frozen at approval, or, while in review, the current
+    template and what is known of the call (the title arrives with SelectionCompleted)."""
+    if row.subject_template:
+        subject_template, body_template = row.subject_template, row.body_template
+        call_title, places = row.call_title, row.workshop_places or ()
+    else:
+        template = notice_template(uow, row.kind)
+        subject_template, body_template = template["subject"], template["body"]
+        call = uow.audience.call(row.call_id)
+        call_title = call.title if call else PENDING_CALL_TITLE
+        places = call.selected_names if call else ()
+    return domain.decision_notice(row.kind, row.municipality_name, row.recipient_name, call_title, body_template,
+                                  subject_template=subject_template, selected_municipalities=places)
 
 
 # --- enquiries -----------------------------------------------------------------------------------
@@ -460,7 +468,7 @@ def submit_enquiry(command: SubmitEnquiry, uow, clock, settings: PublishingSetti
     enquiry = domain.create_enquiry(name=command.name, email=command.email, organisation=command.organisation,
                                     message=command.message, now=now)
     uow.enquiries.add(enquiry)
-    _queue_mail(uow, "enquiry_ack", enquiry_ack_message(enquiry, settings.sender, now=now), now)
+    queue_mail(uow, "enquiry_ack", enquiry_ack_message(enquiry, settings.sender, now=now), now)
     uow.commit()
     return enquiry
 

@@ -60,6 +60,11 @@ def _sender_address(sender: str) -> Address:
     return Address(display_name=display or SENDER_DISPLAY_NAME, addr_spec=addr)
 
 
+def sender_address(sender: str) -> Address:
+    """The From address for a configured sender (public: the SMTP envelope and Message-IDs need it too)."""
+    return _sender_address(sender)
+
+
 def _build(
     *,
     subject: str,
@@ -332,6 +337,7 @@ def lint_message(msg: Message, *, bulk: bool | None = None, allow_http_unsubscri
 
 __all__ = [
     "SENDER_DISPLAY_NAME",
+    "sender_address",
     "confirmation_message",
     "enquiry_ack_message",
     "lint_message",

@@ -85,7 +85,7 @@ def _upsert_content(data: dict, state_at, uow) -> None:
         return
     if known["name"] is not None and known["state_at"] is not None and state_at < known["state_at"]:
         return  # we already hold newer content
-    uow.candidates.update(data["application_id"], dict(values, status=SUBMITTED))
+    uow.candidates.update(data["application_id"], values)  # the status (withdrawn is final) stays
 
 
 def application_submitted(event: Event, data: dict, uow) -> None:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from admin_browser_support import AxeChecker, launch, reload_until, screenshot, wait_for_browser
+from admin_browser_support import ARTIFACTS, AxeChecker, launch, reload_until, screenshot, wait_for_browser
 from support import bearer
 
 pytestmark = pytest.mark.browser
@@ -45,12 +45,15 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     # The admin sends a strict Content-Security-Policy; bypassing it lets the test inject axe-core.
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True, locale="de-DE")
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield page
+    if getattr(request.node, "admin_call_failed", False):
+        screenshot(page, f"failed-{request.node.name}.png")
+        (ARTIFACTS / f"failed-{request.node.name}.html").write_text(page.content())
     context.close()
 
 
@@ -133,7 +136,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
     page.get_by_label("Kommune", exact=True).fill("Wassenberg")
     page.get_by_label("Amtlicher Gemeindeschlüssel (AGS)").fill("05370040")
     page.get_by_label("Einwohnerzahl").fill("18500")
-    page.get_by_role("group", name="Ansprechperson").get_by_label("Name").fill("Jonas Beispiel")
+    page.get_by_label("Name der Ansprechperson").fill("Jonas Beispiel")
     page.get_by_label("E-Mail der Ansprechperson").fill("jonas.beispiel@wassenberg.example.org")
     page.get_by_label("Interessensbekundung").fill("Smart-City-Strategie mit Innenstadt und Mobilität.")
     page.get_by_label("Schwerpunkte (einer pro Zeile)").fill("Mobilität\nBeteiligung")
@@ -163,12 +166,12 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
     page.get_by_label("Mitglied 1: Rolle").select_option("chair")
     page.get_by_role("button", name="Steuerungsgruppe speichern").click()
     assert "mit 3 Mitgliedern gespeichert" in flash_text(page)
-    assert page.get_by_role("row", name=re.compile("Petra Beispiel")).get_by_text("0 / 4").is_visible()
+    assert page.get_by_role("row", name=re.compile("Petra Beispiel")).locator("td.num").inner_text() == "0 / 4"
 
     write_reviews(platform, call_id)
     page.reload()
     for name, _ in PANEL:
-        assert page.get_by_role("row", name=re.compile(name)).get_by_text("4 / 4").is_visible()
+        assert page.get_by_role("row", name=re.compile(name)).locator("td.num").inner_text() == "4 / 4"
     axe.check(page)
 
     page.get_by_role("navigation", name="Auswahl").get_by_role("link", name="Rangfolge und Vorschlag").click()
@@ -259,9 +262,9 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
     axe.check(page)
 
     page.get_by_role("navigation", name="Veröffentlichung").get_by_role("link", name="Mitglieder").click()
-    page.get_by_label("Name").fill(f"Stadt Beispielhausen {run}")
-    page.get_by_label("Art").select_option("municipality")
-    page.get_by_label("E-Mail-Adresse für Ergebnisse und Newsletter").fill(f"innenstadt-{run}@beispielhausen.example.org")
+    page.get_by_label("Name").fill(f"Beispielverband Innenstadt {run}")
+    page.get_by_label("Art").select_option("partner")
+    page.get_by_label("E-Mail-Adresse für Ergebnisse und Newsletter").fill(f"innenstadt-{run}@verband.example.org")
     page.get_by_role("button", name="Mitglied aufnehmen").click()
     assert "ist jetzt Mitglied" in flash_text(page)
     axe.check(page)

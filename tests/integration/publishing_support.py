@@ -111,7 +111,7 @@ class MailSink:
 
 
 def text_part(message) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
+    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
 
 def link_in(message, path: str) -> str:

@@ -419,3 +419,33 @@ def test_the_results_page_and_feeds_need_no_token_and_only_show_published_result
     assert client.get(f"/results/{draft_id}").status_code == 404
     assert draft_id not in client.get("/feeds/results.atom").get_data(as_text=True)
     assert client.get("/feeds/results.json").mimetype == "application/feed+json"
+
+
+PUBLIC_VIEWS = {
+    "publications.Publications get", "publications.PublicationItem get", "subscriptions.Subscriptions post",
+    "subscriptions.ConfirmSubscription get", "subscriptions.UnsubscribeLink get",
+    "subscriptions.UnsubscribeLink post", "enquiries.Enquiries post", "results.ResultsPage get",
+    "results.ResultPage get", "results.AtomFeed get", "results.JsonFeed get",
+}
+
+
+def test_every_view_needs_the_staff_role_except_the_deliberately_public_ones(app):
+    public, guarded = set(), set()
+    for endpoint, view in app.view_functions.items():
+        view_class = getattr(view, "view_class", None)
+        if view_class is None:
+            continue
+        for method in ("get", "post", "put", "patch", "delete"):
+            handler = getattr(view_class, method, None)
+            if handler is None:
+                continue
+            if getattr(handler, "_vorort_public", False):
+                public.add(f"{endpoint} {method}")
+            else:
+                assert getattr(handler, "_vorort_roles", None) == ("staff",), f"{endpoint} {method} has no role check"
+                guarded.add(endpoint)
+    assert public == PUBLIC_VIEWS
+    document = app.test_client().get("/openapi.json").json
+    assert document["paths"]["/feeds/results.atom"]["get"]["security"] == []
+    assert document["paths"]["/v1/subscriptions"]["post"]["security"] == []
+    assert "security" not in document["paths"]["/v1/newsletters"]["post"]  # the default: a bearer token

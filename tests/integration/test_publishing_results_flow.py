@@ -75,5 +75,6 @@ def test_a_completed_workshop_becomes_a_draft_and_once_published_is_in_both_feed
     document = json.loads(feed.data)
     jsonschema.validate(document, JSON_FEED_1_1_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     assert document["feed_url"] == f"{BASE_URL}/feeds/results.json"
-    assert [(item["id"], item["url"]) for item in document["items"]] == [(f"urn:uuid:{pid}", f"{BASE_URL}/results/{pid}")]
+    assert [(item["id"], item["url"]) for item in document["items"]] == [
+        (f"urn:uuid:{pid}", f"{BASE_URL}/results/{pid}")]
     assert "Mobilitätsstationen" in document["items"][0]["content_text"]

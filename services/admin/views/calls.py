@@ -47,7 +47,7 @@ class ApplicationForm(FlaskForm):
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
     name = StringField(_l("Municipality"), validators=[DataRequired(), Length(max=200)])
     population = IntegerField(_l("Population"), validators=[DataRequired(), NumberRange(min=1, max=20_000_000)])
-    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=200)],
+    contact_name = StringField(_l("Name of the contact person"), validators=[DataRequired(), Length(max=200)],
                                render_kw={"autocomplete": "off"})
     contact_email = StringField(_l("Contact e-mail"), validators=[DataRequired(), Length(max=254), EMAIL],
                                 render_kw={"autocomplete": "off", "type": "email"})
