@@ -41,7 +41,7 @@ bench: kafka-jars
 	$(BIN)/python -m bench
 
 chaos: kafka-jars
-	$(BIN)/python -m pytest tests/chaos -m chaos -s
+	VORORT_CHAOS=full $(BIN)/python -m pytest tests/chaos -s
 
 clean:
 	rm -rf var/*.db var/kafka/node var/postgres

@@ -104,19 +104,19 @@ def load_workshops_demo(base_url: str, staff_headers: dict, token_for: Callable,
                         not_selected_ags: list, clock_now) -> None:
     """Schedule, fill and (first round) complete the workshops of `call_id` through the HTTP API.
 
-    `selected` maps the selected municipalities' AGS to their names (name -> AGS works too);
+    `selected` has one entry per selected municipality: name -> application id (as `vorort demo` passes
+    it), AGS -> name, or name -> AGS; each series is found by whichever of these it carries.
     `not_selected_ags` lists the AGS of the municipalities that were not selected (or (ags, name)
     pairs); `token_for(role, subject, ags)` returns the headers for a principal; `clock_now` is the
     current time (a datetime or a function returning one).
     """
     api = _Api(base_url, staff_headers, token_for)
     now = clock_now() if callable(clock_now) else clock_now
-    hosts = _selected_ags(selected)
+    hosts = _identifiers(selected)
     guests = [_ags_and_name(item) for item in not_selected_ags]
-    workshops = _wait_for_series(api, call_id, hosts)
-    for index, ags in enumerate(hosts):
-        first, second = workshops[ags][1], workshops[ags][2]
-        town = first["municipality"]["name"]
+    series = _wait_for_series(api, call_id, hosts)
+    for index, (first, second) in enumerate(series):
+        town, ags = first["municipality"]["name"], first["municipality"]["ags"]
         _schedule(api, first, _berlin_day(now, -21 + 7 * index), venue=_venue(town, 0), capacity=40)
         _schedule(api, second, _berlin_day(now, 21 + 7 * index), venue=_venue(town, 1),
                   capacity=8 if index == 0 else 30, requires_approval=index == 2,
@@ -126,21 +126,27 @@ def load_workshops_demo(base_url: str, staff_headers: dict, token_for: Callable,
 
 
 # --- the steps -----------------------------------------------------------------------------------
-def _wait_for_series(api: "_Api", call_id: str, hosts: list[str]) -> dict:
-    """The selection's events reach this service through Kafka: wait until every series is planned."""
+def _wait_for_series(api: "_Api", call_id: str, hosts: list[set[str]]) -> list[tuple[dict, dict]]:
+    """The selection's events reach this service through Kafka: wait until every series is planned.
+    Returns (first, second) workshop per selected municipality, in the order given."""
     deadline = time.monotonic() + WAIT_FOR_WORKSHOPS_S
-    found: dict = {}
+    missing: list = hosts
     while time.monotonic() < deadline:
         listing = api.get("/v1/workshops", params={"call_id": call_id, "page_size": 100})
-        found = {}
-        for workshop in listing:
-            found.setdefault(workshop["municipality"]["ags"], {})[workshop["sequence"]] = workshop
-        if all({1, 2} <= set(found.get(ags, {})) for ags in hosts):
-            return found
+        series, missing = [], []
+        for identifiers in hosts:
+            mine = {w["sequence"]: w for w in listing if identifiers & {
+                w["municipality"]["ags"], w["municipality"]["name"].casefold(), w["application_id"]}}
+            if {1, 2} <= set(mine):
+                series.append((mine[1], mine[2]))
+            else:
+                missing.append(identifiers)
+        if not missing:
+            return series
         time.sleep(0.5)
-    missing = [ags for ags in hosts if not {1, 2} <= set(found.get(ags, {}))]
-    raise TimeoutError(f"the workshops of {', '.join(missing)} for call {call_id} were not planned "
-                       f"within {WAIT_FOR_WORKSHOPS_S:.0f}s: is the workshops worker running?")
+    names = ", ".join("/".join(sorted(identifiers)) for identifiers in missing)
+    raise TimeoutError(f"the workshops of {names} for call {call_id} were not planned within "
+                       f"{WAIT_FOR_WORKSHOPS_S:.0f}s: is the workshops worker running?")
 
 
 def _schedule(api, workshop, day: str, *, venue: str, capacity: int, requires_approval: bool = False,
@@ -258,18 +264,18 @@ class _Api:
                          tolerate=(409, 403) if guest else (409,))
 
 
-def _selected_ags(selected: dict) -> list[str]:
+def _identifiers(selected: dict) -> list[set[str]]:
+    """What identifies each selected municipality's series: AGS, name (case-folded) or application id."""
     hosts = []
     for key, value in selected.items():
-        if isinstance(key, str) and _AGS.match(key):
-            hosts.append(key)
-        elif isinstance(value, str) and _AGS.match(value):
-            hosts.append(value)
-        elif isinstance(value, dict) and _AGS.match(str(value.get("ags", ""))):
-            hosts.append(value["ags"])
-        else:
-            raise ValueError(f"cannot tell the AGS of the selected municipality {key!r}: {value!r}")
+        values = [key] + (list(value.values()) if isinstance(value, dict) else [value])
+        hosts.append({v if _AGS.match(v) else v.casefold() if not _is_uuid(v) else v
+                      for v in values if isinstance(v, str) and v})
     return hosts
+
+
+def _is_uuid(text: str) -> bool:
+    return bool(re.fullmatch(r"[0-9a-fA-F-]{36}", text))
 
 
 def _ags_and_name(item) -> tuple[str, str]:

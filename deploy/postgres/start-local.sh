@@ -6,14 +6,15 @@ set -euo pipefail
 if [ -n "${VORORT_TEST_POSTGRES_URL:-}" ]; then echo "$VORORT_TEST_POSTGRES_URL"; exit 0; fi
 here=$(cd "$(dirname "$0")/../.." && pwd)
 port=${VORORT_PG_PORT:-55432}
-data="$here/var/postgres/data"
+base=${VORORT_PG_DATA:-$here/var/postgres}
+data="$base/data"
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 [ -n "$bindir" ] || { echo "PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 1; }
 as_owner() {  # PostgreSQL refuses to run as root
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
-mkdir -p "$here/var/postgres"
-if [ "$(id -u)" = 0 ]; then chown postgres "$here/var/postgres"; fi
+mkdir -p "$base"
+if [ "$(id -u)" = 0 ]; then chown postgres "$base"; fi
 if [ ! -f "$data/PG_VERSION" ]; then
   as_owner "$bindir/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   {
@@ -27,6 +28,6 @@ if [ ! -f "$data/PG_VERSION" ]; then
   } >> "$data/postgresql.conf"
 fi
 if ! as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-  as_owner "$bindir/pg_ctl" -D "$data" -l "$here/var/postgres/server.log" -w start >/dev/null
+  as_owner "$bindir/pg_ctl" -D "$data" -l "$base/server.log" -w start >/dev/null
 fi
 echo "postgresql+psycopg://postgres@127.0.0.1:$port/postgres"

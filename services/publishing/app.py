@@ -12,7 +12,7 @@ from pathlib import Path
 
 from services.publishing import handlers
 from services.publishing.api import BLUEPRINTS
-from services.publishing.consumers import TOPICS, event_handlers
+from services.publishing.consumers import PRIVACY_TOPICS, TOPICS, event_handlers, privacy_handlers
 from services.publishing.db import PublishingUnitOfWork, metadata
 from services.publishing.delivery import Dispatcher
 from services.publishing.directory import ApplicationsDirectory
@@ -70,7 +70,9 @@ def worker_plan(ctx: ServiceContext, dispatcher: Dispatcher | None = None) -> Wo
         service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
         bootstrap_servers=ctx.kafka_bootstrap_servers,
         consumers=[ConsumerSpec(group_id=options.consumer_group, topics=TOPICS,
-                                handlers=event_handlers(options, ctx.extras["clock"]))],
+                                handlers=event_handlers(options, ctx.extras["clock"])),
+                   ConsumerSpec(group_id=options.privacy_consumer_group, topics=PRIVACY_TOPICS,
+                                handlers=privacy_handlers(options, ctx.extras["clock"]))],
         periodic=[
             Periodic("send-newsletters", 0.2, dispatcher.run_newsletters),
             Periodic("send-mails", 0.5, dispatcher.run_mails),

@@ -14,9 +14,10 @@ from services.publishing.settings import PublishingSettings
 from shared.bus import system_clock
 from shared.consumer import PermanentError
 from shared.errors import DomainError
-from shared.events.catalogue import TOPIC_SELECTION, TOPIC_WORKSHOPS
+from shared.events.catalogue import TOPIC_PRIVACY, TOPIC_SELECTION, TOPIC_WORKSHOPS
 
 TOPICS = [TOPIC_SELECTION, TOPIC_WORKSHOPS]
+PRIVACY_TOPICS = [TOPIC_PRIVACY]
 
 
 def event_handlers(settings: PublishingSettings, clock: Callable = system_clock) -> dict:
@@ -44,3 +45,13 @@ def event_handlers(settings: PublishingSettings, clock: Callable = system_clock)
         "ApplicationNotSelected": application_not_selected,
         "WorkshopCompleted": workshop_completed,
     }
+
+
+def privacy_handlers(settings: PublishingSettings, clock: Callable = system_clock) -> dict:
+    """GDPR: erase what this service holds about one address, and report the count (PersonalDataErased)."""
+    def erasure_requested(event, data, uow):
+        handlers.HANDLERS[handlers.ErasePersonalData](handlers.ErasePersonalData(
+            request_id=data["request_id"], email_sha256=data["email_sha256"], requested_by=data["requested_by"]),
+            uow, clock, settings=settings)
+
+    return {"PersonalDataErasureRequested": erasure_requested}

@@ -267,3 +267,13 @@ class EnquirySchema(OutSchema):
     organisation = fields.String()
     message = fields.String()
     created_at = fields.AwareDateTime()
+
+
+# --- personal data -------------------------------------------------------------------------------
+class PersonalDataQuerySchema(StrictSchema):
+    email = fields.Email(required=True)
+
+
+class PersonalDataSchema(OutSchema):
+    service = fields.String()
+    records = fields.List(fields.Dict())

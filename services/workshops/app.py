@@ -1,13 +1,16 @@
 """The workshops service: `create_app()` for gunicorn, `main()` for the worker and migrations.
 
     gunicorn -b 127.0.0.1:8003 'services.workshops.app:create_app()'
-    python -m services.workshops.app worker [--relay-only] [--group GROUP]
+    python -m services.workshops.app worker [--relay-only]
     python -m services.workshops.app migrate
-Nothing starts at import time.
+Nothing starts at import time. `WORKSHOPS_CONSUMER_GROUP_PREFIX` (default `workshops`) names the consumer
+groups `<prefix>.selection` and `<prefix>.privacy`: another environment or a test on the same broker
+sets its own.
 """
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from services.workshops import consumers, handlers
@@ -16,7 +19,7 @@ from services.workshops.db import WorkshopsUnitOfWork, metadata, start_mappers
 from shared.bus import MessageBus, system_clock
 from shared.config import ServiceSettings
 from shared.db import make_engine, make_session_factory, migrate
-from shared.events.catalogue import TOPIC_SELECTION
+from shared.events.catalogue import TOPIC_PRIVACY, TOPIC_SELECTION
 from shared.logs import configure_logging
 from shared.web import ServiceContext, create_api_app
 from shared.worker import ConsumerSpec, WorkerPlan, run_worker
@@ -48,23 +51,23 @@ def create_app(settings: ServiceSettings | None = None, clock=system_clock):
                     "attendance, results and the public calendar.")
 
 
-def worker_plan(ctx: ServiceContext, group_id: str = consumers.GROUP_ID) -> WorkerPlan:
+def worker_plan(ctx: ServiceContext, group_prefix: str = consumers.GROUP_PREFIX) -> WorkerPlan:
+    clock = ctx.extras["bus"].clock
     return WorkerPlan(
         service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
         bootstrap_servers=ctx.kafka_bootstrap_servers,
-        consumers=[ConsumerSpec(group_id=group_id, topics=[TOPIC_SELECTION],
-                                handlers=consumers.selection_handlers(ctx.extras["bus"].clock))],
+        consumers=[ConsumerSpec(group_id=f"{group_prefix}.selection", topics=[TOPIC_SELECTION],
+                                handlers=consumers.selection_handlers(clock)),
+                   ConsumerSpec(group_id=f"{group_prefix}.privacy", topics=[TOPIC_PRIVACY],
+                                handlers=consumers.privacy_handlers(clock))],
     )
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog=f"services.{NAME}")
     sub = parser.add_subparsers(dest="command", required=True)
-    worker = sub.add_parser("worker", help="run the outbox relay and the selection consumer")
+    worker = sub.add_parser("worker", help="run the outbox relay and the consumers (selection, erasures)")
     worker.add_argument("--relay-only", action="store_true")
-    worker.add_argument("--group", default=consumers.GROUP_ID,
-                        help="consumer group of the selection consumer; another environment (or a test) on "
-                             "the same broker needs its own")
     sub.add_parser("migrate", help="bring the database to the newest schema")
     args = parser.parse_args(argv)
     configure_logging(NAME)
@@ -73,7 +76,8 @@ def main(argv=None) -> None:
         migrate(settings.database_url, MIGRATIONS)
         return
     ctx = build_context(settings)
-    run_worker(worker_plan(ctx, args.group), consumers=not args.relay_only)
+    group_prefix = os.environ.get("WORKSHOPS_CONSUMER_GROUP_PREFIX", "").strip() or consumers.GROUP_PREFIX
+    run_worker(worker_plan(ctx, group_prefix), consumers=not args.relay_only)
 
 
 if __name__ == "__main__":

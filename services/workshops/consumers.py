@@ -1,4 +1,5 @@
-"""Integration events -> commands: what the workshops learn from the selection (topic vorort.selection).
+"""Integration events -> commands: what the workshops learn from the selection (topic vorort.selection)
+and the erasure requests they answer (topic vorort.privacy).
 
 Handlers have the consumer loop's signature `handler(event, data, uow)`; `data` is already validated
 against the catalogue. The loop provides idempotency (processed messages), retries and the dead-letter
@@ -13,15 +14,22 @@ from shared.bus import system_clock
 from shared.consumer import PermanentError
 from shared.errors import DomainError
 
-GROUP_ID = "workshops.selection"
+GROUP_PREFIX = "workshops"
+GROUP_ID = f"{GROUP_PREFIX}.selection"
+PRIVACY_GROUP_ID = f"{GROUP_PREFIX}.privacy"
+
+
+def _runner(clock: Callable):
+    def run(command, uow):
+        try:
+            return handlers.EVENT_HANDLERS[type(command)](command, uow, clock)
+        except DomainError as error:  # the event breaks a rule: retrying cannot help, dead-letter it
+            raise PermanentError(error.message) from error
+    return run
 
 
 def selection_handlers(clock: Callable = system_clock) -> dict:
-    def run(command, uow):
-        try:
-            return handlers.SELECTION_HANDLERS[type(command)](command, uow, clock)
-        except DomainError as error:  # the event breaks a rule: retrying cannot help, dead-letter it
-            raise PermanentError(error.message) from error
+    run = _runner(clock)
 
     def application_selected(event, data, uow):
         municipality = data["municipality"]
@@ -45,3 +53,14 @@ def selection_handlers(clock: Callable = system_clock) -> dict:
         "ApplicationNotSelected": application_not_selected,
         "SelectionCompleted": selection_completed,
     }
+
+
+def privacy_handlers(clock: Callable = system_clock) -> dict:
+    """GDPR: erase what this service holds about one address, and report the count (PersonalDataErased)."""
+    run = _runner(clock)
+
+    def erasure_requested(event, data, uow):
+        run(handlers.ErasePersonalData(request_id=data["request_id"], email_sha256=data["email_sha256"],
+                                       requested_by=data["requested_by"]), uow)
+
+    return {"PersonalDataErasureRequested": erasure_requested}

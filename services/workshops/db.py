@@ -111,6 +111,15 @@ registrations = Table(
 Index("uq_registrations_workshop_email_live", registrations.c.workshop_id, func.lower(registrations.c.email),
       unique=True, postgresql_where=text("status <> 'cancelled'"), sqlite_where=text("status <> 'cancelled'"))
 
+# GDPR erasures: an audit of what was done, without the personal data itself.
+privacy_erasures = Table(
+    "privacy_erasures", metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column("records", Integer, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("erased_at", UtcDateTime(), nullable=False),
+)
+
 _mapper_registry = registry()
 _mapped = False
 
@@ -209,6 +218,17 @@ class RegistrationRepository:
                                     .offset(offset).limit(limit))
         return list(rows), total
 
+    def by_email_digest(self, digest: str) -> list[Registration]:
+        """Registrations with this address (compared as SHA-256 of the lower-cased, trimmed address)."""
+        from shared.privacy import email_digest
+
+        rows = self.session.execute(select(registrations.c.id, registrations.c.email)).all()
+        ids = [row.id for row in rows if email_digest(row.email) == digest]
+        if not ids:
+            return []
+        return list(self.session.scalars(select(Registration).where(registrations.c.id.in_(ids))
+                                         .order_by(registrations.c.created_at, registrations.c.id)))
+
     def status_counts(self, workshop_ids: list[str]) -> dict[str, dict[str, int]]:
         """{workshop id: {status: count}} for a page of workshops, in one query."""
         counts: dict[str, dict[str, int]] = {}
@@ -257,6 +277,19 @@ class CallRepository:
         return set(self.session.scalars(select(call_invitations.c.ags).where(call_invitations.c.call_id == call_id)))
 
 
+class ErasureLog:
+    def __init__(self, session):
+        self.session = session
+
+    def done(self, request_id: str) -> bool:
+        return self.session.scalar(select(privacy_erasures.c.request_id).where(
+            privacy_erasures.c.request_id == request_id)) is not None
+
+    def record(self, request_id: str, *, records: int, requested_by: str, now) -> None:
+        self.session.execute(insert(privacy_erasures).values(
+            request_id=request_id, records=records, requested_by=requested_by[:200], erased_at=now))
+
+
 class WorkshopsUnitOfWork(UnitOfWork):
     def __init__(self, session_factory):
         super().__init__(session_factory, metadata)
@@ -265,3 +298,4 @@ class WorkshopsUnitOfWork(UnitOfWork):
         self.workshops = WorkshopRepository(self.session)
         self.registrations = RegistrationRepository(self.session)
         self.calls = CallRepository(self.session)
+        self.erasures = ErasureLog(self.session)

@@ -43,6 +43,7 @@ __all__ = [
     "check_in", "find_by_manage_code", "confirmed_count", "waitlist",
     "attendance_counts", "registration_counts",
     "complete", "completed_event_payload", "participant_organisations", "participants_csv",
+    "erase_registrant",
     # re-exported so that callers of this module need one import only
     "Conflict", "Forbidden", "InvalidInput", "NotFound",
 ]
@@ -803,6 +804,32 @@ def participant_organisations(regs: Iterable[Registration]) -> list[str]:
              if r.checked_in_at is not None and r.status == CONFIRMED
              and r.participant_type != "citizen" and r.organisation.strip()}
     return sorted(names, key=str.casefold)
+
+
+# --------------------------------------------------------------------------------------------
+# Erasure (GDPR)
+# --------------------------------------------------------------------------------------------
+
+def erase_registrant(reg: Registration, regs: Iterable[Registration], workshop: Workshop, *,
+                     erased_name: str, erased_email: str) -> Registration | None:
+    """Forget who registered, keep what the programme needs to count.
+
+    A place in a workshop that still lies ahead is given up first (the waitlist moves up; that
+    promoted registration is returned): nobody can be let in under an erased name. Past
+    attendance stays as it was, because the published counts must still add up. The
+    placeholders come from the caller, so that every service erases the same way.
+    """
+    promoted = None
+    if (workshop.status == SCHEDULED and reg.status in ACTIVE_REGISTRATION_STATUSES
+            and reg.checked_in_at is None):
+        promoted = cancel_registration(reg, regs, workshop)
+    reg.name = erased_name
+    reg.email = erased_email
+    if reg.participant_type == "citizen":  # a private person's "organisation" may name them
+        reg.organisation = ""
+    reg.registrant_subject = None
+    reg.manage_code = secrets.token_urlsafe(24)  # old links stop working
+    return promoted
 
 
 # --------------------------------------------------------------------------------------------

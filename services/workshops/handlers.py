@@ -1,7 +1,8 @@
 """Use cases of the workshops: command -> unit of work -> domain -> outbox.
 
 Every handler of an HTTP command commits once: the state change and its events together. The
-handlers of selection events run inside the consumer loop's unit of work and do not commit: the
+handlers of integration events (the selection, erasure requests) run inside the consumer loop's
+unit of work and do not commit: the
 loop commits their writes together with the record that the event was processed, so a redelivered
 event is a no-op (and, their writes being upserts, harmless even without that record).
 
@@ -20,6 +21,7 @@ from services.workshops.domain import Registration, Workshop
 from shared.errors import Conflict, NotFound
 from shared.events.catalogue import make_event
 from shared.logs import correlation_id
+from shared.privacy import ERASED_NAME, erased_email, erased_event
 
 SOURCE = "/services/workshops"
 
@@ -54,6 +56,14 @@ class RecordSelection:
     title: str
     topic: str
     decided_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ErasePersonalData:
+    """From PersonalDataErasureRequested: forget one person (identified by their address's hash)."""
+    request_id: str
+    email_sha256: str
+    requested_by: str
 
 
 @dataclass(frozen=True)
@@ -163,7 +173,7 @@ def _registration(regs: list[Registration], registration_id: str) -> Registratio
     raise NotFound(f"No registration {registration_id}.")
 
 
-# --- from the selection (inside the consumer loop's transaction) ---------------------------------
+# --- from integration events (inside the consumer loop's transaction) ----------------------------
 def plan_series(command: PlanSeries, uow, clock) -> list[Workshop]:
     """Create the workshops that do not exist yet. Ids follow from (application, sequence), so a
     redelivered event finds its workshops and creates nothing twice."""
@@ -200,6 +210,23 @@ def record_selection(command: RecordSelection, uow, clock) -> None:
     for workshop in uow.workshops.for_call(command.call_id):
         if not workshop.topic:
             workshop.topic = command.topic
+
+
+def erase_personal_data(command: ErasePersonalData, uow, clock) -> int:
+    """Anonymise the person's registrations; places in workshops ahead go to the waitlist. Answers
+    with PersonalDataErased (the count only). A request seen before changes nothing again."""
+    if uow.erasures.done(command.request_id):
+        return 0
+    found = uow.registrations.by_email_digest(command.email_sha256)
+    for workshop_id in sorted({r.workshop_id for r in found}):  # one lock order: no deadlocks
+        workshop = _locked_workshop(uow, workshop_id)
+        regs = uow.registrations.for_workshop(workshop_id)  # the same objects as in `found`
+        for registration in (r for r in regs if r.id in {f.id for f in found}):
+            domain.erase_registrant(registration, regs, workshop, erased_name=ERASED_NAME,
+                                    erased_email=erased_email(registration.id))
+    uow.erasures.record(command.request_id, records=len(found), requested_by=command.requested_by, now=clock())
+    uow.emit(erased_event(command.request_id, "workshops", len(found)))
+    return len(found)
 
 
 # --- the office plans ----------------------------------------------------------------------------
@@ -302,10 +329,11 @@ def complete_workshop(command: CompleteWorkshop, uow, clock) -> Workshop:
     return workshop
 
 
-SELECTION_HANDLERS = {  # run by consumers.py within the loop's unit of work
+EVENT_HANDLERS = {  # run by consumers.py within the consumer loop's unit of work
     PlanSeries: plan_series,
     RecordInvitation: record_invitation,
     RecordSelection: record_selection,
+    ErasePersonalData: erase_personal_data,
 }
 
 COMMAND_HANDLERS = {

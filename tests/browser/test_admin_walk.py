@@ -249,16 +249,24 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
 
     # --- publishing: review and publish the drafts, newsletter, decision notices ----------
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Veröffentlichung").click()
-    reload_until(page, lambda p: p.get_by_role("link", name=re.compile("Siegen")).count() >= 1,
-                 message="the workshop's results are drafted for publication")
+    workshop_result = re.compile("Strategiewerkstatt in Siegen")
+    selection_result = re.compile("^Ausgewählte Kommunen: Siegen – Arnsberg – Wassenberg")
+    reload_until(page, lambda p: p.get_by_role("link", name=workshop_result).count() >= 1
+                 and p.get_by_role("link", name=selection_result).count() >= 1,
+                 message="the selection's and the workshop's results are drafted for publication")
     axe.check(page)
-    page.get_by_role("link", name=re.compile("Siegen")).first.click()
+    page.get_by_role("link", name=selection_result).first.click()
+    page.get_by_role("button", name="An alle Mitglieder veröffentlichen").click()
+    assert "Veröffentlicht:" in flash_text(page)
+    page.get_by_role("navigation", name="Sie sind hier").get_by_role("link", name="Veröffentlichungen").click()
+    page.get_by_role("link", name=workshop_result).first.click()
     axe.check(page)
     page.get_by_label("Zusammenfassung").fill("Die erste Strategiewerkstatt in Siegen hat stattgefunden.")
     page.get_by_role("button", name="Entwurf speichern").click()
     assert "Der Entwurf ist gespeichert" in flash_text(page)
     page.get_by_role("button", name="An alle Mitglieder veröffentlichen").click()
     assert "Veröffentlicht:" in flash_text(page)
+    assert page.get_by_text("Die erste Strategiewerkstatt in Siegen hat stattgefunden.").is_visible()
     axe.check(page)
 
     page.get_by_role("navigation", name="Veröffentlichung").get_by_role("link", name="Mitglieder").click()
@@ -270,7 +278,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
     axe.check(page)
 
     page.get_by_role("navigation", name="Veröffentlichung").get_by_role("link", name="Veröffentlichungen").click()
-    page.get_by_role("link", name=re.compile("Siegen")).first.click()
+    page.get_by_role("link", name=workshop_result).first.click()
     page.get_by_role("link", name="Per Newsletter versenden").click()
     axe.check(page)
     page.get_by_label("Betreff").fill(f"Ergebnisse aus Siegen {run}")

@@ -25,7 +25,7 @@ from aiosmtpd.controller import Controller
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from services.publishing.consumers import event_handlers
+from services.publishing.consumers import event_handlers, privacy_handlers
 from shared.events.catalogue import make_event, spec_for, validate_data
 from support import bearer, service_process
 
@@ -144,9 +144,12 @@ def workshop_completed(*, workshop_id: str | None = None, name: str = "Wassenber
         completed_at=datetime.now(timezone.utc) - timedelta(hours=1)), source="/services/workshops")
 
 
-def apply(ctx, event, group: str = "publishing.results") -> str:
+def apply(ctx, event) -> str:
     """Apply one event as the consumer loop does: duplicate check, handler, processed record, one commit."""
-    handler = event_handlers(ctx.extras["settings"], ctx.extras["clock"])[event.type]
+    settings_, clock = ctx.extras["settings"], ctx.extras["clock"]
+    handlers = {**event_handlers(settings_, clock), **privacy_handlers(settings_, clock)}
+    handler = handlers[event.type]
+    group = settings_.privacy_consumer_group if event.type in privacy_handlers(settings_) else settings_.consumer_group
     data = validate_data(event.type, event.data, event.version)
     with ctx.uow_factory() as uow:
         if uow.already_processed(group, event.id):
@@ -174,6 +177,14 @@ def unique_group() -> str:
     return f"{GROUP_PREFIX}.{uuid.uuid4().hex[:10]}"
 
 
+def start_groups_at_end(bootstrap: str, group: str) -> None:
+    """The worker's two consumer groups (see `worker_env`), both at the topics' current ends."""
+    from services.publishing.consumers import PRIVACY_TOPICS, TOPICS
+
+    start_group_at_end(bootstrap, group, TOPICS)
+    start_group_at_end(bootstrap, f"{group}.privacy", PRIVACY_TOPICS)
+
+
 def start_group_at_end(bootstrap: str, group: str, topics) -> None:
     """Commit a fresh consumer group at the topics' current ends: the worker sees only this test's events,
     not the history that other tests left on the shared broker."""
@@ -187,7 +198,8 @@ def start_group_at_end(bootstrap: str, group: str, topics) -> None:
 
 def worker_env(db_url: str, bootstrap: str, smtp_url: str, group: str, **extra) -> dict:
     env = {"PUBLISHING_DATABASE_URL": db_url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "SMTP_URL": smtp_url,
-           "PUBLISHING_CONSUMER_GROUP": group, "PUBLISHING_BASE_URL": BASE_URL, "PUBLISHING_SECRET": SECRET,
+           "PUBLISHING_CONSUMER_GROUP": group, "PUBLISHING_PRIVACY_CONSUMER_GROUP": f"{group}.privacy",
+           "PUBLISHING_BASE_URL": BASE_URL, "PUBLISHING_SECRET": SECRET,
            "PUBLISHING_SENDER": SENDER, "APPLICATIONS_URL": f"http://127.0.0.1:{free_port()}"}
     env.update({key: str(value) for key, value in extra.items()})
     return env

@@ -16,10 +16,9 @@ import signal
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from publishing_support import (BASE_URL, SECRET, SENDER, STAFF, mail_sink, published_draft, start_group_at_end,
+from publishing_support import (BASE_URL, SECRET, SENDER, STAFF, mail_sink, published_draft, start_groups_at_end,
                                 unique_group, worker_env, worker_process)
 from services.publishing.app import create_app
-from services.publishing.consumers import TOPICS
 from services.publishing.db import deliveries, metadata
 from services.publishing.mail import lint_message
 from services.publishing.settings import PublishingSettings
@@ -43,7 +42,7 @@ def test_a_worker_killed_mid_send_resumes_and_every_recipient_gets_exactly_one_c
     db_url = pg_database("publishing")
     ensure_topics(kafka_bootstrap)
     group = unique_group()
-    start_group_at_end(kafka_bootstrap, group, TOPICS)
+    start_groups_at_end(kafka_bootstrap, group)
     options = PublishingSettings(base_url=BASE_URL, secret=SECRET, sender=SENDER)
     app = create_app(settings("publishing", db_url, kafka_bootstrap), options=options)
     client = app.test_client()

@@ -9,10 +9,9 @@ import jsonschema
 import pytest
 
 from jsonfeed_schema import JSON_FEED_1_1_SCHEMA
-from publishing_support import (BASE_URL, SECRET, SENDER, STAFF, start_group_at_end, unique_group, worker_env,
+from publishing_support import (BASE_URL, SECRET, SENDER, STAFF, start_groups_at_end, unique_group, worker_env,
                                 worker_process, workshop_completed)
 from services.publishing.app import create_app
-from services.publishing.consumers import TOPICS
 from services.publishing.domain import publication_id
 from services.publishing.settings import PublishingSettings
 from shared.events.catalogue import TOPIC_PUBLISHING, TOPIC_WORKSHOPS
@@ -27,7 +26,7 @@ def test_a_completed_workshop_becomes_a_draft_and_once_published_is_in_both_feed
     db_url = pg_database("publishing")
     ensure_topics(kafka_bootstrap)
     group = unique_group()
-    start_group_at_end(kafka_bootstrap, group, TOPICS)
+    start_groups_at_end(kafka_bootstrap, group)
     since = end_offsets(kafka_bootstrap, TOPIC_PUBLISHING)
     options = PublishingSettings(base_url=BASE_URL, secret=SECRET, sender=SENDER)
     client = create_app(settings("publishing", db_url, kafka_bootstrap), options=options).test_client()

@@ -53,6 +53,12 @@ STATUS_LABELS = {
     "sent": _l("sent"), "approved": _l("approved"), "discarded": _l("discarded"), "failed": _l("failed"),
 }
 
+FIELDS_OF_ACTION = {
+    "mobility": _l("mobility"), "e_government": _l("e-government"), "retail": _l("retail"),
+    "participation": _l("participation"), "public_space": _l("public space"), "economy": _l("economy"),
+    "education": _l("education"), "infrastructure": _l("infrastructure"),
+}
+
 PARTICIPANT_TYPES = {
     "steering_partner": _l("steering group partner"),
     "local_actor": _l("local actor"),
@@ -187,6 +193,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["size_class"] = size_class_label
     app.jinja_env.filters["status"] = status_label
+    app.jinja_env.filters["field_of_action"] = lambda value: str(FIELDS_OF_ACTION.get(value, value or "–"))
     app.jinja_env.filters["participant_type"] = lambda value: str(PARTICIPANT_TYPES.get(value, value or "–"))
 
     @app.context_processor

@@ -230,9 +230,13 @@ def newsletter(newsletter_id):
         titles[publication_id] = pub["title"] if pub else publication_id
     later = SendLaterForm()
     in_flight = found.get("status") in ("scheduled", "sending")
+    # Reloading by itself is opt-in: a page that refreshes under a screen reader's cursor loses its place
+    # (WCAG 2.2.1), so the office turns it on (and off) with a link.
+    auto = in_flight and request.args.get("auto") == "1"
     return render_template("publishing/newsletter.html", title=found["subject"], section="publishing",
                            newsletter=found, preview=preview, titles=titles, test_form=TestSendForm(),
-                           later_form=later, statuses=NEWSLETTER_STATUSES, refresh=in_flight, current="newsletters")
+                           later_form=later, statuses=NEWSLETTER_STATUSES, in_flight=in_flight, refresh=auto,
+                           current="newsletters")
 
 
 @bp.get("/newsletters/<newsletter_id>/preview.html")

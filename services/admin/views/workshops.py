@@ -11,17 +11,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from services.admin.clients import ApiError
 from services.admin.views import figures
-from services.admin.views.common import (PARTICIPANT_TYPES, Tolerant, apply_api_errors, berlin_wall_time,
+from services.admin.views.common import (FIELDS_OF_ACTION, PARTICIPANT_TYPES, Tolerant, apply_api_errors, berlin_wall_time,
                                          from_wall_time, iso, services)
 
 bp = Blueprint("workshops", __name__)
 
 WALL_TIME = "%Y-%m-%dT%H:%M"
-FIELDS_OF_ACTION = {
-    "mobility": _l("mobility"), "e_government": _l("e-government"), "retail": _l("retail"),
-    "participation": _l("participation"), "public_space": _l("public space"), "economy": _l("economy"),
-    "education": _l("education"), "infrastructure": _l("infrastructure"),
-}
 
 
 class ScheduleForm(FlaskForm):

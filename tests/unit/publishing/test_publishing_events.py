@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.publishing.consumers import TOPICS, event_handlers
+from services.publishing.consumers import PRIVACY_TOPICS, TOPICS, event_handlers, privacy_handlers
 from services.publishing.domain import (create_newsletter, mark_sent, newsletter_sent_payload,
                                         publication_from_workshop, publish, results_published_payload, schedule_send,
                                         start_sending)
@@ -24,6 +24,12 @@ def test_every_consumed_event_is_in_the_catalogue_on_a_topic_the_consumer_reads(
     assert set(handlers) == set(CONSUMED)
     for event_type, topic in CONSUMED.items():
         assert topic_for(event_type) == topic and topic in TOPICS
+
+
+def test_erasure_requests_are_consumed_from_the_privacy_topic_and_answered_there():
+    assert set(privacy_handlers(PublishingSettings())) == {"PersonalDataErasureRequested"}
+    assert topic_for("PersonalDataErasureRequested") in PRIVACY_TOPICS
+    assert topic_for("PersonalDataErased") in PRIVACY_TOPICS
 
 
 @pytest.mark.parametrize("event_type", EMITTED)
