@@ -4,7 +4,8 @@ Each service owns one database. Besides its own tables it holds three that this 
 - `outbox`: events written in the same transaction as the state change, published later by the relay;
 - `processed_messages`: `(consumer group, event id)` of every event a consumer applied, written in the
   same transaction as the consumer's own writes, so that a redelivered message is a no-op;
-- `idempotency_keys`: the first answer to a POST that carried an `Idempotency-Key` header.
+- `idempotency_keys`: the first answer to a POST that carried an `Idempotency-Key` header;
+- `rate_limit_hits`: request counts per caller and time window, shared by every worker process.
 """
 from __future__ import annotations
 
@@ -81,6 +82,12 @@ def new_metadata() -> MetaData:
         Column("status_code", Integer, nullable=True),
         Column("body", Text, nullable=True),
         Column("created_at", UtcDateTime(), nullable=False),
+    )
+    Table(
+        "rate_limit_hits", metadata,
+        Column("bucket", String(300), primary_key=True),
+        Column("window_start", BigInteger, primary_key=True),
+        Column("hits", Integer, nullable=False),
     )
     return metadata
 

@@ -1,21 +1,32 @@
-"""Personal data across services (GDPR): how one person is identified, and the erasure consumer.
+"""Personal data across services (GDPR): how one person is identified, export and erasure.
 
 A person is identified by the SHA-256 of their lower-cased, trimmed e-mail address, so that the erasure
-request travelling through Kafka does not itself spread the address. Each service that holds personal
-data provides:
-- `GET /v1/personal-data?email=` (staff): every record it holds about that address (export);
-- an erasure handler for `PersonalDataErasureRequested` that anonymises or deletes those records, keeps
-  an audit row without the personal data, and emits `PersonalDataErased` with the count.
+request travelling through Kafka does not itself spread the address. A service that holds personal data
+gives two functions to this module:
+- `export(uow, digest) -> list[dict]`: every record it holds about that person;
+- `erase(uow, digest) -> int`: anonymise or delete those records, returning how many.
+From them it gets `GET /v1/personal-data?email=` (staff) and a consumer of `PersonalDataErasureRequested`
+that erases once per request, writes an audit row without the personal data (the service's
+`privacy_erasures` table: request_id, records, requested_by, erased_at), and emits `PersonalDataErased`.
 """
 from __future__ import annotations
 
 import hashlib
 import uuid
+from typing import Callable
 
+from flask.views import MethodView
+from marshmallow import RAISE, Schema, fields
+from sqlalchemy import insert, select
+
+from shared.auth import roles_required
 from shared.events.catalogue import TOPIC_PRIVACY, make_event
 from shared.events.envelope import utcnow
 
 ERASED_NAME = "[gelöscht]"
+
+Export = Callable[[object, str], list]
+Erase = Callable[[object, str], int]
 
 
 def email_digest(email: str) -> str:
@@ -24,7 +35,7 @@ def email_digest(email: str) -> str:
 
 def erased_email(record_id: str) -> str:
     """A placeholder that keeps NOT NULL and format constraints, and can never be delivered."""
-    return f"erased-{record_id[:12]}@invalid.invalid"
+    return f"erased-{str(record_id)[:12]}@invalid.invalid"
 
 
 def erasure_request(email: str, requested_by: str, source: str = "/vorort/gdpr"):
@@ -38,4 +49,53 @@ def erased_event(request_id: str, service: str, records: int):
                                               "erased_at": utcnow()}, source=f"/services/{service}")
 
 
-__all__ = ["TOPIC_PRIVACY", "email_digest", "erased_email", "erasure_request", "erased_event", "ERASED_NAME"]
+def erasure_handler(service: str, erase: Erase):
+    """The consumer handler: erase once per request id, audit it, tell the others."""
+    def handle(event, data, uow) -> None:
+        audit = uow.metadata.tables["privacy_erasures"]
+        if uow.session.execute(select(audit.c.request_id).where(audit.c.request_id == data["request_id"])).first():
+            return
+        records = erase(uow, data["email_sha256"])
+        uow.session.execute(insert(audit).values(request_id=data["request_id"], records=records,
+                                                 requested_by=data["requested_by"], erased_at=utcnow()))
+        uow.emit(erased_event(data["request_id"], service, records))
+    return handle
+
+
+def privacy_consumer(service: str, erase: Erase):
+    from shared.worker import ConsumerSpec
+
+    return ConsumerSpec(group_id=f"{service}.privacy", topics=[TOPIC_PRIVACY],
+                        handlers={"PersonalDataErasureRequested": erasure_handler(service, erase)})
+
+
+class PersonalDataQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    email = fields.Email(required=True)
+
+
+class PersonalDataSchema(Schema):
+    service = fields.String()
+    records = fields.List(fields.Dict())
+
+
+def privacy_blueprint(service: str, export: Export):
+    """`GET /v1/personal-data?email=` (staff): what this service holds about one person (export)."""
+    from shared.web import ServiceBlueprint, context
+
+    blueprint = ServiceBlueprint("personal-data", __name__, url_prefix="/v1/personal-data",
+                                 description="GDPR: what this service holds about one person (staff).")
+
+    @blueprint.route("")
+    class PersonalData(MethodView):
+        @roles_required("staff")
+        @blueprint.arguments(PersonalDataQuerySchema, location="query")
+        @blueprint.response(200, PersonalDataSchema)
+        def get(self, query):
+            """Every record of this service about the person with this e-mail address."""
+            with context().uow_factory() as uow:
+                return {"service": service, "records": export(uow, email_digest(query["email"]))}
+
+    return blueprint

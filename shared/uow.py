@@ -22,6 +22,7 @@ OUTBOX_CHANNEL = "vorort_outbox"
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker, metadata):
         self._session_factory = session_factory
+        self.metadata = metadata
         self._outbox = metadata.tables["outbox"]
         self._processed = metadata.tables["processed_messages"]
         self.session: Session | None = None

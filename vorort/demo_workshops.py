@@ -28,8 +28,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 TIMEOUT_S = 15
 WAIT_FOR_WORKSHOPS_S = 120.0
 
-_AGS = re.compile(r"^\d{8}$")
-
 VENUES = {
     "Wassenberg": ("Burg Wassenberg, Rittersaal", "Rathaus Wassenberg, Ratssaal"),
     "Arnsberg": ("Kulturzentrum Berliner Platz, Arnsberg", "Innovationslabor Arnsberg, Neheim"),
@@ -136,7 +134,7 @@ def _wait_for_series(api: "_Api", call_id: str, hosts: list[set[str]]) -> list[t
         series, missing = [], []
         for identifiers in hosts:
             mine = {w["sequence"]: w for w in listing if identifiers & {
-                w["municipality"]["ags"], w["municipality"]["name"].casefold(), w["application_id"]}}
+                w["municipality"]["ags"], w["municipality"]["name"].casefold(), w["application_id"].casefold()}}
             if {1, 2} <= set(mine):
                 series.append((mine[1], mine[2]))
             else:
@@ -269,13 +267,8 @@ def _identifiers(selected: dict) -> list[set[str]]:
     hosts = []
     for key, value in selected.items():
         values = [key] + (list(value.values()) if isinstance(value, dict) else [value])
-        hosts.append({v if _AGS.match(v) else v.casefold() if not _is_uuid(v) else v
-                      for v in values if isinstance(v, str) and v})
+        hosts.append({v.casefold() for v in values if isinstance(v, str) and v})
     return hosts
-
-
-def _is_uuid(text: str) -> bool:
-    return bool(re.fullmatch(r"[0-9a-fA-F-]{36}", text))
 
 
 def _ags_and_name(item) -> tuple[str, str]:

@@ -18,8 +18,8 @@ TRACK_STROKE = "#5c6b7a"  # 5.4:1 on white
 TEXT = "#1a1a1a"
 ROW = 30
 BAR_HEIGHT = 18
-VALUE_SPACE = 190
-CHAR_WIDTH = 7.4
+BAR_SPAN = 380
+CHAR_WIDTH = 8.2  # generous for 14px sans-serif, so that labels are not clipped
 
 
 @dataclass(frozen=True)
@@ -47,19 +47,20 @@ class Chart:
 
 
 def bar_chart(chart_id: str, title: str, description: str, bars: list[Bar], *, columns: list[str],
-              rows: list[list[str]], max_value: float | None = None, width: int = 720) -> Chart:
+              rows: list[list[str]], max_value: float | None = None) -> Chart:
     chart = Chart(chart_id, title, description, bars, columns, rows)
     if bars:
-        chart.svg = _svg(chart_id, title, description, bars, max_value, width)
+        chart.svg = _svg(chart_id, title, description, bars, max_value)
     return chart
 
 
-def _svg(chart_id: str, title: str, description: str, bars: list[Bar], max_value: float | None,
-         width: int) -> Markup:
+def _svg(chart_id: str, title: str, description: str, bars: list[Bar], max_value: float | None) -> Markup:
     top = max([b.value for b in bars] + [b.capacity or 0 for b in bars] + [max_value or 0]) or 1
-    label_width = min(240, max(80, int(max(len(b.label) for b in bars) * CHAR_WIDTH) + 12))
+    label_width = min(260, max(100, int(max(len(b.label) for b in bars) * CHAR_WIDTH) + 16))
+    value_space = int(max(len(b.text) for b in bars) * CHAR_WIDTH) + 24
     x0 = label_width
-    span = width - label_width - VALUE_SPACE
+    span = BAR_SPAN
+    width = label_width + span + value_space
     height = len(bars) * ROW + 12
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '

@@ -9,6 +9,7 @@ applied meanwhile is a no-op.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -20,6 +21,8 @@ from shared.consumer import (DLQ_CONSUMER_GROUP, DLQ_ERROR, DLQ_ORIGINAL_OFFSET,
 from shared.events.envelope import HEADER_EVENT_ID, HEADER_EVENT_TYPE
 from shared.kafka import make_producer
 
+log = logging.getLogger(__name__)
+
 DLQ_SUFFIX = ".dlq"
 DLQ_HEADERS = (DLQ_ORIGINAL_TOPIC, DLQ_ORIGINAL_PARTITION, DLQ_ORIGINAL_OFFSET, DLQ_CONSUMER_GROUP, DLQ_ERROR)
 REQUEST_TIMEOUT_MS = 5000
@@ -28,7 +31,9 @@ MAX_DEAD_LETTERS_SHOWN = 200
 
 
 class KafkaUnavailable(Exception):
-    pass
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        log.warning("kafka unavailable", extra={"error": detail[:500]})
 
 
 class DeadLetterNotFound(Exception):
@@ -52,6 +57,7 @@ class GroupLag:
     group_id: str
     state: str
     partitions: list[PartitionLag] = field(default_factory=list)
+    members: int = 0
 
     @property
     def lag(self) -> int:
@@ -118,8 +124,7 @@ class KafkaOperations:
     def _consumer(self) -> KafkaConsumer:
         try:
             return KafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=None, enable_auto_commit=False,
-                                 client_id="vorort-admin-ui", request_timeout_ms=REQUEST_TIMEOUT_MS + 1000,
-                                 api_version_auto_timeout_ms=REQUEST_TIMEOUT_MS)
+                                 client_id="vorort-admin-ui", request_timeout_ms=REQUEST_TIMEOUT_MS + 1000)
         except KafkaError as error:
             raise KafkaUnavailable(str(error)) from None
 
@@ -132,14 +137,26 @@ class KafkaOperations:
                 group_id = entry["group_id"] if isinstance(entry, dict) else entry[0]
                 state = (entry.get("group_state") or "") if isinstance(entry, dict) else ""
                 groups.append((group_id, state))
-            committed = {}
+            committed, assigned, members = {}, {}, {}
             for group_id, _ in groups:
                 committed[group_id] = admin.list_group_offsets({group_id: None}).get(group_id, {})
+            descriptions = admin.describe_groups([g for g, _ in groups]) if groups else {}
         except KafkaError as error:
             raise KafkaUnavailable(str(error)) from None
         finally:
             admin.close()
+        for group_id, description in descriptions.items():
+            # A group that has consumed nothing yet has no committed offsets; its lag is still what its
+            # members were assigned.
+            found = set()
+            for member in description.get("members") or []:
+                assignment = member.get("member_assignment") or {}
+                for entry in assignment.get("assigned_partitions") or []:
+                    found.update(TopicPartition(entry["topic"], p) for p in entry.get("partitions", []))
+            assigned[group_id] = found
+            members[group_id] = len(description.get("members") or [])
         partitions = {tp for offsets in committed.values() for tp in offsets}
+        partitions |= {tp for found in assigned.values() for tp in found}
         consumer = self._consumer()
         try:
             ends = consumer.end_offsets(list(partitions)) if partitions else {}
@@ -149,10 +166,13 @@ class KafkaOperations:
             consumer.close()
         result = []
         for group_id, state in sorted(groups):
-            group = GroupLag(group_id, state)
-            for tp, meta in sorted(committed[group_id].items(), key=lambda i: (i[0].topic, i[0].partition)):
-                offset = meta.offset if meta is not None and meta.offset >= 0 else None
-                group.partitions.append(PartitionLag(tp.topic, tp.partition, offset, ends.get(tp, 0)))
+            group = GroupLag(group_id, state, members=members.get(group_id, 0))
+            offsets = {tp: (meta.offset if meta is not None and meta.offset >= 0 else None)
+                       for tp, meta in committed[group_id].items()}
+            for tp in assigned.get(group_id, ()):
+                offsets.setdefault(tp, None)
+            for tp in sorted(offsets, key=lambda t: (t.topic, t.partition)):
+                group.partitions.append(PartitionLag(tp.topic, tp.partition, offsets[tp], ends.get(tp, 0)))
             result.append(group)
         return result
 

@@ -5,12 +5,13 @@ from flask.views import MethodView
 from sqlalchemy.exc import IntegrityError
 
 from services.applications import handlers
+from services.applications.consumers import export_personal_data
 from services.applications.domain import Application, Call
 from services.applications.schemas import (ApplicationCreateSchema, ApplicationQuerySchema, ApplicationSchema,
-                                           ApplicationUpdateSchema, CallCreateSchema, CallQuerySchema, CallSchema,
-                                           PersonalDataQuerySchema, PersonalDataSchema)
+                                           ApplicationUpdateSchema, CallCreateSchema, CallQuerySchema, CallSchema)
 from shared.auth import Principal, require_role, roles_required
 from shared.errors import Conflict, NotFound
+from shared.privacy import privacy_blueprint
 from shared.uow import is_duplicate_key
 from shared.web import ServiceBlueprint, context, idempotent
 
@@ -199,23 +200,6 @@ class WithdrawApplication(MethodView):
         return application_view(application, principal)
 
 
-privacy_blp = ServiceBlueprint("personal-data", __name__, url_prefix="/v1/personal-data",
-                               description="GDPR: what this service holds about one person (staff).")
-
-
-@privacy_blp.route("")
-class PersonalData(MethodView):
-    @roles_required("staff")
-    @privacy_blp.arguments(PersonalDataQuerySchema, location="query")
-    @privacy_blp.response(200, PersonalDataSchema)
-    def get(self, query):
-        """Every record of this service about the person with this e-mail address (export)."""
-        from shared.privacy import email_digest
-
-        principal = require_role("staff")
-        found = read(lambda uow: uow.applications.by_contact_digest(email_digest(query["email"])))
-        return {"service": "applications",
-                "records": [{"kind": "application_contact", **application_view(a, principal)} for a in found]}
-
+privacy_blp = privacy_blueprint("applications", export_personal_data)
 
 BLUEPRINTS = [calls_blp, applications_blp, privacy_blp]

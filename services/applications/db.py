@@ -51,7 +51,7 @@ applications = Table(
     Index("ix_applications_call_status", "call_id", "status", "size_class"),
 )
 
-# GDPR erasures: an audit of what was done, without the personal data itself.
+# GDPR erasures: an audit of what was done, without the personal data itself (used by shared.privacy).
 privacy_erasures = Table(
     "privacy_erasures", metadata,
     Column("request_id", String(36), primary_key=True),

@@ -121,11 +121,3 @@ class ApplicationQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(["submitted", "withdrawn"]))
     size_class = fields.String(validate=validate.OneOf(SIZE_CLASSES))
 
-
-class PersonalDataQuerySchema(StrictSchema):
-    email = fields.Email(required=True)
-
-
-class PersonalDataSchema(Schema):
-    service = fields.String()
-    records = fields.List(fields.Dict())

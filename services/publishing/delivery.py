@@ -18,8 +18,10 @@ back to pending and sent again, with the same Message-ID (deterministic per news
 - a worker killed before step 2 completed never got the server's acceptance, so the resend is the only copy
   (the kill test kills exactly there: while the SMTP server holds its reply to the final dot);
 - the remaining window is between the server's 250 reply and the commit of step 3, i.e. one network
-  round-trip plus one local commit (about a millisecond). A crash inside it gives that one recipient a
-  second copy with the same Message-ID, which receiving servers and clients can recognise as a duplicate.
+  round-trip plus one local commit (about a millisecond; if the database is unreachable just then, the
+  worker retries that commit for up to a minute, and the window lasts as long). A crash inside it gives
+  that one recipient a second copy with the same Message-ID, which receiving servers and clients can
+  recognise as a duplicate.
 We chose at-least-once inside that window over at-most-once because a lost decision letter or newsletter
 is worse than a recognisable duplicate. A temporary failure (SMTP 4xx, a dropped connection) is retried
 with backoff up to `smtp_max_attempts`; a permanent one (5xx) fails the row at once.
@@ -51,6 +53,8 @@ from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import and_, select, text, update
+from sqlalchemy.exc import DBAPIError
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from services.publishing import domain
 from services.publishing.db import deliveries, mails, notices
@@ -65,6 +69,7 @@ log = logging.getLogger(__name__)
 ADVISORY_NAMESPACE = 0x7075626C  # "publ": the first key of our two-key advisory locks
 RUN_BUDGET_S = 5.0  # a periodic run returns after this long, so that the worker stops promptly
 NOTICE_LOOKUP_RETRY_S = 5.0
+MARK_SENT_PATIENCE_S = 60.0
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -255,9 +260,9 @@ class SendingQueue:
                 self._local.connection = None
 
     @contextmanager
-    def _transaction(self):
+    def _transaction(self, fresh: bool = False):
         connection = getattr(self._local, "connection", None)
-        if connection is None:
+        if connection is None or fresh:
             with self.engine.begin() as fresh:
                 yield fresh
         else:
@@ -290,12 +295,17 @@ class SendingQueue:
                 claimed_at=now)).rowcount == 1
 
     def mark_sent(self, row_id: int, now: datetime, message_id: str | None) -> None:
+        """Record an accepted message. The server has it already, so a database hiccup here must not leave
+        the row claimed (a restart would send it again): the commit is retried on fresh connections."""
         table = self.table
-        with self._transaction() as connection:
-            # last_error stays: "sent after a 451" or "sent again after a crash" is worth seeing.
-            connection.execute(update(table).where(table.c.id == row_id).values(
-                status="sent", sent_at=now, message_id=message_id))
-            self.after_outcome(connection, row_id, "sent", now, None)
+        retrying = Retrying(stop=stop_after_delay(MARK_SENT_PATIENCE_S), reraise=True,
+                            wait=wait_exponential(multiplier=0.2, max=5), retry=retry_if_exception_type(DBAPIError))
+        for attempt in retrying:
+            with attempt, self._transaction(fresh=attempt.retry_state.attempt_number > 1) as connection:
+                # last_error stays: "sent after a 451" or "sent again after a crash" is worth seeing.
+                connection.execute(update(table).where(table.c.id == row_id).values(
+                    status="sent", sent_at=now, message_id=message_id))
+                self.after_outcome(connection, row_id, "sent", now, None)
 
     def mark_failure(self, row_id: int, attempts: int, failure: SendFailure, now: datetime) -> None:
         table = self.table

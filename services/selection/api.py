@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from services.selection import handlers
+from services.selection.privacy import PRIVACY_BLUEPRINT
 from services.selection.domain import SCORE_MAX, SCORE_MIN, default_criteria
 from services.selection.schemas import (AuditEntrySchema, BalanceRulePutSchema, BalanceRuleSchema, CallQuerySchema,
                                         CallSchema, CandidateQuerySchema, CandidateSchema, ConflictPostSchema,
@@ -472,4 +473,4 @@ class Audit(MethodView):
         return items
 
 
-BLUEPRINTS = [calls_blp, panel_blp, criteria_blp, reviews_blp, decision_blp]
+BLUEPRINTS = [calls_blp, panel_blp, criteria_blp, reviews_blp, decision_blp, PRIVACY_BLUEPRINT]

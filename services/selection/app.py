@@ -15,6 +15,7 @@ from pathlib import Path
 from services.selection import consumers, handlers
 from services.selection.api import BLUEPRINTS
 from services.selection.db import SelectionUnitOfWork, metadata
+from services.selection.privacy import PRIVACY_CONSUMER
 from shared.bus import MessageBus, system_clock
 from shared.config import ServiceSettings
 from shared.db import make_engine, make_session_factory, migrate
@@ -53,7 +54,8 @@ def worker_plan(ctx: ServiceContext, group_id: str = consumers.CONSUMER_GROUP) -
     return WorkerPlan(
         service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
         bootstrap_servers=ctx.kafka_bootstrap_servers,
-        consumers=[ConsumerSpec(group_id=group_id, topics=[TOPIC_APPLICATIONS], handlers=consumers.HANDLERS)],
+        consumers=[ConsumerSpec(group_id=group_id, topics=[TOPIC_APPLICATIONS], handlers=consumers.HANDLERS),
+                   PRIVACY_CONSUMER],
     )
 
 

@@ -86,6 +86,15 @@ panel_members = Table(
     Column("role", String(20), nullable=False),
 )
 
+# GDPR erasures: an audit of what was done, without the personal data itself (used by shared.privacy).
+privacy_erasures = Table(
+    "privacy_erasures", metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column("records", Integer, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("erased_at", UtcDateTime(), nullable=False),
+)
+
 panel_criteria = Table(
     "panel_criteria", metadata,
     Column("call_id", String(36), primary_key=True),

@@ -43,20 +43,21 @@ def registrations(db_url):
     return rows
 
 
-def run_demo(base_url, call_id):
-    load_workshops_demo(base_url, STAFF, lambda role, subject, ags: bearer(role, subject, ags), call_id,
-                        {ags: name for ags, (name, _p, _s) in SELECTED.items()}, list(NOT_SELECTED),
-                        lambda: datetime.now(UTC))
+def run_demo(base_url, call_id, selected):
+    load_workshops_demo(base_url, STAFF, lambda role, subject, ags=None: bearer(role, subject, ags), call_id,
+                        selected, list(NOT_SELECTED), datetime.now(UTC))
 
 
 def test_the_demo_waits_for_the_series_then_schedules_fills_and_completes_the_first_round(service):
     app, db_url, base_url = service
     chosen = Selection.fresh()
     failures = []
+    # as `vorort demo` passes them: municipality name -> application id
+    selected = {name: chosen.application_ids[ags] for ags, (name, _p, _s) in SELECTED.items()}
 
     def demo_run():
         try:
-            run_demo(base_url, chosen.call_id)
+            run_demo(base_url, chosen.call_id, selected)
         except Exception as error:  # noqa: BLE001 - reported by the test thread below
             failures.append(error)
 
@@ -100,8 +101,9 @@ def test_running_the_demo_again_changes_nothing(service):
     app, db_url, base_url = service
     chosen = Selection.fresh()
     deliver(app, *chosen.all_events())
-    run_demo(base_url, chosen.call_id)
+    selected = {ags: name for ags, (name, _p, _s) in SELECTED.items()}  # AGS -> name works too
+    run_demo(base_url, chosen.call_id, selected)
     before = sorted((r.id, r.status, r.checked_in_at) for r in registrations(db_url))
-    run_demo(base_url, chosen.call_id)
+    run_demo(base_url, chosen.call_id, selected)
     assert sorted((r.id, r.status, r.checked_in_at) for r in registrations(db_url)) == before
     assert len(of_type(outbox(db_url), "WorkshopCompleted")) == 3

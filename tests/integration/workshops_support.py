@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, select
 from services.workshops import consumers
 from services.workshops.db import metadata
 from shared.consumer import EventConsumer
-from shared.events.catalogue import make_event, validate_data
+from shared.events.catalogue import make_event, topic_for, validate_data
 
 UTC = timezone.utc
 
@@ -89,16 +89,18 @@ class _Message:
     headers: list | None = None
 
 
-def deliverer(app, clock=None, group_id: str = consumers.GROUP_ID) -> EventConsumer:
-    """The real idempotent consumer logic over the app's database, fed by hand: `.process(msg)`."""
+def deliverer(app, clock=None, group_id: str = consumers.GROUP_ID, handlers=None) -> EventConsumer:
+    """The real idempotent consumer logic over the app's database, fed by hand: `.process(msg)`.
+    Selection handlers unless `handlers` (a factory taking the clock) says otherwise."""
     ctx = app.extensions["vorort"]
+    make = handlers or consumers.selection_handlers
     return EventConsumer(group_id=group_id, topics=["vorort.selection"],
-                         handlers=consumers.selection_handlers(clock or ctx.extras["bus"].clock),
+                         handlers=make(clock or ctx.extras["bus"].clock),
                          uow_factory=ctx.uow_factory, consumer=None, producer=None)
 
 
-def deliver(app, *events, clock=None):
-    consumer = deliverer(app, clock)
+def deliver(app, *events, clock=None, handlers=None):
+    consumer = deliverer(app, clock, handlers=handlers)
     outcomes = [consumer.process(_Message(event.value(), key=event.key())).status for event in events]
     assert "dead_lettered" not in outcomes, outcomes
     return outcomes
@@ -113,7 +115,7 @@ def outbox(db_url: str) -> list[dict]:
     envelopes = []
     for row in rows:
         envelope = json.loads(row.payload)
-        assert row.topic == "vorort.workshops"
+        assert row.topic == topic_for(envelope["type"])
         assert row.message_key == envelope["subject"]
         validate_data(envelope["type"], envelope["data"], envelope["dataversion"])
         envelopes.append(envelope)

@@ -53,7 +53,7 @@ def ranking_chart(chart_id: str, entries: list[dict], chosen: set[str], chosen_w
 
 def workshop_label(workshop: dict) -> str:
     municipality = (workshop.get("municipality") or {}).get("name", "")
-    return f"{municipality} {workshop.get('sequence', '')}".strip()
+    return f"{municipality} · {workshop.get('sequence', '')}".strip(" ·")
 
 
 def registrations_chart(chart_id: str, workshops: list[dict]) -> Chart:
@@ -66,7 +66,9 @@ def registrations_chart(chart_id: str, workshops: list[dict]) -> Chart:
         capacity = places.get("capacity")
         waitlisted = places.get("waitlisted", 0)
         label = workshop_label(workshop)
-        if capacity:
+        if workshop.get("status") == "planned":
+            text = _("not scheduled yet")
+        elif capacity:
             text = _("%(confirmed)s of %(capacity)s places", confirmed=confirmed, capacity=capacity)
         else:
             text = _("%(confirmed)s (no limit)", confirmed=confirmed)

@@ -84,3 +84,33 @@ def test_a_series_carries_the_municipalitys_population_and_size_class():
     first, second = d.plan_series("c", "a", WASSENBERG, "Wassenberg", 2, population=18_500, size_class="small",
                                   invited_ags=[HEINSBERG])
     assert (first.municipality_population, second.municipality_size_class) == (18_500, "small")
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+def _erase(reg, regs, workshop):
+    return d.erase_registrant(reg, regs, workshop, erased_name="[gelöscht]",
+                              erased_email=f"erased-{reg.id[:12]}@invalid.invalid")
+
+
+def test_erasing_a_place_ahead_gives_it_to_the_waitlist_and_forgets_the_person():
+    workshop = make_scheduled(capacity=1)
+    regs = []
+    sign_up(workshop, regs, 2, participant_type="citizen", organisation="Familie Beispiel")
+    code = regs[0].manage_code
+    assert _erase(regs[0], regs, workshop) is regs[1]
+    assert (regs[0].status, regs[0].name, regs[0].organisation) == ("cancelled", "[gelöscht]", "")
+    assert regs[0].email.endswith("@invalid.invalid") and regs[0].manage_code != code
+    assert regs[0].registrant_subject is None
+
+
+def test_erasing_after_the_workshop_keeps_the_attendance():
+    workshop = make_scheduled(capacity=None)
+    regs = []
+    sign_up(workshop, regs, 1, participant_type="business", organisation="Stadtwerke Wassenberg")
+    d.check_in(regs[0], NOW)
+    d.complete(workshop, "Ergebnis", [{"title": "Mobilstation", "field_of_action": "mobility"}], [],
+               datetime(2026, 3, 27, tzinfo=UTC))
+    assert _erase(regs[0], regs, workshop) is None
+    assert regs[0].status == "confirmed" and regs[0].organisation == "Stadtwerke Wassenberg"
+    assert d.attendance_counts(regs)["business"] == 1
