@@ -21,14 +21,13 @@ from services.publishing.schemas import (EnquiryCreateSchema, EnquirySchema, Mem
                                          MemberSchema, NewsletterCreateSchema, NewsletterListQuerySchema,
                                          NewsletterQuerySchema, NewsletterSchema, NewsletterSendSchema,
                                          NewsletterTestSchema, NoticeQuerySchema, NoticeSchema,
-                                         NoticeTemplateSchema, NoticeTemplateUpdateSchema, PersonalDataQuerySchema,
-                                         PersonalDataSchema, PreviewSchema, PublicationQuerySchema, PublicationSchema,
-                                         PublicationUpdateSchema, QueuedSchema, RecipientListSchema,
-                                         SubscriberQuerySchema, SubscriberSchema, SubscriptionCreateSchema,
-                                         TokenQuerySchema)
+                                         NoticeTemplateSchema, NoticeTemplateUpdateSchema, PreviewSchema,
+                                         PublicationQuerySchema, PublicationSchema, PublicationUpdateSchema,
+                                         QueuedSchema, RecipientListSchema, SubscriberQuerySchema,
+                                         SubscriberSchema, SubscriptionCreateSchema, TokenQuerySchema)
 from shared.auth import Principal, current_principal, require_role, roles_required
 from shared.errors import Conflict, DomainError, NotFound
-from shared.privacy import email_digest
+from shared.privacy import privacy_blueprint
 from shared.uow import is_duplicate_key
 from shared.web import ServiceBlueprint, context, idempotent
 
@@ -44,8 +43,6 @@ notices_blp = ServiceBlueprint("notices", __name__, url_prefix="/v1",
                                description="Decision letters to the applicants, reviewed by the office.")
 enquiries_blp = ServiceBlueprint("enquiries", __name__, url_prefix="/v1/enquiries",
                                  description="Requests for more information about Netzwerk vor Ort.")
-privacy_blp = ServiceBlueprint("personal-data", __name__, url_prefix="/v1/personal-data",
-                               description="GDPR: what this service holds about one person (staff).")
 
 OPTIONAL_TOKEN = [{}, {"bearerAuth": []}]
 
@@ -564,18 +561,12 @@ class Enquiries(MethodView):
 
 
 # --- personal data -------------------------------------------------------------------------------
-@privacy_blp.route("")
-class PersonalData(MethodView):
-    @roles_required("staff")
-    @privacy_blp.arguments(PersonalDataQuerySchema, location="query")
-    @privacy_blp.response(200, PersonalDataSchema)
-    def get(self, query):
-        """Every record of this service about the person with this e-mail address (export): member contact,
-        subscription, enquiries, newsletter deliveries, mails and decision letters. Erasure arrives as
-        PersonalDataErasureRequested on the privacy topic."""
-        require_role("staff")
-        return {"service": "publishing",
-                "records": read(lambda uow: uow.privacy.export(email_digest(query["email"])))}
+def export_personal_data(uow, digest: str) -> list[dict]:
+    """Member contact, subscription, enquiries, newsletter deliveries, mails and decision letters."""
+    return uow.privacy.export(digest)
+
+
+privacy_blp = privacy_blueprint("publishing", export_personal_data)
 
 
 BLUEPRINTS = [publications_blp, members_blp, subscriptions_blp, newsletters_blp, notices_blp, enquiries_blp,

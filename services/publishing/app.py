@@ -72,7 +72,7 @@ def worker_plan(ctx: ServiceContext, dispatcher: Dispatcher | None = None) -> Wo
         consumers=[ConsumerSpec(group_id=options.consumer_group, topics=TOPICS,
                                 handlers=event_handlers(options, ctx.extras["clock"])),
                    ConsumerSpec(group_id=options.privacy_consumer_group, topics=PRIVACY_TOPICS,
-                                handlers=privacy_handlers(options, ctx.extras["clock"]))],
+                                handlers=privacy_handlers())],
         periodic=[
             Periodic("send-newsletters", 0.2, dispatcher.run_newsletters),
             Periodic("send-mails", 0.5, dispatcher.run_mails),

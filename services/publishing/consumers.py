@@ -15,6 +15,7 @@ from shared.bus import system_clock
 from shared.consumer import PermanentError
 from shared.errors import DomainError
 from shared.events.catalogue import TOPIC_PRIVACY, TOPIC_SELECTION, TOPIC_WORKSHOPS
+from shared.privacy import erasure_handler
 
 TOPICS = [TOPIC_SELECTION, TOPIC_WORKSHOPS]
 PRIVACY_TOPICS = [TOPIC_PRIVACY]
@@ -47,11 +48,11 @@ def event_handlers(settings: PublishingSettings, clock: Callable = system_clock)
     }
 
 
-def privacy_handlers(settings: PublishingSettings, clock: Callable = system_clock) -> dict:
-    """GDPR: erase what this service holds about one address, and report the count (PersonalDataErased)."""
-    def erasure_requested(event, data, uow):
-        handlers.HANDLERS[handlers.ErasePersonalData](handlers.ErasePersonalData(
-            request_id=data["request_id"], email_sha256=data["email_sha256"], requested_by=data["requested_by"]),
-            uow, clock, settings=settings)
+def erase_personal_data(uow, digest: str) -> int:
+    return uow.privacy.erase(digest)
 
-    return {"PersonalDataErasureRequested": erasure_requested}
+
+def privacy_handlers() -> dict:
+    """GDPR: the platform's erasure handler (once per request, audited, answered with PersonalDataErased)
+    around what publishing erases."""
+    return {"PersonalDataErasureRequested": erasure_handler("publishing", erase_personal_data)}

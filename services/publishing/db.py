@@ -211,7 +211,7 @@ enquiries = Table(
 
 
 privacy_erasures = Table(
-    "privacy_erasures", metadata,  # audit of erasure requests, without the personal data
+    "privacy_erasures", metadata,  # audit of erasure requests (written by shared.privacy), no personal data
     Column("request_id", String(36), primary_key=True),
     Column("records", Integer, nullable=False),
     Column("requested_by", String(200), nullable=False),
@@ -622,6 +622,7 @@ class PrivacyRepository:
                 if row[1] and email_digest(row[1]) == digest]
 
     def export(self, digest: str) -> list[dict]:
+        """For `GET /v1/personal-data` (shared.privacy.privacy_blueprint)."""
         records = []
         for row in self._rows(members, members.c.email, digest):
             records.append({"kind": "member_contact", "member_id": row.id, "organisation": row.name,
@@ -692,14 +693,6 @@ class PrivacyRepository:
                 recipient_email=erased_email(notice_id), recipient_name=ERASED_NAME))
             erased += 1
         return erased
-
-    def already_erased(self, request_id: str) -> bool:
-        return self.session.execute(select(privacy_erasures.c.request_id).where(
-            privacy_erasures.c.request_id == request_id)).first() is not None
-
-    def record(self, request_id: str, records: int, requested_by: str, now: datetime) -> None:
-        self.session.execute(insert(privacy_erasures).values(request_id=request_id, records=records,
-                                                             requested_by=requested_by, erased_at=now))
 
 
 class PublishingUnitOfWork(UnitOfWork):

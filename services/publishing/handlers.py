@@ -23,7 +23,6 @@ from services.publishing.settings import PublishingSettings
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.catalogue import make_event
 from shared.logs import correlation_id
-from shared.privacy import erased_event
 
 SOURCE = "/services/publishing"
 CONFIRM_MAX_AGE = timedelta(days=7)
@@ -166,14 +165,6 @@ class ApproveNotice:
 class DiscardNotice:
     notice_id: str
     actor: str
-
-
-@dataclass(frozen=True)
-class ErasePersonalData:
-    """PersonalDataErasureRequested: forget one address (known by its SHA-256 only) everywhere here."""
-    request_id: str
-    email_sha256: str
-    requested_by: str
 
 
 @dataclass(frozen=True)
@@ -484,16 +475,6 @@ def submit_enquiry(command: SubmitEnquiry, uow, clock, settings: PublishingSetti
     return enquiry
 
 
-# --- personal data -------------------------------------------------------------------------------
-def erase_personal_data(command: ErasePersonalData, uow, clock, settings) -> int:
-    if uow.privacy.already_erased(command.request_id):
-        return 0
-    records = uow.privacy.erase(command.email_sha256)
-    uow.privacy.record(command.request_id, records, command.requested_by, clock())
-    uow.emit(erased_event(command.request_id, "publishing", records))
-    return records
-
-
 HANDLERS = {
     RecordSelection: record_selection,
     RecordDecision: record_decision,
@@ -512,12 +493,11 @@ HANDLERS = {
     ApproveNotice: approve_notice,
     DiscardNotice: discard_notice,
     SubmitEnquiry: submit_enquiry,
-    ErasePersonalData: erase_personal_data,
 }
 
 # The consumer handlers run inside the consumer loop's unit of work, which commits with the processed
 # record; they never commit themselves.
-EVENT_COMMANDS = (RecordSelection, RecordDecision, RecordWorkshopResults, ErasePersonalData)
+EVENT_COMMANDS = (RecordSelection, RecordDecision, RecordWorkshopResults)
 
 
 def command_handlers(settings: PublishingSettings) -> dict:

@@ -268,12 +268,3 @@ class EnquirySchema(OutSchema):
     message = fields.String()
     created_at = fields.AwareDateTime()
 
-
-# --- personal data -------------------------------------------------------------------------------
-class PersonalDataQuerySchema(StrictSchema):
-    email = fields.Email(required=True)
-
-
-class PersonalDataSchema(OutSchema):
-    service = fields.String()
-    records = fields.List(fields.Dict())

@@ -147,9 +147,9 @@ def workshop_completed(*, workshop_id: str | None = None, name: str = "Wassenber
 def apply(ctx, event) -> str:
     """Apply one event as the consumer loop does: duplicate check, handler, processed record, one commit."""
     settings_, clock = ctx.extras["settings"], ctx.extras["clock"]
-    handlers = {**event_handlers(settings_, clock), **privacy_handlers(settings_, clock)}
+    handlers = {**event_handlers(settings_, clock), **privacy_handlers()}
     handler = handlers[event.type]
-    group = settings_.privacy_consumer_group if event.type in privacy_handlers(settings_) else settings_.consumer_group
+    group = settings_.privacy_consumer_group if event.type in privacy_handlers() else settings_.consumer_group
     data = validate_data(event.type, event.data, event.version)
     with ctx.uow_factory() as uow:
         if uow.already_processed(group, event.id):

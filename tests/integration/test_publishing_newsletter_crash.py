@@ -65,7 +65,7 @@ def test_a_worker_killed_mid_send_resumes_and_every_recipient_gets_exactly_one_c
     with mail_sink(hold_at=HOLD_AT) as sink:
         env = worker_env(db_url, kafka_bootstrap, sink.url, group, SMTP_RATE_PER_SECOND=1000)
         with worker_process(env, tmp_path / "worker1.log") as worker:
-            assert sink.holding.wait(120), "the worker never reached the held message"
+            assert sink.holding.wait(600), "the worker never reached the held message"
             at_kill = delivery_counts(engine, newsletter_id)
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait(30)
@@ -79,7 +79,7 @@ def test_a_worker_killed_mid_send_resumes_and_every_recipient_gets_exactly_one_c
                 response = client.get(f"/v1/newsletters/{newsletter_id}", headers=STAFF).json
                 return response if response["status"] == "sent" else None
 
-            done = eventually(finished, timeout=180, message="newsletter finished after the restart")
+            done = eventually(finished, timeout=900, message="newsletter finished after the restart")
 
     assert {k: done["progress"][k] for k in ("total", "sent", "failed", "pending", "sending")} == {
         "total": RECIPIENTS, "sent": RECIPIENTS, "failed": 0, "pending": 0, "sending": 0}

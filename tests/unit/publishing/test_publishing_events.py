@@ -27,7 +27,7 @@ def test_every_consumed_event_is_in_the_catalogue_on_a_topic_the_consumer_reads(
 
 
 def test_erasure_requests_are_consumed_from_the_privacy_topic_and_answered_there():
-    assert set(privacy_handlers(PublishingSettings())) == {"PersonalDataErasureRequested"}
+    assert set(privacy_handlers()) == {"PersonalDataErasureRequested"}
     assert topic_for("PersonalDataErasureRequested") in PRIVACY_TOPICS
     assert topic_for("PersonalDataErased") in PRIVACY_TOPICS
 
