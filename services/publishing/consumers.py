@@ -1,4 +1,5 @@
-"""Integration events -> commands: what publishing learns from the selection and the workshops.
+"""Integration events -> commands: what publishing learns from the selection and the workshops, and the
+erasure requests of the privacy topic (GDPR).
 
 Handlers have the consumer loop's signature `handler(event, data, uow)`; `data` is already validated against
 the catalogue. The loop provides idempotency (processed messages), retries and the dead-letter topic. On

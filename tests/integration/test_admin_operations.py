@@ -27,7 +27,7 @@ def test_the_health_of_every_service_is_shown(staff_admin):
     page = staff_admin.get("/operations").text
     for service in ("Verwaltung (dieser Dienst)", "Bewerbungen", "Auswahl", "Strategiewerkstätten",
                     "Veröffentlichung"):
-        assert re.search(rf"<th scope=\"row\">{service}</th>\s*<td><span class=\"status status-ready\">", page), service
+        assert re.search(rf"<th scope=\"row\">{re.escape(service)}</th>\s*<td><span class=\"status status-ready\">", page), service
     assert "nicht erreichbar" not in page
 
 
