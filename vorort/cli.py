@@ -239,6 +239,17 @@ def docs_asyncapi():
     click.echo(f"wrote {path}")
 
 
+@docs.command("authz")
+def docs_authz():
+    """Write docs/authorization-matrix.csv from the roles the API views declare (review the diff!)."""
+    from shared.config import REPO_ROOT
+    from vorort.authz import render
+
+    path = REPO_ROOT / "docs" / "authorization-matrix.csv"
+    path.write_text(render())
+    click.echo(f"wrote {path}")
+
+
 @main.group()
 def db():
     """Developer helpers for the databases."""
