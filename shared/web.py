@@ -41,6 +41,15 @@ class ServiceBlueprint(Blueprint):
     """A flask-smorest Blueprint with the platform's pagination defaults (page, page_size <= 100)."""
     DEFAULT_PAGINATION_PARAMETERS = PAGINATION
 
+    def _document_pagination_metadata(self, spec, resp_doc):
+        # The header's value is a JSON text, so document it as a string (flask-smorest documents the
+        # object it encodes, which header validators then compare with the raw string and reject).
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": "Pagination metadata as JSON: total, total_pages, first_page, last_page, page, "
+                           "previous_page, next_page.",
+            "schema": {"type": "string"},
+        }
+
 
 @dataclass
 class ServiceContext:

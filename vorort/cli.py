@@ -283,6 +283,7 @@ def _register_demo():
 
 _register_demo()
 
+
 @main.group()
 def staff():
     """Staff accounts of the admin web UI (the office)."""

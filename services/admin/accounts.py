@@ -111,3 +111,20 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password or "")
     except (VerificationError, InvalidHashError):
         return False
+
+
+def create_staff_account(username: str, password: str, display_name: str | None = None) -> Staff:
+    """Create an account in the admin database configured by the environment (`ADMIN_DATABASE_URL`); an
+    account of that name gets the new password instead. For operator tooling such as `vorort demo`."""
+    from shared.config import ServiceSettings
+    from shared.db import make_engine
+
+    engine = make_engine(ServiceSettings.from_env("admin").database_url)
+    try:
+        store = StaffStore(engine)
+        if store.account(normalise_username(username)) is not None:
+            set_password(store, username, password)
+            return active_staff(store, username) or Staff(normalise_username(username), display_name or username)
+        return add_staff(store, username, password, display_name)
+    finally:
+        engine.dispose()

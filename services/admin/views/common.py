@@ -10,7 +10,7 @@ from flask_babel import format_datetime as babel_datetime
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from services.admin.clients import ApiError, Services
 
@@ -145,9 +145,11 @@ def unavailable_message(service: str) -> str:
              service=SERVICE_NAMES.get(service, service))
 
 
-def api_error_message(error: ApiError) -> str:
-    return _("The service “%(service)s” did not accept this: %(message)s",
-             service=SERVICE_NAMES.get(error.service, error.service), message=error.message)
+def api_error_message(error: ApiError) -> Markup:
+    # The services answer in English: marked as such for screen readers (WCAG 3.1.2).
+    message = Markup('<span lang="en">{}</span>').format(error.message)
+    return Markup(_("The service “%(service)s” did not accept this: %(message)s",
+                    service=escape(str(SERVICE_NAMES.get(error.service, error.service))), message=message))
 
 
 def apply_api_errors(form, error: ApiError, mapping: dict | None = None) -> None:
@@ -163,7 +165,7 @@ def apply_api_errors(form, error: ApiError, mapping: dict | None = None) -> None
             field.errors.append(message)
             placed = True
         else:
-            flash(f"{path}: {message}" if path else message, "error")
+            flash(Markup('<span lang="en">{}</span>').format(f"{path}: {message}" if path else message), "error")
     if not placed or error.status != 422:
         flash(api_error_message(error), "error")
 
