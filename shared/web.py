@@ -31,6 +31,7 @@ from shared.logs import configure_logging, correlation_id
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
+MAX_PAGE = 1_000_000
 PAGINATION = {"page": 1, "page_size": 20, "max_page_size": 100}
 
 REQUESTS = Counter("vorort_http_requests_total", "HTTP requests", ["service", "method", "endpoint", "status"])
@@ -136,6 +137,27 @@ def _register_request_hooks(app: Flask, service: str) -> None:
         g.correlation_id = incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())
         g.correlation_token = correlation_id.set(g.correlation_id)
 
+    @app.before_request
+    def _refuse_unusable_input():
+        problems = {}
+        for location, values in (("query", request.args), ("path", request.view_args or {})):
+            for key, value in (values.items(multi=True) if hasattr(values, "items") and location == "query"
+                               else values.items()):
+                if isinstance(value, str) and not storable(value):
+                    problems.setdefault(location, {})[key] = [UNSTORABLE]
+        page = request.args.get("page", "")
+        if page.isdigit() and int(page) > MAX_PAGE:
+            # No list is that long; the offset would overflow the database's integers.
+            problems.setdefault("query", {})["page"] = [f"Must be at most {MAX_PAGE}."]
+        if request.is_json and request.content_length and request.content_length <= MAX_BODY_BYTES:
+            body = request.get_json(silent=True)
+            found = _unstorable_paths(body, "")
+            if found:
+                problems["json"] = {path or "_schema": [UNSTORABLE] for path in found}
+        if problems:
+            return jsonify(error_body(422, "Some input cannot be used; see errors.", problems)), 422
+        return None
+
     @app.after_request
     def _finish(response: Response):
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
@@ -149,6 +171,36 @@ def _register_request_hooks(app: Flask, service: str) -> None:
         token = g.pop("correlation_token", None)
         if token is not None:
             correlation_id.reset(token)
+
+
+UNSTORABLE = "Text must not contain NUL characters or unpaired surrogates."
+
+
+def storable(text: str) -> bool:
+    """PostgreSQL cannot store NUL in text, and lone surrogates are not UTF-8: refuse both at the door."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable_paths(value, path: str) -> list[str]:
+    if isinstance(value, str):
+        return [] if storable(value) else [path]
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            key_path = f"{path}.{key}" if path else str(key)
+            if not storable(str(key)):
+                found.append(path or "_schema")
+            found += _unstorable_paths(item, key_path)
+        return found
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _unstorable_paths(item, f"{path}[{i}]")]
+    return []
 
 
 def _register_operations(app: Flask, ctx: ServiceContext) -> None:

@@ -210,6 +210,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
     page.get_by_label("Ende").fill(wall(yesterday.replace(hour=16, minute=0)))
     page.get_by_label("Ort").fill("Rathaus Siegen, Markt 2")
     page.get_by_label("Plätze").fill("1")
+    page.get_by_label("Anmeldungen brauchen die Freigabe der Geschäftsstelle").check()
     page.get_by_role("button", name="Speichern").click()
     assert "Der Termin der Werkstatt ist gespeichert" in flash_text(page)
     axe.check(page)
@@ -222,13 +223,16 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
         register.get_by_label("Art der Teilnahme").select_option("university")
         register.get_by_label(re.compile("willigt in die Verarbeitung")).check()
         register.get_by_role("button", name="Anmelden").click()
+        message = flash_text(page)
+        assert "(wartet auf Freigabe)" in message
         if person == "Clara Beispiel":
-            message = flash_text(page)
-            assert "(bestätigt)" in message
             code = re.search(r"Anmeldecode für den Einlass: (\S+)", message).group(1)
-    assert "(Warteliste Platz 1)" in flash_text(page)
-    assert page.get_by_role("row", name=re.compile("David Muster")).get_by_text("Warteliste").is_visible()
     axe.check(page)
+    page.get_by_role("button", name="Freigeben – Clara Beispiel").click()
+    assert "Die Anmeldung ist freigegeben" in flash_text(page)
+    page.get_by_role("button", name="Freigeben – David Muster").click()
+    assert "die Werkstatt ist voll, deshalb steht die Person auf der Warteliste (Platz 1)" in flash_text(page)
+    assert page.get_by_role("row", name=re.compile("David Muster")).get_by_text("Warteliste").is_visible()
     page.get_by_label("Anmeldecode").fill(code)
     page.get_by_role("button", name="Einlassen").click()
     assert "Eingelassen: Clara Beispiel" in flash_text(page)

@@ -41,7 +41,7 @@ def test_api_conforms_to_its_openapi_document(postgres, service):
         operations = [result.ok() for result in schema.get_all_operations()]
         assert operations
         for operation in operations:
-            @hypothesis_settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
+            @hypothesis_settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, derandomize=True,
                                  suppress_health_check=list(HealthCheck))
             @given(case=operation.as_strategy())
             def check(case):

@@ -84,12 +84,17 @@ def gather(ask: Tolerant) -> tuple[list[CallLine], list | None]:
     return lines, publications
 
 
+# Which call the charts show unless the office picks one: the one where the work is now.
+FOCUS_ORDER = ("review", "decided", "workshops", "open", "published", "draft")
+
+
 def focus_of(lines: list[CallLine], wanted: str | None) -> CallLine | None:
     for line in lines:
         if line.call["id"] == wanted:
             return line
-    started = [line for line in lines if line.stage != "draft"]
-    return (started or lines or [None])[0]
+    if not lines:
+        return None
+    return min(lines, key=lambda line: FOCUS_ORDER.index(line.stage))
 
 
 @bp.get("/")
