@@ -69,6 +69,7 @@ class Infrastructure:
                                    port=broker.free_port())
         self.bootstrap = self.broker.bootstrap_servers
         os.environ.setdefault("VORORT_VAR_DIR", tempfile.mkdtemp(prefix="vorort-bench-var-"))
+        os.environ["VORORT_RATE_LIMIT_PER_MINUTE"] = "0"  # one token drives the load
 
     def database(self, service: str) -> str:
         import importlib

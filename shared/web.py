@@ -242,7 +242,7 @@ def kafka_reachable(bootstrap_servers: str, timeout_s: float = 1.0) -> bool:
 # --- rate limits ---------------------------------------------------------------------------------
 def rate_limit_per_minute() -> int:
     """Requests per caller (token subject, or IP address without a token) and minute; 0 turns it off."""
-    return int(os.environ.get("VORORT_RATE_LIMIT_PER_MINUTE", "0"))
+    return int(os.environ.get("VORORT_RATE_LIMIT_PER_MINUTE", "1200"))
 
 
 def _register_rate_limit(app: Flask, ctx: ServiceContext, limit: int) -> None:

@@ -19,6 +19,8 @@ from shared.config import REPO_ROOT
 from support import Postgres
 
 os.environ.setdefault("VORORT_VAR_DIR", tempfile.mkdtemp(prefix="vorort-test-var-"))
+# Tests drive thousands of requests with one token; the limit itself has its own test.
+os.environ.setdefault("VORORT_RATE_LIMIT_PER_MINUTE", "0")
 
 
 @pytest.fixture(scope="session")
