@@ -44,6 +44,12 @@ def kafka_bootstrap_servers() -> str:
     return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 
+def consumer_group(name: str) -> str:
+    """A consumer group's name in this deployment: `VORORT_CONSUMER_GROUP_SUFFIX` keeps two deployments
+    (or two test platforms) on one broker from sharing groups, and so from splitting each other's events."""
+    return name + os.environ.get("VORORT_CONSUMER_GROUP_SUFFIX", "")
+
+
 def service_url(service: str) -> str:
     """The public base URL of another service's HTTP API (only HTTP crosses service borders)."""
     default = f"http://127.0.0.1:{SERVICE_PORTS[service]}"

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
+from shared.config import consumer_group
 from shared.consumer import EventConsumer
 from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.outbox import OutboxRelay
@@ -53,9 +54,10 @@ def _periodic_loop(job: Periodic, stop: threading.Event) -> None:
 
 
 def build_consumer(plan: WorkerPlan, spec: ConsumerSpec, producer) -> EventConsumer:
+    group_id = consumer_group(spec.group_id)
     return EventConsumer(
-        group_id=spec.group_id, topics=spec.topics, handlers=spec.handlers, uow_factory=plan.uow_factory,
-        consumer=make_consumer(plan.bootstrap_servers, spec.group_id, spec.topics), producer=producer)
+        group_id=group_id, topics=spec.topics, handlers=spec.handlers, uow_factory=plan.uow_factory,
+        consumer=make_consumer(plan.bootstrap_servers, group_id, spec.topics), producer=producer)
 
 
 def run_worker(plan: WorkerPlan, *, relay: bool = True, consumers: bool = True,

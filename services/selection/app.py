@@ -17,7 +17,7 @@ from services.selection.api import BLUEPRINTS
 from services.selection.db import SelectionUnitOfWork, metadata
 from services.selection.privacy import PRIVACY_CONSUMER
 from shared.bus import MessageBus, system_clock
-from shared.config import ServiceSettings
+from shared.config import ServiceSettings, consumer_group
 from shared.db import make_engine, make_session_factory, migrate
 from shared.events.catalogue import TOPIC_APPLICATIONS
 from shared.logs import configure_logging
@@ -82,7 +82,7 @@ def main(argv=None) -> None:
     ctx = build_context(settings)
     if args.command == "rebuild":
         counts = consumers.rebuild_projection(ctx.uow_factory, ctx.kafka_bootstrap_servers, topic=args.topic,
-                                              group_id=args.group)
+                                              group_id=consumer_group(args.group))
         print(json.dumps(counts))
         return
     run_worker(worker_plan(ctx, args.group), consumers=not args.relay_only)

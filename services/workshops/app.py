@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from services.workshops import consumers, handlers
@@ -22,7 +23,7 @@ from shared.db import make_engine, make_session_factory, migrate
 from shared.events.catalogue import TOPIC_PRIVACY, TOPIC_SELECTION
 from shared.logs import configure_logging
 from shared.web import ServiceContext, create_api_app
-from shared.worker import ConsumerSpec, WorkerPlan, run_worker
+from shared.worker import ConsumerSpec, Periodic, WorkerPlan, run_worker
 
 NAME = "workshops"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -60,7 +61,14 @@ def worker_plan(ctx: ServiceContext, group_prefix: str = consumers.GROUP_PREFIX)
                                 handlers=consumers.selection_handlers(clock)),
                    ConsumerSpec(group_id=f"{group_prefix}.privacy", topics=[TOPIC_PRIVACY],
                                 handlers=consumers.privacy_handlers(clock))],
+        periodic=[Periodic("purge-expired-participant-data", 3600.0,
+                           lambda: ctx.extras["bus"].handle(handlers.PurgeExpiredParticipantData(retention())))],
     )
+
+
+def retention() -> timedelta:
+    """How long participants' data is kept after a workshop ends: `WORKSHOPS_RETENTION_DAYS` (default 180)."""
+    return timedelta(days=float(os.environ.get("WORKSHOPS_RETENTION_DAYS", "180")))
 
 
 def main(argv=None) -> None:

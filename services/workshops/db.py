@@ -178,6 +178,11 @@ class WorkshopRepository:
         self._attach_invitations(rows)
         return rows
 
+    def ended_before(self, cutoff) -> list[Workshop]:
+        """Workshops whose end lies before `cutoff` (retention of participants' data)."""
+        return list(self.session.scalars(select(Workshop).where(workshops.c.ends_at < cutoff)
+                                         .order_by(workshops.c.id)))
+
     def dated(self) -> list[Workshop]:
         """Every workshop with a date, for the calendar feed."""
         return list(self.session.scalars(select(Workshop).where(workshops.c.starts_at.is_not(None))))

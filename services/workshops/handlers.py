@@ -229,6 +229,29 @@ def erase_personal_data(command: ErasePersonalData, uow, clock) -> int:
     return len(found)
 
 
+@dataclass(frozen=True)
+class PurgeExpiredParticipantData:
+    """Retention: participants' personal data is kept `retention` after a workshop's end, then erased."""
+    retention: timedelta
+
+
+def purge_expired_participant_data(command: PurgeExpiredParticipantData, uow, clock) -> int:
+    """Anonymise every registration of workshops that ended longer ago than the retention period; the
+    counts by participant type stay, the people go. Runs in the worker; safe to repeat."""
+    cutoff = clock() - command.retention
+    purged = 0
+    for workshop in uow.workshops.ended_before(cutoff):
+        regs = uow.registrations.for_workshop(workshop.id)
+        for registration in regs:
+            if registration.name == ERASED_NAME:
+                continue
+            domain.erase_registrant(registration, regs, workshop, erased_name=ERASED_NAME,
+                                    erased_email=erased_email(registration.id))
+            purged += 1
+    uow.commit()
+    return purged
+
+
 # --- the office plans ----------------------------------------------------------------------------
 def schedule_workshop(command: ScheduleWorkshop, uow, clock) -> Workshop:
     workshop = _locked_workshop(uow, command.workshop_id)
@@ -345,4 +368,5 @@ COMMAND_HANDLERS = {
     RejectRegistration: reject_registration,
     CheckIn: check_in,
     CompleteWorkshop: complete_workshop,
+    PurgeExpiredParticipantData: purge_expired_participant_data,
 }

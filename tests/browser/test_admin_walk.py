@@ -251,19 +251,11 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
     assert page.locator(".facts .status").first.inner_text() == "abgeschlossen"
     axe.check(page)
 
-    # --- publishing: review and publish the drafts, newsletter, decision notices ----------
-    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Veröffentlichung").click()
-    workshop_result = re.compile("Strategiewerkstatt in Siegen")
-    selection_result = re.compile("^Ausgewählte Kommunen: Siegen – Arnsberg – Wassenberg")
-    reload_until(page, lambda p: p.get_by_role("link", name=workshop_result).count() >= 1
-                 and p.get_by_role("link", name=selection_result).count() >= 1,
-                 message="the selection's and the workshop's results are drafted for publication")
-    axe.check(page)
-    page.get_by_role("link", name=selection_result).first.click()
-    page.get_by_role("button", name="An alle Mitglieder veröffentlichen").click()
-    assert "Veröffentlicht:" in flash_text(page)
-    page.get_by_role("navigation", name="Sie sind hier").get_by_role("link", name="Veröffentlichungen").click()
-    page.get_by_role("link", name=workshop_result).first.click()
+    # --- publishing: review and publish the drafts, decision notices, newsletter ----------
+    reload_until(page, lambda p: p.get_by_role("link", name="Veröffentlichung der Ergebnisse").count() == 1,
+                 message="the workshop's results are drafted for publication")
+    page.get_by_role("link", name="Veröffentlichung der Ergebnisse").click()
+    workshop_publication = page.url
     axe.check(page)
     page.get_by_label("Zusammenfassung").fill("Die erste Strategiewerkstatt in Siegen hat stattgefunden.")
     page.get_by_role("button", name="Entwurf speichern").click()
@@ -273,6 +265,30 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
     assert page.get_by_text("Die erste Strategiewerkstatt in Siegen hat stattgefunden.").is_visible()
     axe.check(page)
 
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Aufrufe und Bewerbungen").click()
+    page.get_by_role("link", name=title).click()
+    page.locator(".actions").get_by_role("link", name="Auswahl").click()
+    page.get_by_role("navigation", name="Auswahl").get_by_role("link", name="Entscheidung").click()
+    reload_until(page, lambda p: p.get_by_role("link", name="Veröffentlichung der Auswahl").count() == 1,
+                 message="the selection is drafted for publication")
+    page.get_by_role("link", name="Veröffentlichung der Auswahl").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Ausgewählte Kommunen")
+    page.get_by_role("button", name="An alle Mitglieder veröffentlichen").click()
+    assert "Veröffentlicht:" in flash_text(page)
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Aufrufe und Bewerbungen").click()
+    page.get_by_role("link", name=title).click()
+    page.locator(".actions").get_by_role("link", name="Auswahl").click()
+    page.get_by_role("navigation", name="Auswahl").get_by_role("link", name="Entscheidung").click()
+    page.get_by_role("link", name="Bescheide zur Prüfung").click()
+    reload_until(page, lambda p: p.get_by_role("button", name=re.compile("Freigeben und senden")).count() == 4,
+                 message="the four decision notices are prepared")
+    axe.check(page)
+    page.get_by_role("button", name="Freigeben und senden – Wassenberg").click()
+    assert "Der Bescheid an Wassenberg ist freigegeben" in flash_text(page)
+    assert page.get_by_role("button", name=re.compile("Freigeben und senden")).count() == 3
+
+    page.get_by_role("navigation", name="Veröffentlichung").get_by_role("link", name="Veröffentlichungen").click()
+    axe.check(page)
     page.get_by_role("navigation", name="Veröffentlichung").get_by_role("link", name="Mitglieder").click()
     page.get_by_label("Name").fill(f"Beispielverband Innenstadt {run}")
     page.get_by_label("Art").select_option("partner")
@@ -281,8 +297,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
     assert "ist jetzt Mitglied" in flash_text(page)
     axe.check(page)
 
-    page.get_by_role("navigation", name="Veröffentlichung").get_by_role("link", name="Veröffentlichungen").click()
-    page.get_by_role("link", name=workshop_result).first.click()
+    page.goto(workshop_publication)
     page.get_by_role("link", name="Per Newsletter versenden").click()
     axe.check(page)
     page.get_by_label("Betreff").fill(f"Ergebnisse aus Siegen {run}")
@@ -299,14 +314,6 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
     reload_until(page, lambda p: p.locator("#newsletter-status").inner_text() == "versendet", timeout=90,
                  message="the newsletter is sent")
     axe.check(page)
-
-    page.get_by_role("navigation", name="Veröffentlichung").get_by_role("link", name="Bescheide").click()
-    page.goto(f"{admin}/notices?status=pending_review&call_id={call_id}")
-    reload_until(page, lambda p: p.get_by_role("button", name=re.compile("Freigeben und senden")).count() == 4,
-                 message="the four decision notices are prepared")
-    axe.check(page)
-    page.get_by_role("button", name="Freigeben und senden – Wassenberg").click()
-    assert "Der Bescheid an Wassenberg ist freigegeben" in flash_text(page)
 
     # --- operations and the dashboard -----------------------------------------------------
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Betrieb").click()

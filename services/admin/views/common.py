@@ -233,3 +233,11 @@ class Tolerant:
     @property
     def notices(self) -> list[str]:
         return [unavailable_message(service) for service in self.down]
+
+
+def publication_of(kind: str, source_id: str) -> dict | None:
+    """The publication drafted from a selection (source: the call) or a workshop (source: the workshop)."""
+    for publication in services().publishing.all("/v1/publications", kind=kind):
+        if publication.get("source_id") == source_id:
+            return publication
+    return None

@@ -295,11 +295,12 @@ def newsletter_send(newsletter_id):
 def notices():
     status = request.args.get("status", "pending_review")
     status = status if status in NOTICE_STATUSES or status == "all" else "pending_review"
+    call_id = request.args.get("call_id") or None
     page = services().publishing.page("/v1/notices", page=request.args.get("page", 1, type=int), page_size=25,
-                                      status=None if status == "all" else status,
-                                      call_id=request.args.get("call_id") or None)
+                                      status=None if status == "all" else status, call_id=call_id)
     return render_template("publishing/notices.html", title=_("Decision notices"), section="publishing", page=page,
-                           status=status, statuses=NOTICE_STATUSES, kinds=NOTICE_KINDS, current="notices")
+                           status=status, call_id=call_id, statuses=NOTICE_STATUSES, kinds=NOTICE_KINDS,
+                           current="notices")
 
 
 @bp.post("/notices/<notice_id>/<action>")
@@ -314,7 +315,8 @@ def notice_action(notice_id, action):
         name = (notice.get("municipality") or {}).get("name", "")
         flash(_("The notice to %(name)s has been approved and will be sent.", name=name) if action == "approve"
               else _("The notice to %(name)s has been discarded.", name=name), "success")
-    return redirect(url_for("publishing.notices", status=request.form.get("back_status", "pending_review")))
+    return redirect(url_for("publishing.notices", status=request.form.get("back_status", "pending_review"),
+                            call_id=request.form.get("back_call_id") or None))
 
 
 # --- enquiries -----------------------------------------------------------------------------------

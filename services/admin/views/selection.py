@@ -20,8 +20,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from services.admin.clients import ApiError
 from services.admin.views import figures
-from services.admin.views.common import (SIZE_CLASSES, apply_api_errors, format_number, from_wall_time, iso,
-                                         now_berlin, services, size_class_label)
+from services.admin.views.common import (SIZE_CLASSES, Tolerant, apply_api_errors, format_number, from_wall_time,
+                                         iso, now_berlin, publication_of, services, size_class_label)
 
 bp = Blueprint("selection", __name__)
 
@@ -382,6 +382,8 @@ def decision(call_id):
         return render_template("selection/decision.html", title=_("Decision"), section="calls", call=call,
                                known=None, recorded=None, form=None, proposal=None, panel=None, candidates=[])
     recorded = svc.selection.get_or_none(f"/v1/calls/{call_id}/decision") if known.get("decided") else None
+    ask = Tolerant()
+    publication = ask("publishing", lambda: publication_of("selection_result", call_id)) if recorded else None
     panel_data = panel_of(call_id)
     candidates = svc.selection.all(f"/v1/calls/{call_id}/candidates")
     names = {c["application_id"]: c["municipality"]["name"] for c in candidates}
@@ -415,7 +417,8 @@ def decision(call_id):
     return render_template("selection/decision.html", title=_("Decision: %(title)s", title=call["title"]),
                            section="calls", call=call, known=known, recorded=recorded, form=form, proposal=proposal,
                            panel=panel_data, names=names, candidates=candidates,
-                           proposed=[e["application_id"] for e in (proposal or {}).get("selected", [])])
+                           proposed=[e["application_id"] for e in (proposal or {}).get("selected", [])],
+                           publication=publication, notices=ask.notices)
 
 
 @bp.get("/calls/<call_id>/selection/audit")

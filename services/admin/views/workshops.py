@@ -11,8 +11,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from services.admin.clients import ApiError
 from services.admin.views import figures
-from services.admin.views.common import (FIELDS_OF_ACTION, PARTICIPANT_TYPES, Tolerant, apply_api_errors, berlin_wall_time,
-                                         from_wall_time, iso, services)
+from services.admin.views.common import (FIELDS_OF_ACTION, PARTICIPANT_TYPES, Tolerant, apply_api_errors,
+                                         berlin_wall_time, from_wall_time, iso, publication_of, services,
+                                         status_label)
 
 bp = Blueprint("workshops", __name__)
 
@@ -105,7 +106,11 @@ def detail(workshop_id):
     status = request.args.get("status") or None
     registrations = svc.workshops.all(f"/v1/workshops/{workshop_id}/registrations", status=status)
     attendance = svc.workshops.get_or_none(f"/v1/workshops/{workshop_id}/attendance")
+    ask = Tolerant()
+    publication = ask("publishing", lambda: publication_of("workshop_result", workshop_id)) \
+        if workshop.get("status") == "completed" else None
     return render_template("workshops/detail.html", title=workshop["title"], section="workshops", workshop=workshop,
+                           publication=publication, notices=ask.notices,
                            registrations=registrations, attendance=attendance, registration_form=RegistrationForm(),
                            checkin_form=CheckInForm(), cancel_form=CancelForm(), status=status,
                            ics_url=svc.workshops.url(f"/v1/workshops/{workshop_id}.ics"))
@@ -179,7 +184,6 @@ def register(workshop_id):
 
 
 def _status_text(registration: dict) -> str:
-    from services.admin.views.common import status_label
     text = status_label(registration.get("status"))
     if registration.get("waitlist_position"):
         text += " " + _("position %(n)s", n=registration["waitlist_position"])
