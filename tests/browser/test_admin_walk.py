@@ -92,7 +92,25 @@ def flash_text(page) -> str:
     return " ".join(page.locator(".message").all_inner_texts())
 
 
-def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
+def dead_letter(bootstrap: str, run: str) -> str:
+    """A message as the consumer loop dead-letters it, on a topic of its own."""
+    from kafka import KafkaProducer
+
+    from shared.kafka import ensure_topics
+
+    original, dead = f"admin-walk-{run}.events", f"admin-walk-{run}.dlq"
+    ensure_topics(bootstrap, [original, dead], partitions=1)
+    producer = KafkaProducer(bootstrap_servers=bootstrap.split(","))
+    producer.send(dead, key=b"w-1", value=b'{"specversion": "1.0", "id": "e-1", "type": "WorkshopCompleted"}',
+                  headers=[("ce_id", b"e-1"), ("ce_type", b"WorkshopCompleted"),
+                           ("dlq_original_topic", original.encode()), ("dlq_original_partition", b"0"),
+                           ("dlq_original_offset", b"7"), ("dlq_consumer_group", b"admin-walk"),
+                           ("dlq_error", b"handler refused: workshop unknown")]).get(timeout=30)
+    producer.close()
+    return dead
+
+
+def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_bootstrap, page):
     axe = AxeChecker()
     admin = platform.url("admin")
     run = uuid.uuid4().hex[:6]
@@ -110,6 +128,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
     page.get_by_role("link", name="English").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Overview"
     assert page.locator("html").get_attribute("lang") == "en"
+    axe.check(page)
     page.get_by_role("link", name="Deutsch").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Übersicht"
 
@@ -320,6 +339,14 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, page):
     health = page.locator("table[aria-labelledby=health-heading] tbody")
     assert health.get_by_text("nicht erreichbar").count() == 0
     axe.check(page)
+    dead = dead_letter(kafka_bootstrap, run)
+    page.reload()
+    page.get_by_role("link", name=dead).click()
+    assert page.get_by_text("handler refused: workshop unknown").is_visible()
+    axe.check(page)
+    page.get_by_role("button", name=re.compile("^Erneut an admin-walk-")).click()
+    assert "Die Nachricht wurde erneut an" in flash_text(page)
+    assert page.get_by_text("von erika.musterfrau").is_visible()
 
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Übersicht").click()
     if page.get_by_label("Diagramme zeigen für").count():  # only offered when there are several calls
