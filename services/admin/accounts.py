@@ -93,6 +93,7 @@ def log_in(store: StaffStore, username: str, password: str, remote_addr: str,
     now = now or utcnow()
     username = normalise_username(username)[:100]
     remote_addr = (remote_addr or "unknown")[:64]
+    store.forget_failures_before(now - WINDOW)
     if store.failures_since(username, remote_addr, now - WINDOW) >= MAX_FAILURES:
         return LoginResult(throttled=True)
     row = store.account(username) if username else None
@@ -102,7 +103,7 @@ def log_in(store: StaffStore, username: str, password: str, remote_addr: str,
         store.clear_failures(username, remote_addr)
         store.record_login(username, now)
         return LoginResult(staff=Staff(row.username, row.display_name))
-    store.record_failure(username, remote_addr, now, forget_before=now - WINDOW)
+    store.record_failure(username, remote_addr, now)
     return LoginResult()
 
 

@@ -94,12 +94,15 @@ class StaffStore:
                 login_failures.c.username == username, login_failures.c.remote_addr == remote_addr,
                 login_failures.c.failed_at >= since)).scalar_one()
 
-    def record_failure(self, username: str, remote_addr: str, now: datetime, forget_before: datetime) -> None:
+    def record_failure(self, username: str, remote_addr: str, now: datetime) -> None:
         with self.engine.begin() as connection:
-            # Old rows only ever matter inside the window: drop them on the way.
-            connection.execute(delete(login_failures).where(login_failures.c.failed_at < forget_before))
             connection.execute(insert(login_failures).values(username=username, remote_addr=remote_addr,
                                                              failed_at=now))
+
+    def forget_failures_before(self, before: datetime) -> None:
+        """Failed logins hold IP addresses (personal data) and matter only inside the throttling window."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(login_failures).where(login_failures.c.failed_at < before))
 
     def clear_failures(self, username: str, remote_addr: str) -> None:
         with self.engine.begin() as connection:

@@ -44,6 +44,7 @@ def test_the_overview_still_opens_and_names_the_services_that_are_down(offline_a
     page = response.get_data(as_text=True)
     assert "Der Dienst „Bewerbungen“ ist gerade nicht erreichbar" in page
     assert "Der Dienst „Veröffentlichung“ ist gerade nicht erreichbar" in page
+    assert "Noch keine Aufrufe" not in page  # unknown is not the same as none
 
 
 def test_the_operations_page_marks_the_services_that_are_down(offline_admin):

@@ -122,13 +122,17 @@ def index():
             if ranking is not None:
                 charts["ranking"] = figures.ranking_chart("chart-ranking", ranking.get("entries", []), chosen, word)
         charts["registrations"] = figures.registrations_chart("chart-registrations", focus.workshops)
-    totals = {
-        "open_calls": sum(1 for line in lines if line.stage == "open"),
-        "applications": sum(line.applications or 0 for line in lines),
-        "in_review": sum(1 for line in lines if line.stage == "review"),
-        "workshops": sum(line.workshops_active for line in lines),
+    known = "applications" not in ask.down
+    totals = {  # None: not known while a service is down (shown as a dash, not as a misleading 0)
+        "open_calls": sum(1 for line in lines if line.stage == "open") if known else None,
+        "applications": sum(line.applications or 0 for line in lines) if known else None,
+        "in_review": sum(1 for line in lines if line.stage == "review") if known and "selection" not in ask.down
+        else None,
+        "workshops": sum(line.workshops_active for line in lines) if known and "workshops" not in ask.down
+        else None,
         "drafts": sum(1 for p in publications or [] if p.get("status") == "draft") if publications is not None
         else None,
     }
     return render_template("dashboard.html", title=_("Overview"), section="dashboard", lines=lines, focus=focus,
-                           charts=charts, totals=totals, stages=STAGES, notices=ask.notices)
+                           charts=charts, totals=totals, stages=STAGES, notices=ask.notices,
+                           calls_known=known)
