@@ -226,13 +226,14 @@ def default_criteria() -> tuple[Criterion, ...]:
     actors, and the results go to all members. Innovation and feasibility count 1.5 each. They matter, but
     a promising concept can still grow in the workshops.
     """
+    # Labels are what the steering group reads, so they are German; keys stay English.
     return (
-        Criterion("strategic_approach", "Strategic approach and quality of the concept", 3.0),
-        Criterion("city_centre_relevance", "Relevance for the city centre", 2.0),
-        Criterion("participation", "Involvement of local actors and residents", 2.0),
-        Criterion("transferability", "Transferability to other municipalities of the network", 2.0),
+        Criterion("strategic_approach", "Strategischer Ansatz und Qualität des Konzepts", 3.0),
+        Criterion("city_centre_relevance", "Bedeutung für die Innenstadt", 2.0),
+        Criterion("participation", "Beteiligung lokaler Akteure und der Bürgerschaft", 2.0),
+        Criterion("transferability", "Übertragbarkeit auf andere Kommunen des Netzwerks", 2.0),
         Criterion("innovation", "Innovation", 1.5),
-        Criterion("feasibility", "Feasibility and local commitment", 1.5),
+        Criterion("feasibility", "Umsetzbarkeit und Engagement vor Ort", 1.5),
     )
 
 
