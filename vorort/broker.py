@@ -35,7 +35,7 @@ logger.kafka.level = INFO
 
 def libs_dir() -> Path:
     """The jars are shared by every broker this checkout starts, tests included (they use another var/)."""
-    return Path(os.environ.get("VORORT_KAFKA_LIBS", REPO_ROOT / "var" / "kafka" / "libs"))
+    return Path(os.environ.get("VORORT_KAFKA_LIBS") or REPO_ROOT / "var" / "kafka" / "libs")
 
 
 def fetch(quiet: bool = True) -> Path:
