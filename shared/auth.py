@@ -20,6 +20,7 @@ from flask_smorest import abort
 from shared import config
 
 ROLES = ("staff", "steering", "municipality", "partner")
+ANY_ROLE = ROLES
 AUDIENCE = "vorort"
 ISSUER = "vorort"
 ALGORITHM = "HS256"

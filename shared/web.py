@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from shared import auth
-from shared.errors import DomainError
+from shared.errors import Conflict, DomainError
+from shared.uow import is_duplicate_key
 from shared.logs import configure_logging, correlation_id
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,29 @@ class ServiceContext:
 
 def context() -> ServiceContext:
     return current_app.extensions["vorort"]
+
+
+def dispatch(command, *, on_duplicate: DomainError | None = None):
+    """Run a command through the service's message bus. A unique constraint that a concurrent request
+    won becomes `on_duplicate` (a 409 by default), never a 500."""
+    try:
+        return context().extras["bus"].handle(command)
+    except IntegrityError as error:
+        if is_duplicate_key(error):
+            raise on_duplicate or Conflict("This already exists (a concurrent request created it).") from None
+        raise
+
+
+def read(query):
+    """Run a read-only `query(uow)` in a unit of work and return its result."""
+    with context().uow_factory() as uow:
+        return query(uow)
+
+
+def public(view):
+    """Marks a view as deliberately open to callers without a token (read by the authorization tests)."""
+    view._vorort_public = True
+    return view
 
 
 def create_api_app(*, name: str, title: str, description: str, blueprints: list, ctx: ServiceContext,

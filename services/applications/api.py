@@ -2,40 +2,25 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy.exc import IntegrityError
 
 from services.applications import handlers
 from services.applications.consumers import export_personal_data
 from services.applications.domain import Application, Call
 from services.applications.schemas import (ApplicationCreateSchema, ApplicationQuerySchema, ApplicationSchema,
                                            ApplicationUpdateSchema, CallCreateSchema, CallQuerySchema, CallSchema)
-from shared.auth import Principal, require_role, roles_required
+from shared.auth import ANY_ROLE, Principal, require_role, roles_required
 from shared.errors import Conflict, NotFound
 from shared.privacy import privacy_blueprint
-from shared.uow import is_duplicate_key
-from shared.web import ServiceBlueprint, context, idempotent
+from shared.web import ServiceBlueprint, dispatch, idempotent, read
 
 calls_blp = ServiceBlueprint("calls", __name__, url_prefix="/v1/calls",
                              description="Calls for expressions of interest (Aufrufe).")
 applications_blp = ServiceBlueprint("applications", __name__, url_prefix="/v1/applications",
                                     description="Municipalities' applications (Interessensbekundungen).")
 
-ANY_ROLE = ("staff", "steering", "municipality", "partner")
-
-
-def dispatch(command):
-    try:
-        return context().extras["bus"].handle(command)
-    except IntegrityError as error:
-        if is_duplicate_key(error):
-            raise Conflict("This municipality has already applied to this call.", field="municipality.ags")
-        raise
-
-
-def read(fn):
-    """Run a read-only query in a unit of work."""
-    with context().uow_factory() as uow:
-        return fn(uow)
+def dispatch_submission(command):
+    return dispatch(command, on_duplicate=Conflict("This municipality has already applied to this call.",
+                                                   field="municipality.ags"))
 
 
 def application_view(application: Application, principal: Principal) -> dict:
@@ -148,7 +133,7 @@ class CallApplications(MethodView):
         """Submit an application: the municipality itself (its token's AGS) or the office."""
         principal = require_role("municipality", "staff")
         municipality, contact = body["municipality"], body["contact"]
-        application = dispatch(handlers.SubmitApplication(
+        application = dispatch_submission(handlers.SubmitApplication(
             call_id=call_id, ags=municipality["ags"], municipality_name=municipality["name"],
             population=municipality["population"], contact_name=contact["name"], contact_email=contact["email"],
             contact_phone=contact.get("phone"), focus_areas=body["focus_areas"], statement=body["statement"],

@@ -11,7 +11,6 @@ from dataclasses import asdict
 
 from flask import Response, request
 from flask.views import MethodView
-from sqlalchemy.exc import IntegrityError
 
 from services.publishing import handlers
 from services.publishing.db import newsletter_from_row, publication_values
@@ -26,10 +25,9 @@ from services.publishing.schemas import (EnquiryCreateSchema, EnquirySchema, Mem
                                          QueuedSchema, RecipientListSchema, SubscriberQuerySchema,
                                          SubscriberSchema, SubscriptionCreateSchema, TokenQuerySchema)
 from shared.auth import Principal, current_principal, require_role, roles_required
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import DomainError, NotFound
 from shared.privacy import privacy_blueprint
-from shared.uow import is_duplicate_key
-from shared.web import ServiceBlueprint, context, idempotent
+from shared.web import ServiceBlueprint, context, dispatch, idempotent, public, read
 
 publications_blp = ServiceBlueprint("publications", __name__, url_prefix="/v1/publications",
                                     description="Published results (Ergebnisse) and drafts for the office.")
@@ -45,27 +43,6 @@ enquiries_blp = ServiceBlueprint("enquiries", __name__, url_prefix="/v1/enquirie
                                  description="Requests for more information about Netzwerk vor Ort.")
 
 OPTIONAL_TOKEN = [{}, {"bearerAuth": []}]
-
-
-def public(view):
-    """Marks a view as deliberately open to callers without a token (read by the authorization test)."""
-    view._vorort_public = True
-    return view
-
-
-def dispatch(command):
-    try:
-        return context().extras["bus"].handle(command)
-    except IntegrityError as error:
-        if is_duplicate_key(error):
-            raise Conflict("This already exists (a concurrent request created it).")
-        raise
-
-
-def read(fn):
-    """Run a read-only query in a unit of work."""
-    with context().uow_factory() as uow:
-        return fn(uow)
 
 
 def settings():

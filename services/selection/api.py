@@ -17,7 +17,7 @@ from services.selection.schemas import (AuditEntrySchema, BalanceRulePutSchema, 
                                         ReviewQuerySchema, ReviewSchema)
 from shared.auth import Principal, require_role, roles_required
 from shared.errors import NotFound
-from shared.web import ServiceBlueprint, context, idempotent
+from shared.web import ServiceBlueprint, context, idempotent, read
 
 calls_blp = ServiceBlueprint("selection-calls", __name__, url_prefix="/v1/calls",
                              description="Calls as the selection knows them, and their candidates.")
@@ -35,12 +35,6 @@ READERS = ("staff", "steering")
 
 def dispatch(command):
     return context().extras["bus"].handle(command)
-
-
-def read(fn):
-    """Run a read-only query in a unit of work."""
-    with context().uow_factory() as uow:
-        return fn(uow)
 
 
 def actor(principal: Principal) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from sqlalchemy.exc import IntegrityError
 
 from services.workshops import domain, handlers
 from services.workshops.calendar import feed_ics, workshop_ics
@@ -17,11 +16,11 @@ from services.workshops.schemas import (AttendanceSchema, CheckInSchema, ManageC
                                         RegistrationCreateSchema, RegistrationQuerySchema, RegistrationSchema,
                                         WorkshopCancelSchema, WorkshopCompleteSchema, WorkshopQuerySchema,
                                         WorkshopScheduleSchema, WorkshopSchema)
-from shared.auth import Principal, require_role, roles_required
+from shared.auth import ANY_ROLE, Principal, require_role, roles_required
 from shared.errors import Conflict, NotFound
 from shared.privacy import email_digest
-from shared.uow import is_duplicate_key
-from shared.web import ServiceBlueprint, context, idempotent
+from shared.web import ServiceBlueprint, context, idempotent, public, read
+from shared.web import dispatch as shared_dispatch
 
 workshops_blp = ServiceBlueprint("workshops", __name__, url_prefix="/v1/workshops",
                                  description="Strategy workshops (Strategiewerkstätten) and their registrations.")
@@ -30,29 +29,12 @@ calendar_blp = ServiceBlueprint("calendar", __name__, url_prefix="/v1",
 privacy_blp = ServiceBlueprint("personal-data", __name__, url_prefix="/v1/personal-data",
                                description="GDPR: what this service holds about one person (staff).")
 
-ANY_ROLE = ("staff", "steering", "municipality", "partner")
 MANAGE_CODE_HEADER = "X-Manage-Code"
 
 
-def public(view):
-    """Marks a view as deliberately open to callers without a token (read by authorization tests)."""
-    view._vorort_public = True
-    return view
-
-
 def dispatch(command):
-    try:
-        return context().extras["bus"].handle(command)
-    except IntegrityError as error:
-        if is_duplicate_key(error):
-            raise Conflict("This e-mail address is already registered for this workshop.", field="email")
-        raise
-
-
-def read(fn):
-    """Run a read-only query in a unit of work."""
-    with context().uow_factory() as uow:
-        return fn(uow)
+    return shared_dispatch(command, on_duplicate=Conflict(
+        "This e-mail address is already registered for this workshop.", field="email"))
 
 
 def now():

@@ -4,7 +4,6 @@ API answer, not in any newsletter's recipient list."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -12,7 +11,6 @@ import pytest
 import requests
 from sqlalchemy import MetaData, create_engine, select
 
-from shared.auth import issue_token
 from shared.events.catalogue import make_event
 from shared.kafka import make_producer
 from support import bearer, eventually

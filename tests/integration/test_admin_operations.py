@@ -11,7 +11,7 @@ from kafka.structs import OffsetAndMetadata
 
 from admin_support import AdminSession
 from shared.kafka import ensure_topics
-from support import eventually, read_topic
+from support import read_topic
 
 pytestmark = pytest.mark.integration
 
