@@ -32,6 +32,7 @@ class Result:
     met: bool
     note: str = ""
     details: dict = field(default_factory=dict)
+    gap: str = ""  # where the goal is missed: what the gap is made of and what would close it
 
 
 def machine() -> str:
@@ -190,6 +191,8 @@ def write_report(results: list[Result], path: Path, started: float) -> None:
     for r in results:
         if r.note:
             lines += [f"**{r.number}. {r.name}.** {r.note}", ""]
+        if r.gap and not r.met:
+            lines += [f"*Gap ({r.ratio:.2f} against {r.goal}).* {r.gap}", ""]
     lines += ["<details><summary>Raw figures</summary>", "", "```json",
               json.dumps({r.number: r.details for r in results}, indent=2, default=str), "```", "</details>", ""]
     path.write_text("\n".join(lines))

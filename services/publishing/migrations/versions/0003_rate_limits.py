@@ -6,7 +6,6 @@ Create Date: 2026-11-26 10:19:11.313356
 """
 from alembic import op
 import sqlalchemy as sa
-import shared.db
 
 
 revision = '0003'

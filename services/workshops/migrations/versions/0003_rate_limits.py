@@ -6,7 +6,6 @@ Create Date: 2026-11-26 10:25:06.566606
 """
 from alembic import op
 import sqlalchemy as sa
-import shared.db
 
 
 revision = '0003'
