@@ -102,9 +102,4 @@ def run(infra) -> Result:
                         f"list ratio {list_ratio:.2f}; the ratio column shows the worse of the two. Seeded directly "
                         "into the services' databases (the APIs are what is measured, not the seeding)."),
                   details={"list": listing, "ranking": ranking, "seconds": time.perf_counter() - started},
-                  gap=("The list is paginated and served by an index on (call_id, status, size_class), so it keeps "
-                       "its speed; the ranking is computed from every candidate and review of the call on each "
-                       "request, so it grows with the call. What would close it: keep the ranking as a table that "
-                       "each review, conflict and candidate change updates in its own transaction (weighted mean "
-                       "and spread per candidate are cheap to maintain), and paginate the ranking endpoint. Real "
-                       "calls have tens of applicants (11 in 2018), where the ranking answers in milliseconds."))
+                  gap=('The list is paginated, but each page still counts every application of the call (for X-Pagination) and sorts them by submission time, for which no index exists: both grow with the call. The ranking is computed from every candidate and review of the call on each request, so it grows with the call too. What would close it: an index on (call_id, submitted_at, id) and a count kept per call (or an estimate past a threshold) for the list; for the ranking, a table that each review, conflict and candidate change updates in its own transaction (weighted mean and spread per candidate are cheap to maintain), and a paginated ranking endpoint. Real calls have tens of applicants (11 in 2018), where both answer in milliseconds.'))
