@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from pathlib import Path
 import subprocess
 import threading
 import time
@@ -224,8 +225,13 @@ def test_postgresql_stopped_under_load_answers_503_and_recovers_without_restart(
     from support import Postgres
     from vorort.broker import free_port
 
+    import tempfile
+
     port = free_port()
-    env = dict(os.environ, VORORT_PG_PORT=str(port), VORORT_PG_DATA=str(tmp_path / "pgdata"))
+    # Not pytest's tmp_path: it is private to root, and PostgreSQL runs as its own user.
+    pg_home = Path(tempfile.mkdtemp(prefix="vorort-chaos-pg-"))
+    pg_home.chmod(0o755)
+    env = dict(os.environ, VORORT_PG_PORT=str(port), VORORT_PG_DATA=str(pg_home / "pgdata"))
     env.pop("VORORT_TEST_POSTGRES_URL", None)
     admin = subprocess.run([str(REPO_ROOT / "deploy/postgres/start-local.sh")], env=env, check=True,
                            capture_output=True, text=True).stdout.strip()
@@ -264,7 +270,7 @@ def test_postgresql_stopped_under_load_answers_503_and_recovers_without_restart(
                                 capture_output=True, text=True).stdout.strip()
         owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         stopped_at = time.monotonic()
-        subprocess.run(owner + [f"{pg_bin}/pg_ctl", "-D", str(tmp_path / "pgdata" / "data"), "-m", "immediate",
+        subprocess.run(owner + [f"{pg_bin}/pg_ctl", "-D", str(pg_home / "pgdata" / "data"), "-m", "immediate",
                                 "stop"], check=True, capture_output=True)
         time.sleep(30)
         subprocess.run([str(REPO_ROOT / "deploy/postgres/start-local.sh")], env=env, check=True, capture_output=True)
@@ -281,7 +287,7 @@ def test_postgresql_stopped_under_load_answers_503_and_recovers_without_restart(
         pg_bin = subprocess.run(["bash", "-c", "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1"],
                                 capture_output=True, text=True).stdout.strip()
         owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run(owner + [f"{pg_bin}/pg_ctl", "-D", str(tmp_path / "pgdata" / "data"), "-m", "fast", "stop"],
+        subprocess.run(owner + [f"{pg_bin}/pg_ctl", "-D", str(pg_home / "pgdata" / "data"), "-m", "fast", "stop"],
                        capture_output=True)
     during = [(s, ra) for t, s, ra in results if stopped_at <= t <= started_at]
     statuses = {s for s, _ in during}
