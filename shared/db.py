@@ -92,6 +92,18 @@ def new_metadata() -> MetaData:
     return metadata
 
 
+def privacy_erasures_table(metadata: MetaData) -> Table:
+    """The audit of GDPR erasures (request, count, who asked, when), without the personal data itself;
+    every service that holds personal data has one, written by shared.privacy's erasure handler."""
+    return Table(
+        "privacy_erasures", metadata,
+        Column("request_id", String(36), primary_key=True),
+        Column("records", Integer, nullable=False),
+        Column("requested_by", String(200), nullable=False),
+        Column("erased_at", UtcDateTime(), nullable=False),
+    )
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine with the settings this platform relies on (WAL and a busy timeout on SQLite)."""
     if url.startswith("sqlite"):

@@ -5,7 +5,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, 
 from sqlalchemy.orm import registry
 
 from services.applications.domain import Application, Call
-from shared.db import UtcDateTime, new_metadata
+from shared.db import UtcDateTime, new_metadata, privacy_erasures_table
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -52,13 +52,7 @@ applications = Table(
 )
 
 # GDPR erasures: an audit of what was done, without the personal data itself (used by shared.privacy).
-privacy_erasures = Table(
-    "privacy_erasures", metadata,
-    Column("request_id", String(36), primary_key=True),
-    Column("records", Integer, nullable=False),
-    Column("requested_by", String(200), nullable=False),
-    Column("erased_at", UtcDateTime(), nullable=False),
-)
+privacy_erasures = privacy_erasures_table(metadata)
 
 _mapper_registry = registry()
 _mapped = False

@@ -18,7 +18,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, Column, ForeignKey, Index, In
 
 from services.publishing.domain import (Enquiry, Link, Member, Newsletter, Publication, Section, SolutionApproach,
                                         Subscriber)
-from shared.db import BigId, UtcDateTime, new_metadata
+from shared.db import BigId, UtcDateTime, new_metadata, privacy_erasures_table
 from shared.privacy import ERASED_NAME, email_digest, erased_email
 from shared.uow import UnitOfWork
 
@@ -210,13 +210,7 @@ enquiries = Table(
 )
 
 
-privacy_erasures = Table(
-    "privacy_erasures", metadata,  # audit of erasure requests (written by shared.privacy), no personal data
-    Column("request_id", String(36), primary_key=True),
-    Column("records", Integer, nullable=False),
-    Column("requested_by", String(200), nullable=False),
-    Column("erased_at", UtcDateTime(), nullable=False),
-)
+privacy_erasures = privacy_erasures_table(metadata)
 
 
 def email_key(email: str) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import (JSON, Boolean, Column, Float, Index, Integer, String, Ta
                         select, text, update)
 
 from services.selection.domain import BalanceRule, Candidate, ConflictOfInterest, Criterion, Panel, PanelMember, Review
-from shared.db import BigId, UtcDateTime, new_metadata
+from shared.db import BigId, UtcDateTime, new_metadata, privacy_erasures_table
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -87,13 +87,7 @@ panel_members = Table(
 )
 
 # GDPR erasures: an audit of what was done, without the personal data itself (used by shared.privacy).
-privacy_erasures = Table(
-    "privacy_erasures", metadata,
-    Column("request_id", String(36), primary_key=True),
-    Column("records", Integer, nullable=False),
-    Column("requested_by", String(200), nullable=False),
-    Column("erased_at", UtcDateTime(), nullable=False),
-)
+privacy_erasures = privacy_erasures_table(metadata)
 
 panel_criteria = Table(
     "panel_criteria", metadata,

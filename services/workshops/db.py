@@ -12,7 +12,7 @@ from sqlalchemy.orm import registry
 
 from services.workshops.domain import (Registration, ResultDocument, SolutionApproach, Workshop,
                                        WorkshopResults)
-from shared.db import UtcDateTime, new_metadata
+from shared.db import UtcDateTime, new_metadata, privacy_erasures_table
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -112,13 +112,7 @@ Index("uq_registrations_workshop_email_live", registrations.c.workshop_id, func.
       unique=True, postgresql_where=text("status <> 'cancelled'"), sqlite_where=text("status <> 'cancelled'"))
 
 # GDPR erasures: an audit of what was done, without the personal data itself.
-privacy_erasures = Table(
-    "privacy_erasures", metadata,
-    Column("request_id", String(36), primary_key=True),
-    Column("records", Integer, nullable=False),
-    Column("requested_by", String(200), nullable=False),
-    Column("erased_at", UtcDateTime(), nullable=False),
-)
+privacy_erasures = privacy_erasures_table(metadata)
 
 _mapper_registry = registry()
 _mapped = False
