@@ -64,6 +64,23 @@ class ServiceContext:
     extras: dict = field(default_factory=dict)
 
 
+def service_context(name: str, settings, *, metadata, uow_class, command_handlers: dict, clock) -> ServiceContext:
+    """Engine, unit-of-work factory and message bus of a service, built the same way in every service."""
+    from shared.bus import MessageBus
+    from shared.db import make_engine, make_session_factory
+
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+
+    def uow_factory():
+        return uow_class(session_factory)
+
+    ctx = ServiceContext(name=name, engine=engine, metadata=metadata, uow_factory=uow_factory,
+                         kafka_bootstrap_servers=settings.kafka_bootstrap_servers)
+    ctx.extras["bus"] = MessageBus(uow_factory, command_handlers, clock)
+    return ctx
+
+
 def context() -> ServiceContext:
     return current_app.extensions["vorort"]
 
@@ -95,7 +112,7 @@ def create_api_app(*, name: str, title: str, description: str, blueprints: list,
                    version: str = "v1") -> Flask:
     configure_logging(name)
     auth.signing_key()  # outside development this refuses to start without a key
-    app = Flask(name)
+    app = Flask(f"services.{name}")  # the real package: a bare name may resolve to some other module
     app.config.update(
         API_TITLE=title,
         API_VERSION=version,

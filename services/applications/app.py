@@ -14,11 +14,11 @@ from services.applications import handlers
 from services.applications.api import BLUEPRINTS
 from services.applications.consumers import CONSUMERS
 from services.applications.db import ApplicationsUnitOfWork, metadata, start_mappers
-from shared.bus import MessageBus, system_clock
+from shared.bus import system_clock
 from shared.config import ServiceSettings
-from shared.db import make_engine, make_session_factory, migrate
+from shared.db import migrate
 from shared.logs import configure_logging
-from shared.web import ServiceContext, create_api_app
+from shared.web import ServiceContext, create_api_app, service_context
 from shared.worker import Periodic, WorkerPlan, run_worker
 
 NAME = "applications"
@@ -28,15 +28,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build_context(settings: ServiceSettings | None = None, clock=system_clock) -> ServiceContext:
     settings = settings or ServiceSettings.from_env(NAME)
     start_mappers()
-    engine = make_engine(settings.database_url)
-    session_factory = make_session_factory(engine)
-
-    def uow_factory():
-        return ApplicationsUnitOfWork(session_factory)
-
-    ctx = ServiceContext(name=NAME, engine=engine, metadata=metadata, uow_factory=uow_factory,
-                         kafka_bootstrap_servers=settings.kafka_bootstrap_servers)
-    ctx.extras["bus"] = MessageBus(uow_factory, handlers.COMMAND_HANDLERS, clock)
+    ctx = service_context(NAME, settings, metadata=metadata, uow_class=ApplicationsUnitOfWork,
+                          command_handlers=handlers.COMMAND_HANDLERS, clock=clock)
     return ctx
 
 

@@ -1,20 +1,19 @@
 """Request and response schemas of the applications API. Unknown fields are rejected (RAISE)."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
+
+from shared.schemas import StrictSchema
+from shared.schemas import text as _text
 
 AGS = validate.Regexp(r"^\d{8}$", error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
 SIZE_CLASSES = ("rural", "small", "medium", "large")
-
-
-def _text(max_length: int, *, required: bool = True, min_length: int = 1, **kwargs):
-    return fields.String(required=required, validate=validate.Length(min=min_length, max=max_length), **kwargs)
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-        ordered = True
 
 
 # --- calls ---------------------------------------------------------------------------------------

@@ -18,11 +18,11 @@ from services.publishing.delivery import Dispatcher
 from services.publishing.directory import ApplicationsDirectory
 from services.publishing.pages import pages_blp
 from services.publishing.settings import PublishingSettings
-from shared.bus import MessageBus, system_clock
+from shared.bus import system_clock
 from shared.config import ServiceSettings
-from shared.db import make_engine, make_session_factory, migrate
+from shared.db import migrate
 from shared.logs import configure_logging
-from shared.web import ServiceContext, create_api_app
+from shared.web import ServiceContext, create_api_app, service_context
 from shared.worker import ConsumerSpec, Periodic, WorkerPlan, run_worker
 
 NAME = "publishing"
@@ -33,17 +33,10 @@ def build_context(settings: ServiceSettings | None = None, clock=system_clock,
                   options: PublishingSettings | None = None) -> ServiceContext:
     settings = settings or ServiceSettings.from_env(NAME)
     options = options or PublishingSettings.from_env()
-    engine = make_engine(settings.database_url)
-    session_factory = make_session_factory(engine)
-
-    def uow_factory():
-        return PublishingUnitOfWork(session_factory)
-
-    ctx = ServiceContext(name=NAME, engine=engine, metadata=metadata, uow_factory=uow_factory,
-                         kafka_bootstrap_servers=settings.kafka_bootstrap_servers)
+    ctx = service_context(NAME, settings, metadata=metadata, uow_class=PublishingUnitOfWork,
+                          command_handlers=handlers.command_handlers(options), clock=clock)
     ctx.extras["settings"] = options
     ctx.extras["clock"] = clock
-    ctx.extras["bus"] = MessageBus(uow_factory, handlers.command_handlers(options), clock)
     return ctx
 
 

@@ -3,8 +3,18 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from services.publishing.domain import (MAX_ENQUIRY_FIELD, MAX_ENQUIRY_MESSAGE, MAX_SUBJECT_LENGTH, MEMBER_KINDS,
-                                        NOTICE_KINDS, PUBLICATION_KINDS, PUBLICATION_STATUSES, SEGMENT_TYPES)
+from services.publishing.domain import (
+    MAX_ENQUIRY_FIELD,
+    MAX_ENQUIRY_MESSAGE,
+    MAX_SUBJECT_LENGTH,
+    MEMBER_KINDS,
+    NOTICE_KINDS,
+    PUBLICATION_KINDS,
+    PUBLICATION_STATUSES,
+    SEGMENT_TYPES,
+)
+from shared.schemas import OutSchema, StrictSchema
+from shared.schemas import text as _text
 
 AGS = validate.Regexp(r"^\d{8}$", error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
 NOTICE_STATUSES = ("pending_review", "approved", "queued", "sent", "failed", "discarded")
@@ -14,21 +24,6 @@ NEWSLETTER_STATUSES = ("draft", "scheduled", "sending", "sent")
 def _send_at(**kwargs):
     return fields.AwareDateTime(load_default=None, allow_none=True, error_messages={
         "invalid_awareness": "Give the send time with a time zone, e.g. 2030-06-15T09:00:00+02:00."}, **kwargs)
-
-
-def _text(max_length: int, *, required: bool = True, min_length: int = 1, **kwargs):
-    return fields.String(required=required, validate=validate.Length(min=min_length, max=max_length), **kwargs)
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-        ordered = True
-
-
-class OutSchema(Schema):
-    class Meta:
-        ordered = True
 
 
 # --- publications --------------------------------------------------------------------------------

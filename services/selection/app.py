@@ -16,12 +16,12 @@ from services.selection import consumers, handlers
 from services.selection.api import BLUEPRINTS
 from services.selection.db import SelectionUnitOfWork, metadata
 from services.selection.privacy import PRIVACY_CONSUMER
-from shared.bus import MessageBus, system_clock
+from shared.bus import system_clock
 from shared.config import ServiceSettings, consumer_group
-from shared.db import make_engine, make_session_factory, migrate
+from shared.db import migrate
 from shared.events.catalogue import TOPIC_APPLICATIONS
 from shared.logs import configure_logging
-from shared.web import ServiceContext, create_api_app
+from shared.web import ServiceContext, create_api_app, service_context
 from shared.worker import ConsumerSpec, WorkerPlan, run_worker
 
 NAME = "selection"
@@ -30,15 +30,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def build_context(settings: ServiceSettings | None = None, clock=system_clock) -> ServiceContext:
     settings = settings or ServiceSettings.from_env(NAME)
-    engine = make_engine(settings.database_url)
-    session_factory = make_session_factory(engine)
-
-    def uow_factory():
-        return SelectionUnitOfWork(session_factory)
-
-    ctx = ServiceContext(name=NAME, engine=engine, metadata=metadata, uow_factory=uow_factory,
-                         kafka_bootstrap_servers=settings.kafka_bootstrap_servers)
-    ctx.extras["bus"] = MessageBus(uow_factory, handlers.COMMAND_HANDLERS, clock)
+    ctx = service_context(NAME, settings, metadata=metadata, uow_class=SelectionUnitOfWork,
+                          command_handlers=handlers.COMMAND_HANDLERS, clock=clock)
     return ctx
 
 

@@ -5,28 +5,16 @@ criteria, so that an error names the criterion: `scores.innovation`.
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
+
+from shared.schemas import OutSchema, StrictSchema
+from shared.schemas import text as _text
 
 SIZE_CLASSES = ("rural", "small", "medium", "large")
 MEMBER_ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$",
                             error="A member id is 1 to 100 letters, digits and . _ : @ - (used in URLs and tokens).")
 CRITERION_KEY = validate.Regexp(r"^[a-z][a-z0-9_]{0,49}$",
                                 error="A criterion key is lower case letters, digits and underscores.")
-
-
-def _text(max_length: int, *, required: bool = True, min_length: int = 1, **kwargs):
-    return fields.String(required=required, validate=validate.Length(min=min_length, max=max_length), **kwargs)
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-        ordered = True
-
-
-class OutSchema(Schema):
-    class Meta:
-        ordered = True
 
 
 # --- calls and candidates ------------------------------------------------------------------------

@@ -17,12 +17,12 @@ from pathlib import Path
 from services.workshops import consumers, handlers
 from services.workshops.api import BLUEPRINTS
 from services.workshops.db import WorkshopsUnitOfWork, metadata, start_mappers
-from shared.bus import MessageBus, system_clock
+from shared.bus import system_clock
 from shared.config import ServiceSettings
-from shared.db import make_engine, make_session_factory, migrate
+from shared.db import migrate
 from shared.events.catalogue import TOPIC_PRIVACY, TOPIC_SELECTION
 from shared.logs import configure_logging
-from shared.web import ServiceContext, create_api_app
+from shared.web import ServiceContext, create_api_app, service_context
 from shared.worker import ConsumerSpec, Periodic, WorkerPlan, run_worker
 
 NAME = "workshops"
@@ -32,15 +32,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build_context(settings: ServiceSettings | None = None, clock=system_clock) -> ServiceContext:
     settings = settings or ServiceSettings.from_env(NAME)
     start_mappers()
-    engine = make_engine(settings.database_url)
-    session_factory = make_session_factory(engine)
-
-    def uow_factory():
-        return WorkshopsUnitOfWork(session_factory)
-
-    ctx = ServiceContext(name=NAME, engine=engine, metadata=metadata, uow_factory=uow_factory,
-                         kafka_bootstrap_servers=settings.kafka_bootstrap_servers)
-    ctx.extras["bus"] = MessageBus(uow_factory, handlers.COMMAND_HANDLERS, clock)
+    ctx = service_context(NAME, settings, metadata=metadata, uow_class=WorkshopsUnitOfWork,
+                          command_handlers=handlers.COMMAND_HANDLERS, clock=clock)
     return ctx
 
 

@@ -6,27 +6,25 @@ The database keeps UTC.
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 from services.workshops import domain
 from shared.errors import InvalidInput
+from shared.schemas import StrictSchema
+from shared.schemas import text as _text
 
 AGS = validate.Regexp(r"^\d{8}$", error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
-
-
-def _text(max_length: int, *, required: bool = True, min_length: int = 1, **kwargs):
-    return fields.String(required=required, validate=validate.Length(min=min_length, max=max_length), **kwargs)
 
 
 def _flag(**kwargs):
     """A JSON boolean: true or false, not "yes" or 1."""
     return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-        ordered = True
 
 
 class BerlinDateTime(fields.DateTime):
