@@ -34,3 +34,10 @@ class AdminSession:
 
     def login(self, username: str, password: str) -> requests.Response:
         return self.post("/login", {"username": username, "password": password}, token_from="/login")
+
+
+def staff_session(platform) -> AdminSession:
+    """The platform's admin, logged in as its staff account."""
+    admin = AdminSession(platform.url("admin"))
+    assert admin.login(platform.staff["username"], platform.staff["password"]).status_code == 302
+    return admin

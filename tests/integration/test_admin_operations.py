@@ -9,7 +9,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from admin_support import AdminSession
+from admin_support import AdminSession, staff_session
 from shared.kafka import ensure_topics
 from support import read_topic
 
@@ -18,9 +18,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def staff_admin(platform) -> AdminSession:
-    admin = AdminSession(platform.url("admin"))
-    assert admin.login(platform.staff["username"], platform.staff["password"]).status_code == 302
-    return admin
+    return staff_session(platform)
 
 
 def test_the_health_of_every_service_is_shown(staff_admin):

@@ -25,8 +25,13 @@ STAGE_LABELS = dict(STAGES)
 
 @dataclass
 class CallLine:
+    """One call on the overview. `received` counts every application the call took in (withdrawn ones
+    too), so a decided call never shows fewer applications than it received."""
     call: dict
-    applications: int | None = None
+    received: int | None = None
+    withdrawn: int | None = None
+    selected: int | None = None  # None until the decision is recorded
+    not_selected: int | None = None
     selection: dict | None = None
     workshops: list = field(default_factory=list)
     workshops_known: bool = False
@@ -36,6 +41,19 @@ class CallLine:
     @property
     def stage_label(self) -> str:
         return str(STAGE_LABELS[self.stage])
+
+    @property
+    def applications(self) -> int | None:
+        """Applications still in the running (received minus withdrawn)."""
+        if self.received is None or self.withdrawn is None:
+            return None
+        return self.received - self.withdrawn
+
+    @property
+    def decided(self) -> int | None:
+        if self.selected is None:
+            return None
+        return self.selected + (self.not_selected or 0)
 
     @property
     def workshops_done(self) -> int:
@@ -70,10 +88,16 @@ def gather(ask: Tolerant) -> tuple[list[CallLine], list | None]:
     for call in calls or []:
         line = CallLine(call)
         call_id = call["id"]
-        line.applications = ask("applications", lambda: svc.applications.total(
-            f"/v1/calls/{call_id}/applications", status="submitted"))
+        line.received = ask("applications", lambda: svc.applications.total(f"/v1/calls/{call_id}/applications"))
+        line.withdrawn = ask("applications", lambda: svc.applications.total(
+            f"/v1/calls/{call_id}/applications", status="withdrawn"))
         if call.get("status") != "draft":
             line.selection = ask("selection", lambda: svc.selection.get(f"/v1/calls/{call_id}"))
+            if (line.selection or {}).get("decided"):
+                decision = ask("selection", lambda: svc.selection.get_or_none(f"/v1/calls/{call_id}/decision"))
+                if decision:
+                    line.selected = len(decision.get("selected") or [])
+                    line.not_selected = len(decision.get("not_selected") or [])
             found = ask("workshops", lambda: svc.workshops.all("/v1/workshops", call_id=call_id))
             line.workshops_known = found is not None
             line.workshops = found or []
@@ -125,7 +149,7 @@ def index():
     known = "applications" not in ask.down
     totals = {  # None: not known while a service is down (shown as a dash, not as a misleading 0)
         "open_calls": sum(1 for line in lines if line.stage == "open") if known else None,
-        "applications": sum(line.applications or 0 for line in lines) if known else None,
+        "applications": sum(line.received or 0 for line in lines) if known else None,
         "in_review": sum(1 for line in lines if line.stage == "review") if known and "selection" not in ask.down
         else None,
         "workshops": sum(line.workshops_active for line in lines) if known and "workshops" not in ask.down
