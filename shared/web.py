@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import wraps
 from http import HTTPStatus
+from pathlib import Path
 
 from flask import Flask, Response, current_app, g, jsonify, make_response, request
 from flask_smorest import Api, Blueprint, abort
@@ -120,7 +121,10 @@ def create_api_app(*, name: str, title: str, description: str, blueprints: list,
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Swagger UI's files come from the installed flask-swagger-ui package, served by the service
+        # itself: /docs works offline and hands nobody's address to a third party.
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_ASSETS,
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.json.sort_keys = False
@@ -131,6 +135,7 @@ def create_api_app(*, name: str, title: str, description: str, blueprints: list,
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     _register_operations(app, ctx)
+    _register_swagger_ui_assets(app)
     _register_error_handlers(app)
     _register_request_hooks(app, name)
     limit = rate_limit_per_minute()
@@ -258,6 +263,20 @@ def _register_operations(app: Flask, ctx: ServiceContext) -> None:
     @app.get("/metrics")
     def metrics():
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+
+SWAGGER_UI_ASSETS = "/docs/assets/"
+
+
+def _register_swagger_ui_assets(app: Flask) -> None:
+    """Swagger UI's JavaScript and CSS, from the packaged copy (no CDN)."""
+    import flask
+    import flask_swagger_ui
+
+    dist = Path(flask_swagger_ui.__file__).parent / "dist"
+    assets = flask.Blueprint("swagger_ui_assets", __name__, static_folder=str(dist),
+                       static_url_path=SWAGGER_UI_ASSETS.rstrip("/"))
+    app.register_blueprint(assets)
 
 
 def _database_ok(ctx: ServiceContext) -> bool:

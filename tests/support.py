@@ -225,3 +225,21 @@ def stop_platform(platform: RunningPlatform) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
     platform.smtp.stop()
+
+
+def api_services() -> list[str]:
+    """Every service in the repository whose web app is built by shared.web.create_api_app (and so serves
+    an OpenAPI document): tests parametrised over it cover a new service as soon as it lands."""
+    found = []
+    for app_module in sorted((REPO_ROOT / "services").glob("*/app.py")):
+        if "create_api_app(" in app_module.read_text(encoding="utf-8"):
+            found.append(app_module.parent.name)
+    return found
+
+
+def api_app(service: str, database_url: str = "sqlite://", bootstrap: str = "127.0.0.1:1"):
+    """A service's Flask app (nothing started), e.g. to read its OpenAPI document."""
+    import importlib
+
+    module = importlib.import_module(f"services.{service}.app")
+    return module.create_app(settings(service, database_url, bootstrap))

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from admin_browser_support import ARTIFACTS, AxeChecker, launch, reload_until, screenshot, wait_for_browser
+from admin_browser_support import ARTIFACTS, AxeChecker, reload_until, screenshot
 from support import bearer
 
 pytestmark = pytest.mark.browser
@@ -31,17 +31,6 @@ TARGET_SCORES = {"Siegen": 5, "Arnsberg": 4, "Bocholt": 4, "Wassenberg": 3}
 PANEL = [("Petra Beispiel", "Ministerium für Heimat, Kommunales, Bau und Gleichstellung NRW"),
          ("Max Mustermann", "Städtetag NRW"),
          ("Lena Probe", "TU Dortmund")]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    wait_for_browser()
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
