@@ -7,7 +7,8 @@ from services.applications import handlers
 from services.applications.consumers import export_personal_data
 from services.applications.domain import Application, Call
 from services.applications.schemas import (ApplicationCreateSchema, ApplicationQuerySchema, ApplicationSchema,
-                                           ApplicationUpdateSchema, CallCreateSchema, CallQuerySchema, CallSchema)
+                                           ApplicationUpdateSchema, CallCreateSchema, CallQuerySchema, CallSchema,
+                                           CallUpdateSchema)
 from shared.auth import ANY_ROLE, Principal, require_role, roles_required
 from shared.errors import Conflict, NotFound
 from shared.privacy import privacy_blueprint
@@ -80,6 +81,20 @@ class CallItem(MethodView):
         """One call."""
         require_role(*ANY_ROLE)
         return read(lambda uow: _call_or_404(uow, call_id))
+
+    @roles_required("staff")
+    @calls_blp.arguments(CallUpdateSchema)
+    @calls_blp.response(200, CallSchema)
+    @calls_blp.alt_response(409, description="The call is closed.")
+    @calls_blp.alt_response(422, description="The times are out of order, or an open call's opening would move "
+                                             "into the future or its closing into the past; errors name the field.")
+    def patch(self, body, call_id):
+        """Correct or extend a call's opening and closing time (staff) while it is a draft or open; emits
+        CallDeadlinesChanged."""
+        principal = require_role("staff")
+        return dispatch(handlers.ChangeCallDeadlines(call_id, opens_at=body.get("opens_at"),
+                                                     closes_at=body.get("closes_at"),
+                                                     actor=f"{principal.role}:{principal.subject}"))
 
 
 @calls_blp.route("/<call_id>/open")

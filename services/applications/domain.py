@@ -77,6 +77,29 @@ class Call:
         self.status = CALL_CLOSED
         self.closed_at = now
 
+    def change_deadlines(self, now: datetime, *, opens_at: datetime | None = None,
+                         closes_at: datetime | None = None) -> dict:
+        """Correct or extend the call's times while it is a draft or open; returns the previous times.
+
+        An open call already takes applications: its opening cannot move into the future (applications
+        would predate it), and its closing time cannot move into the past (close it instead).
+        """
+        if self.status == CALL_CLOSED:
+            raise Conflict("The call is closed; its times can no longer change.")
+        new_opens = self.opens_at if opens_at is None else opens_at
+        new_closes = self.closes_at if closes_at is None else closes_at
+        if new_closes <= new_opens:
+            raise InvalidInput("The closing time must be after the opening time.", field="closes_at")
+        if self.status == CALL_OPEN:
+            if opens_at is not None and opens_at > now and opens_at != self.opens_at:
+                raise InvalidInput("The call is open and takes applications already; its opening time cannot "
+                                   "move into the future.", field="opens_at")
+            if closes_at is not None and closes_at <= now:
+                raise InvalidInput("The new closing time has passed; close the call instead.", field="closes_at")
+        previous = {"opens_at": self.opens_at, "closes_at": self.closes_at}
+        self.opens_at, self.closes_at = new_opens, new_closes
+        return previous
+
     def accepts_applications(self, now: datetime) -> bool:
         return self.status == CALL_OPEN and self.opens_at <= now < self.closes_at
 

@@ -32,6 +32,14 @@ class OpenCall:
 
 
 @dataclass(frozen=True)
+class ChangeCallDeadlines:
+    call_id: str
+    opens_at: object = None
+    closes_at: object = None
+    actor: str = ""
+
+
+@dataclass(frozen=True)
 class CloseCall:
     call_id: str
 
@@ -127,6 +135,19 @@ def open_call(command: OpenCall, uow, clock) -> Call:
     return call
 
 
+def change_call_deadlines(command: ChangeCallDeadlines, uow, clock) -> Call:
+    call = _get_call(uow, command.call_id, for_update=True)
+    now = clock()
+    previous = call.change_deadlines(now, opens_at=command.opens_at, closes_at=command.closes_at)
+    if previous != {"opens_at": call.opens_at, "closes_at": call.closes_at}:
+        uow.emit(_event("CallDeadlinesChanged", {
+            "call_id": call.id, "status": call.status, "opens_at": call.opens_at, "closes_at": call.closes_at,
+            "previous_opens_at": previous["opens_at"], "previous_closes_at": previous["closes_at"],
+            "changed_at": now, "changed_by": command.actor}))
+    uow.commit()
+    return call
+
+
 def close_call(command: CloseCall, uow, clock) -> Call:
     call = _get_call(uow, command.call_id, for_update=True)
     call.close(clock())
@@ -198,6 +219,7 @@ def withdraw_application(command: WithdrawApplication, uow, clock) -> Applicatio
 COMMAND_HANDLERS = {
     CreateCall: create_call,
     OpenCall: open_call,
+    ChangeCallDeadlines: change_call_deadlines,
     CloseCall: close_call,
     CloseOverdueCalls: close_overdue_calls,
     SubmitApplication: submit_application,

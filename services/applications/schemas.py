@@ -32,6 +32,22 @@ class CallCreateSchema(StrictSchema):
             raise ValidationError("The closing time must be after the opening time.", field_name="closes_at")
 
 
+class CallUpdateSchema(StrictSchema):
+    """Correct or extend a call's times (staff), while it is a draft or open. At least one field."""
+    opens_at = fields.AwareDateTime(metadata={
+        "description": "While the call is open, it cannot move into the future."})
+    closes_at = fields.AwareDateTime(metadata={
+        "description": "After `opens_at` (the new one, or the call's current one); while the call is open, in "
+                       "the future."})
+
+    @validates_schema
+    def _something_and_in_order(self, data, **_kwargs):
+        if not data:
+            raise ValidationError("Give opens_at, closes_at or both.", field_name="_schema")
+        if "opens_at" in data and "closes_at" in data and data["closes_at"] <= data["opens_at"]:
+            raise ValidationError("The closing time must be after the opening time.", field_name="closes_at")
+
+
 class CallSchema(Schema):
     class Meta:
         ordered = True

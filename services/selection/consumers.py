@@ -59,6 +59,13 @@ def call_closed(event: Event, data: dict, uow) -> None:
         uow.calls.update(data["call_id"], values)
 
 
+def call_deadlines_changed(event: Event, data: dict, uow) -> None:
+    """New times of a call we know; a draft's change is carried by its later CallOpened anyway."""
+    known = uow.calls.get(data["call_id"], for_update=True)
+    if known is not None:
+        uow.calls.update(data["call_id"], {"opens_at": data["opens_at"], "closes_at": data["closes_at"]})
+
+
 # --- candidates ----------------------------------------------------------------------------------
 def _candidate_content(data: dict, state_at) -> dict:
     municipality = data["municipality"]
@@ -111,6 +118,7 @@ def application_withdrawn(event: Event, data: dict, uow) -> None:
 HANDLERS = {
     "CallOpened": call_opened,
     "CallClosed": call_closed,
+    "CallDeadlinesChanged": call_deadlines_changed,
     "ApplicationSubmitted": application_submitted,
     "ApplicationUpdated": application_updated,
     "ApplicationWithdrawn": application_withdrawn,

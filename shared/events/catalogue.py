@@ -82,6 +82,17 @@ class CallClosedV1(EventSchema):
     applications = fields.Integer(load_default=None, allow_none=True)
 
 
+class CallDeadlinesChangedV1(EventSchema):
+    call_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("draft", "open")))
+    opens_at = _when(required=True)
+    closes_at = _when(required=True)
+    previous_opens_at = _when(required=True)
+    previous_closes_at = _when(required=True)
+    changed_at = _when(required=True)
+    changed_by = fields.String(required=True)
+
+
 class ApplicationSubmittedV1(EventSchema):
     application_id = fields.String(required=True)
     call_id = fields.String(required=True)
@@ -261,6 +272,12 @@ SPECS: tuple[EventSpec, ...] = (
               {"call_id": _A, "title": "Netzwerk vor Ort 2018", "topic": "Smart City",
                "closed_at": "2018-05-31T22:00:00+00:00", "places": 3, "workshops_per_place": 2,
                "applications": 11}, "call_id"),
+    EventSpec("CallDeadlinesChanged", 1, TOPIC_APPLICATIONS, CallDeadlinesChangedV1,
+              "The office corrected or extended a call's opening or closing time while it was a draft or open.",
+              {"call_id": _A, "status": "open", "opens_at": "2018-04-02T08:00:00+00:00",
+               "closes_at": "2018-06-08T22:00:00+00:00", "previous_opens_at": "2018-04-02T08:00:00+00:00",
+               "previous_closes_at": "2018-05-31T22:00:00+00:00", "changed_at": "2018-05-28T09:00:00+00:00",
+               "changed_by": "staff:erika.office"}, "call_id"),
     EventSpec("ApplicationSubmitted", 1, TOPIC_APPLICATIONS, ApplicationSubmittedV1,
               "A municipality submitted its expression of interest.",
               {"application_id": _APP, "call_id": _A, "municipality": _MUN, "size_class": "small",

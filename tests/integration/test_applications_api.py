@@ -275,3 +275,99 @@ def test_overdue_call_closes_by_itself(db_url):
     closed = app.extensions["vorort"].extras["bus"].handle(handlers.CloseOverdueCalls())
     assert closed == [created["id"]]
     assert client.get(f"/v1/calls/{created['id']}", headers=STAFF).json["status"] == "closed"
+
+
+# --- correcting and extending a call's times -------------------------------------------------------
+def outbox_types(db_url) -> list[str]:
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        types = [row.event_type for row in connection.execute(
+            select(metadata.tables["outbox"]).order_by(metadata.tables["outbox"].c.id))]
+    engine.dispose()
+    return types
+
+
+def test_an_extended_call_keeps_taking_applications_after_its_old_closing_time(db_url):
+    from services.applications import handlers
+
+    clock = {"now": datetime.now(timezone.utc)}
+    app = create_app(settings("applications", db_url, "127.0.0.1:1"), clock=lambda: clock["now"])
+    client = app.test_client()
+    old_close = clock["now"] + timedelta(hours=1)
+    call = client.post("/v1/calls", headers=STAFF, json={
+        "title": "T", "topic": "Smart City", "places": 3, "opens_at": (clock["now"] - timedelta(days=1)).isoformat(),
+        "closes_at": old_close.isoformat()}).json
+    client.post(f"/v1/calls/{call['id']}/open", headers=STAFF)
+
+    new_close = old_close + timedelta(days=7)
+    response = client.patch(f"/v1/calls/{call['id']}", headers=STAFF, json={"closes_at": new_close.isoformat()})
+    assert response.status_code == 200, response.json
+    assert datetime.fromisoformat(response.json["closes_at"]) == new_close
+    assert outbox_types(db_url)[-1] == "CallDeadlinesChanged"
+
+    clock["now"] = old_close + timedelta(hours=1)
+    assert app.extensions["vorort"].extras["bus"].handle(handlers.CloseOverdueCalls()) == []
+    late = client.post(f"/v1/calls/{call['id']}/applications", headers=WASSENBERG, json=application_body())
+    assert late.status_code == 201, late.json
+
+
+def test_the_changed_times_event_carries_old_and_new_times(client, open_call, db_url):
+    before = client.get(f"/v1/calls/{open_call}", headers=STAFF).json
+    new_close = datetime.fromisoformat(before["closes_at"]) + timedelta(days=3)
+    assert client.patch(f"/v1/calls/{open_call}", headers=STAFF,
+                        json={"closes_at": new_close.isoformat()}).status_code == 200
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        row = connection.execute(select(metadata.tables["outbox"]).where(
+            metadata.tables["outbox"].c.event_type == "CallDeadlinesChanged")).one()
+    engine.dispose()
+    data = json.loads(row.payload)["data"]
+    assert datetime.fromisoformat(data["previous_closes_at"]) == datetime.fromisoformat(before["closes_at"])
+    assert datetime.fromisoformat(data["closes_at"]) == new_close
+    assert data["changed_by"] == "staff:staff:erika" and data["status"] == "open"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"closes_at": "2020-01-01T00:00:00+00:00"}, "closes_at"),                       # before opening / past
+    ({"opens_at": "2099-01-01T00:00:00+00:00"}, "closes_at"),                        # after the current close
+    ({"opens_at": "2098-01-01T00:00:00+00:00", "closes_at": "2099-01-01T00:00:00+00:00"}, "opens_at"),  # open call
+    ({"opens_at": "2099-01-01T00:00:00+00:00", "closes_at": "2098-01-01T00:00:00+00:00"}, "closes_at"),
+    ({}, "_schema"),
+    ({"closes_at": "2099-01-01T00:00:00"}, "closes_at"),                             # no offset
+    ({"closes_at": "2099-01-01T00:00:00+00:00", "places": 5}, "places"),             # not changeable here
+])
+def test_bad_new_times_are_a_422_naming_the_field_and_change_nothing(client, open_call, db_url, body, field):
+    before, events = client.get(f"/v1/calls/{open_call}", headers=STAFF).json, outbox_types(db_url)
+    response = client.patch(f"/v1/calls/{open_call}", headers=STAFF, json=body)
+    assert response.status_code == 422, response.json
+    assert field in response.json["errors"]["json"]
+    assert client.get(f"/v1/calls/{open_call}", headers=STAFF).json == before
+    assert outbox_types(db_url) == events
+
+
+def test_a_closed_calls_times_cannot_change(client, open_call, db_url):
+    assert client.post(f"/v1/calls/{open_call}/close", headers=STAFF).status_code == 200
+    before, events = client.get(f"/v1/calls/{open_call}", headers=STAFF).json, outbox_types(db_url)
+    response = client.patch(f"/v1/calls/{open_call}", headers=STAFF,
+                            json={"closes_at": "2099-01-01T00:00:00+00:00"})
+    assert response.status_code == 409
+    assert client.get(f"/v1/calls/{open_call}", headers=STAFF).json == before
+    assert outbox_types(db_url) == events
+
+
+@pytest.mark.parametrize("headers", [WASSENBERG, STEERING, bearer("partner", "stadtwerke")])
+def test_only_the_office_changes_a_calls_times(client, open_call, db_url, headers):
+    before = client.get(f"/v1/calls/{open_call}", headers=STAFF).json
+    response = client.patch(f"/v1/calls/{open_call}", headers=headers, json={"closes_at": "2099-01-01T00:00:00+00:00"})
+    assert response.status_code == 403
+    assert client.get(f"/v1/calls/{open_call}", headers=STAFF).json == before
+
+
+def test_a_draft_calls_opening_may_move_into_the_future(client):
+    draft = client.post("/v1/calls", headers=STAFF, json={
+        "title": "T", "topic": "Smart City", "places": 3, "opens_at": "2098-01-01T00:00:00+00:00",
+        "closes_at": "2098-03-01T00:00:00+00:00"}).json
+    response = client.patch(f"/v1/calls/{draft['id']}", headers=STAFF, json={
+        "opens_at": "2098-02-01T00:00:00+00:00", "closes_at": "2098-04-01T00:00:00+00:00"})
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "draft"

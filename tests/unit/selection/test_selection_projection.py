@@ -128,3 +128,17 @@ def test_any_order_and_any_replay_end_in_the_same_state(order, replays, data):
     feed(uow, *shuffled)
     assert projection(engine) == projection(reference_engine)
     assert sorted(live(engine, call_id)) == ["Arnsberg", "Wassenberg"]
+
+
+def test_a_calls_changed_times_reach_the_projection(store):
+    engine, uow = store
+    call_id = new_id()
+    opened = call_opened(call_id)
+    later = T0 + timedelta(days=90)
+    changed = make_event("CallDeadlinesChanged", {
+        "call_id": call_id, "status": "open", "opens_at": T0, "closes_at": later,
+        "previous_opens_at": T0, "previous_closes_at": T0 + timedelta(days=60), "changed_at": T0 + timedelta(days=5),
+        "changed_by": "staff:erika"}, source="/services/applications")
+    feed(uow, opened, changed)
+    [call] = projection(engine, call_id)["calls"]
+    assert call["closes_at"].replace(tzinfo=later.tzinfo) == later and call["status"] == "open"
