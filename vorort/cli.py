@@ -85,6 +85,15 @@ def kafka_start(port):
     broker.run_foreground(port)
 
 
+@kafka.command("stop")
+def kafka_stop():
+    """Stop the broker that holds var/kafka/node (one left behind by an interrupted run, too)."""
+    from vorort import broker
+
+    pid = broker.stop_running()
+    click.echo(f"stopped the Kafka broker (pid {pid})" if pid else "no Kafka broker holds var/kafka/node")
+
+
 @main.group()
 def events():
     """Read the event topics."""
