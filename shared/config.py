@@ -17,6 +17,7 @@ SERVICE_PORTS = {
     "selection": 8002,
     "workshops": 8003,
     "publishing": 8004,
+    "portal": 8005,
 }
 
 

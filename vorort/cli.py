@@ -13,7 +13,7 @@ from shared import auth
 from shared.config import SERVICE_PORTS, ServiceSettings, kafka_bootstrap_servers
 
 API_SERVICES = ("applications", "selection", "workshops", "publishing")
-ALL_SERVICES = API_SERVICES + ("admin",)
+ALL_SERVICES = API_SERVICES + ("admin", "portal")
 
 
 def service_module(name: str):
@@ -170,7 +170,7 @@ def urls():
 
     for name in existing_services():
         click.echo(f"{name:13} {service_url(name)}   (API docs: {service_url(name)}/docs)"
-                   if name != "admin" else f"{name:13} {service_url(name)}")
+                   if name not in ("admin", "portal") else f"{name:13} {service_url(name)}")
     click.echo(f"{'kafka':13} {kafka_bootstrap_servers()}")
 
 

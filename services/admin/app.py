@@ -12,17 +12,13 @@ import argparse
 import hashlib
 import hmac
 import os
-import time
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from services.admin.db import StaffStore
@@ -30,8 +26,9 @@ from services.admin.kafka_ops import KafkaOperations
 from shared import auth
 from shared.config import ServiceSettings
 from shared.db import make_engine, migrate
-from shared.logs import configure_logging, correlation_id
-from shared.web import LATENCY, MAX_BODY_BYTES, REQUESTS, kafka_reachable
+from shared.logs import configure_logging
+from shared.pages import register_front_end
+from shared.web import MAX_BODY_BYTES
 
 NAME = "admin"
 HERE = Path(__file__).parent
@@ -108,74 +105,8 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
 
     from services.admin.views import register_views
     register_views(app)
-    _register_operations(app)
-    _register_request_hooks(app)
+    register_front_end(app, NAME, csrf=csrf, engine=engine, kafka_bootstrap=settings.kafka_bootstrap_servers)
     return app
-
-
-def _register_operations(app: Flask) -> None:
-    @app.get("/healthz")
-    def healthz():
-        return jsonify(status="ok", service=NAME)
-
-    @app.get("/readyz")
-    def readyz():
-        ctx = admin_context()
-        checks = {"database": _database_ok(ctx.engine), "kafka": kafka_reachable(ctx.settings.kafka_bootstrap_servers)}
-        ready = all(checks.values())
-        return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
-
-    @app.get("/metrics")
-    def metrics():
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
-
-    for endpoint in ("healthz", "readyz", "metrics"):
-        csrf.exempt(app.view_functions[endpoint])
-
-
-def _database_ok(engine: Engine) -> bool:
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
-CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-
-
-def _register_request_hooks(app: Flask) -> None:
-    @app.before_request
-    def _start():
-        g.started = time.perf_counter()
-        incoming = request.headers.get("X-Correlation-ID", "")
-        g.correlation_id = incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())
-        g.correlation_token = correlation_id.set(g.correlation_id)
-
-    @app.after_request
-    def _finish(response: Response):
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUESTS.labels(NAME, request.method, endpoint, str(response.status_code)).inc()
-        LATENCY.labels(NAME, request.method, endpoint).observe(time.perf_counter() - g.get("started", 0))
-        response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
-        if request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
-    @app.teardown_request
-    def _reset(_error):
-        services = g.pop("services", None)
-        if services is not None:
-            services.close()
-        token = g.pop("correlation_token", None)
-        if token is not None:
-            correlation_id.reset(token)
 
 
 def main(argv=None) -> None:

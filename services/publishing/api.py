@@ -495,6 +495,25 @@ class DiscardNotice(MethodView):
         return read(lambda uow: notice_view(uow, _notice_row(uow, notice_id)))
 
 
+@notices_blp.route("/decision-letters/<application_id>")
+class DecisionLetter(MethodView):
+    @roles_required("municipality", "staff")
+    @notices_blp.response(200, NoticeSchema)
+    @notices_blp.alt_response(404, description="No letter has been sent for this application (or not to you).")
+    def get(self, application_id):
+        """The decision letter sent for an application: the municipality itself (its token's AGS) or staff.
+        Only once it has been sent; the portal shows it to the municipality."""
+        principal = require_role("municipality", "staff")
+
+        def fetch(uow):
+            row = uow.notices.sent_for_application(application_id)
+            if row is None or (not principal.is_staff and row.ags != principal.ags):
+                raise NotFound(f"No decision letter for {application_id}.")
+            return notice_view(uow, row)
+
+        return read(fetch)
+
+
 @notices_blp.route("/notice-templates/<kind>")
 class NoticeTemplate(MethodView):
     @roles_required("staff")

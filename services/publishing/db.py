@@ -551,6 +551,10 @@ class NoticeRepository:
     def update(self, notice_id: str, **values) -> None:
         self.session.execute(update(notices).where(notices.c.id == notice_id).values(**values))
 
+    def sent_for_application(self, application_id: str):
+        return self.session.execute(select(notices).where(notices.c.application_id == application_id,
+                                                          notices.c.status == "sent")).first()
+
     def list(self, *, status: str | None, call_id: str | None, offset: int, limit: int):
         query = select(notices)
         if status:

@@ -268,19 +268,31 @@ class ConflictItem(MethodView):
             actor_role=principal.role, actor_subject=principal.subject))
         return record, 201 if created else 200
 
+    @roles_required(*READERS)
+    @reviews_blp.response(200, ConflictSchema)
+    @reviews_blp.alt_response(409, description="The decision has been recorded; conflicts can no longer change.")
+    def delete(self, call_id, application_id, member_id):
+        """Withdraw a declared conflict of interest (staff, or the member itself) before the decision."""
+        principal = require_role(*READERS)
+        return dispatch(handlers.WithdrawConflict(
+            call_id=call_id, application_id=application_id, member_id=member_id,
+            actor_role=principal.role, actor_subject=principal.subject))
+
 
 @reviews_blp.route("/<call_id>/conflicts")
 class Conflicts(MethodView):
-    @roles_required("staff")
+    @roles_required(*READERS)
     @reviews_blp.response(200, ConflictSchema(many=True))
     @reviews_blp.paginate()
     def get(self, call_id, pagination_parameters):
-        """Every declared conflict of interest of the call (staff), in the order they were declared."""
-        require_role("staff")
+        """The declared conflicts of interest of the call, in the order they were declared: all for the
+        office, one's own for a steering member."""
+        principal = require_role(*READERS)
+        member_id = principal.subject if principal.role == "steering" else None
 
         def fetch(uow):
             handlers.get_call(uow, call_id)
-            return uow.conflicts.rows(call_id)
+            return uow.conflicts.rows(call_id, member_id=member_id)
 
         rows = read(fetch)
         pagination_parameters.item_count = len(rows)

@@ -303,6 +303,11 @@ class ConflictRepository:
     def add(self, values: dict) -> None:
         self.session.execute(insert(conflicts).values(**values))
 
+    def remove(self, call_id: str, application_id: str, member_id: str) -> None:
+        self.session.execute(delete(conflicts).where(
+            conflicts.c.call_id == call_id, conflicts.c.application_id == application_id,
+            conflicts.c.member_id == member_id))
+
 
 class ReviewRepository:
     def __init__(self, session):

@@ -59,6 +59,15 @@ class DeclareConflict:
 
 
 @dataclass(frozen=True)
+class WithdrawConflict:
+    call_id: str
+    application_id: str
+    member_id: str
+    actor_role: str
+    actor_subject: str
+
+
+@dataclass(frozen=True)
 class WriteReview:
     call_id: str
     application_id: str
@@ -227,6 +236,23 @@ def declare_conflict(command: DeclareConflict, uow, clock) -> tuple[dict, bool]:
                      details={"reason": values["reason"], "review_excluded": had_review})
     uow.commit()
     return values, True
+
+
+def withdraw_conflict(command: WithdrawConflict, uow, clock) -> dict:
+    """Withdraw a declared conflict of interest (a mistake, or the reason went away) before the decision;
+    the member may then review the candidate. Returns the withdrawn record."""
+    require_own(command.actor_role, command.actor_subject, command.member_id, "withdraw a conflict of interest")
+    get_call(uow, command.call_id, for_update=True)
+    _require_undecided(uow, command.call_id, "conflicts of interest")
+    existing = uow.conflicts.get(command.call_id, command.application_id, command.member_id)
+    if existing is None:
+        raise NotFound(f"{command.member_id!r} has declared no conflict for {command.application_id}.")
+    uow.conflicts.remove(command.call_id, command.application_id, command.member_id)
+    uow.audit.record(call_id=command.call_id, at=clock(), actor=actor_name(command.actor_role, command.actor_subject),
+                     action="conflict.withdrawn", application_id=command.application_id,
+                     member_id=command.member_id, details={"reason": existing["reason"]})
+    uow.commit()
+    return existing
 
 
 # --- reviews -------------------------------------------------------------------------------------
@@ -403,6 +429,7 @@ COMMAND_HANDLERS = {
     SetPanel: set_panel,
     SetBalanceRule: set_balance_rule,
     DeclareConflict: declare_conflict,
+    WithdrawConflict: withdraw_conflict,
     WriteReview: write_review,
     RecordDecision: record_decision,
 }

@@ -1,20 +1,16 @@
 """What every page module uses: the staff's service clients, time and number formatting, API errors."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app, flash, g, request
-from flask_babel import format_datetime as babel_datetime
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from services.admin.clients import ApiError, Services
-
-BERLIN = ZoneInfo("Europe/Berlin")
+from shared.pages import BERLIN, format_number, format_time, parse_time, safe_next  # noqa: F401 (re-exported)
 
 SERVICE_NAMES = {
     "applications": _l("Applications"),
@@ -83,18 +79,6 @@ def staff_name() -> str:
 
 
 # --- time ----------------------------------------------------------------------------------------
-def parse_time(value) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 def berlin_wall_time(value) -> datetime | None:
     """A service's time as a naive Berlin wall time, for <input type=datetime-local>."""
     parsed = parse_time(value)
@@ -117,25 +101,6 @@ def now_berlin(round_up: bool = False) -> datetime:
     now = datetime.now(BERLIN).replace(tzinfo=None)
     minute = now.replace(second=0, microsecond=0)
     return minute + timedelta(minutes=1) if round_up and minute < now else minute
-
-
-def format_time(value, with_time: bool = True) -> str:
-    parsed = parse_time(value)
-    if parsed is None:
-        return "–"
-    german = str(get_locale() or "de").startswith("de")
-    if with_time:
-        pattern = "dd.MM.yyyy, HH:mm 'Uhr'" if german else "d MMM yyyy, HH:mm"
-    else:
-        pattern = "dd.MM.yyyy" if german else "d MMM yyyy"
-    return babel_datetime(parsed, pattern)
-
-
-def format_number(value, decimals: int = 0) -> str:
-    if value is None:
-        return "–"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern)
 
 
 # --- API errors ----------------------------------------------------------------------------------
@@ -168,16 +133,6 @@ def apply_api_errors(form, error: ApiError, mapping: dict | None = None) -> None
             flash(Markup('<span lang="en">{}</span>').format(f"{path}: {message}" if path else message), "error")
     if not placed or error.status != 422:
         flash(api_error_message(error), "error")
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only local paths: never redirect somewhere else after login or a language switch."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return fallback
-    return target
 
 
 def size_class_label(value, short: bool = True) -> str:

@@ -61,7 +61,7 @@ def index():
 
 
 def _admin_database_ok() -> bool:
-    from services.admin.app import _database_ok
+    from shared.pages import database_ok as _database_ok
     return _database_ok(current_app.extensions["vorort-admin"].engine)
 
 

@@ -1,4 +1,5 @@
-"""The German catalogue is complete and its compiled .mo matches the .po (German is the default)."""
+"""The German catalogues of the web front ends (admin, portal) are complete and their compiled .mo match
+the .po (German is the default)."""
 from __future__ import annotations
 
 from io import BytesIO
@@ -7,20 +8,27 @@ from pathlib import Path
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-import services.admin
+import pytest
 
-TRANSLATIONS = Path(services.admin.__file__).parent / "translations"
+from shared.config import REPO_ROOT
+
+FRONT_ENDS = ["admin", "portal"]
 
 
-def catalogue():
-    with open(TRANSLATIONS / "de/LC_MESSAGES/messages.po", "rb") as handle:
+def translations(service: str) -> Path:
+    return REPO_ROOT / "services" / service / "translations"
+
+
+def catalogue(service: str):
+    with open(translations(service) / "de/LC_MESSAGES/messages.po", "rb") as handle:
         return read_po(handle)
 
 
-def test_every_message_has_a_german_translation():
-    with open(TRANSLATIONS / "messages.pot", "rb") as handle:
+@pytest.mark.parametrize("service", FRONT_ENDS)
+def test_every_message_has_a_german_translation(service):
+    with open(translations(service) / "messages.pot", "rb") as handle:
         template = read_po(handle)
-    german = catalogue()
+    german = catalogue(service)
     missing = []
     for message in template:
         if not message.id:
@@ -36,11 +44,12 @@ def _key(value):
     return tuple(value) if isinstance(value, list) else value
 
 
-def test_the_compiled_catalogue_is_up_to_date():
+@pytest.mark.parametrize("service", FRONT_ENDS)
+def test_the_compiled_catalogue_is_up_to_date(service):
     compiled = BytesIO()
-    write_mo(compiled, catalogue())
+    write_mo(compiled, catalogue(service))
     compiled.seek(0)
     expected = {_key(m.id): _key(m.string) for m in read_mo(compiled) if m.id}
-    with open(TRANSLATIONS / "de/LC_MESSAGES/messages.mo", "rb") as handle:
+    with open(translations(service) / "de/LC_MESSAGES/messages.mo", "rb") as handle:
         shipped = {_key(m.id): _key(m.string) for m in read_mo(handle) if m.id}
     assert shipped == expected

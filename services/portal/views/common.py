@@ -1,0 +1,108 @@
+"""What every portal page uses: the signed-in person, their service clients, labels, API errors."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, abort, g, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from wtforms.validators import Regexp
+
+from services.portal.clients import PersonServices
+from shared.apiclient import ApiError
+from shared.pages import format_number, format_time
+
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Please enter a valid email address."))
+
+STATUS_LABELS = {
+    "draft": _l("draft"), "open": _l("open"), "closed": _l("closed"),
+    "submitted": _l("submitted"), "withdrawn": _l("withdrawn"),
+    "planned": _l("planned"), "scheduled": _l("scheduled"), "cancelled": _l("cancelled"),
+    "completed": _l("completed"),
+    "confirmed": _l("confirmed"), "waitlisted": _l("on the waiting list"), "pending": _l("awaiting approval"),
+    "rejected": _l("rejected"),
+}
+
+FOCUS_AREAS = {
+    "mobility": _l("mobility"), "e_government": _l("e-government"), "retail": _l("retail"),
+    "participation": _l("participation"), "public_space": _l("public space"), "economy": _l("economy"),
+    "education": _l("education"), "infrastructure": _l("infrastructure"),
+}
+
+PARTICIPANT_TYPES = {
+    "local_actor": _l("local actor (association, initiative)"),
+    "school": _l("school"),
+    "university": _l("university or research"),
+    "business": _l("business"),
+    "municipality": _l("municipality"),
+    "citizen": _l("citizen"),
+    "steering_partner": _l("steering group partner"),
+}
+
+SIZE_CLASSES = {
+    "rural": _l("rural municipality"), "small": _l("small town"), "medium": _l("medium town"),
+    "large": _l("big city"),
+}
+
+
+def services() -> PersonServices:
+    if "services" not in g:
+        g.services = PersonServices(g.get("person"))
+    return g.services
+
+
+def person():
+    return g.get("person")
+
+
+def role_required(role: str):
+    """The page needs a signed-in person of `role`; anyone else is sent to sign in, or gets 403."""
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            current = g.get("person")
+            if current is None:
+                return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
+            if current.role != role:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def api_error_message(error: ApiError) -> Markup:
+    # The services answer in English: marked as such for screen readers (WCAG 3.1.2).
+    return Markup(_("The platform did not accept this: %(message)s",
+                    message=Markup('<span lang="en">{}</span>').format(error.message)))
+
+
+def place_api_errors(form, error: ApiError, mapping: dict) -> list[str]:
+    """Put a service's field errors on the form's fields; the rest are returned for a notice."""
+    rest = []
+    for path, message in error.field_messages():
+        name = mapping.get(path, path.replace(".", "_"))
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+        else:
+            rest.append(f"{path}: {message}" if path else message)
+    if not error.field_messages():
+        rest.append(error.message)
+    return rest
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["time"] = format_time
+    app.jinja_env.filters["date"] = lambda value: format_time(value, with_time=False)
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["status"] = lambda value: str(STATUS_LABELS.get(value, value or "–"))
+    app.jinja_env.filters["focus_area"] = lambda value: str(FOCUS_AREAS.get(value, value or "–"))
+    app.jinja_env.filters["participant_type"] = lambda value: str(PARTICIPANT_TYPES.get(value, value or "–"))
+    app.jinja_env.filters["size_class"] = lambda value: str(SIZE_CLASSES.get(value, value or "–"))
+
+    @app.context_processor
+    def _page_globals():
+        return {"current_person": g.get("person"), "locale": str(get_locale() or "de"),
+                "current_path": request.full_path.rstrip("?") if request else "/"}

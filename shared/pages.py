@@ -1,0 +1,134 @@
+"""What the server-rendered front ends (admin, portal) do the same way: /healthz, /readyz and /metrics,
+security headers and correlation ids on every page, times in Berlin, numbers, and the local-only
+redirect targets after a sign-in or a language switch."""
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, g, jsonify, request
+from flask_babel import format_datetime as babel_datetime
+from flask_babel import format_decimal, get_locale
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from shared.logs import correlation_id
+from shared.web import LATENCY, REQUESTS, kafka_reachable
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def parse_time(value) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def format_time(value, with_time: bool = True) -> str:
+    parsed = parse_time(value)
+    if parsed is None:
+        return "–"
+    german = str(get_locale() or "de").startswith("de")
+    if with_time:
+        pattern = "dd.MM.yyyy, HH:mm 'Uhr'" if german else "d MMM yyyy, HH:mm"
+    else:
+        pattern = "dd.MM.yyyy" if german else "d MMM yyyy"
+    return babel_datetime(parsed, pattern)
+
+
+def format_number(value, decimals: int = 0) -> str:
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only local paths: never redirect somewhere else after login or a language switch."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    return target
+
+
+def register_front_end(app: Flask, name: str, *, csrf, engine: Engine, kafka_bootstrap: str,
+                       referrer_policy: str = "same-origin") -> None:
+    """Operations endpoints and the request hooks every server-rendered front end has."""
+    _register_operations(app, name, csrf, engine, kafka_bootstrap)
+    _register_request_hooks(app, name, referrer_policy)
+
+
+def _register_operations(app: Flask, name: str, csrf, engine: Engine, kafka_bootstrap: str) -> None:
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok", service=name)
+
+    @app.get("/readyz")
+    def readyz():
+        checks = {"database": database_ok(engine), "kafka": kafka_reachable(kafka_bootstrap)}
+        ready = all(checks.values())
+        return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
+
+    @app.get("/metrics")
+    def metrics():
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+    for endpoint in ("healthz", "readyz", "metrics"):
+        csrf.exempt(app.view_functions[endpoint])
+
+
+def database_ok(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def _register_request_hooks(app: Flask, name: str, referrer_policy: str) -> None:
+    @app.before_request
+    def _start():
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Correlation-ID", "")
+        g.correlation_id = incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())
+        g.correlation_token = correlation_id.set(g.correlation_id)
+
+    @app.after_request
+    def _finish(response: Response):
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(name, request.method, endpoint, str(response.status_code)).inc()
+        LATENCY.labels(name, request.method, endpoint).observe(time.perf_counter() - g.get("started", 0))
+        response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = referrer_policy
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def _reset(_error):
+        services = g.pop("services", None)
+        if services is not None:
+            services.close()
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            correlation_id.reset(token)
