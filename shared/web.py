@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import socket
 import time
 import uuid
@@ -137,7 +138,7 @@ def create_api_app(*, name: str, title: str, description: str, blueprints: list,
     _register_operations(app, ctx)
     _register_swagger_ui_assets(app)
     _register_error_handlers(app)
-    _register_request_hooks(app, name)
+    _register_request_hooks(app, name, api)
     limit = rate_limit_per_minute()
     if limit:
         _register_rate_limit(app, ctx, limit)
@@ -175,13 +176,32 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 # --- request hooks -------------------------------------------------------------------------------
-def _register_request_hooks(app: Flask, service: str) -> None:
+def _register_request_hooks(app: Flask, service: str, api: Api) -> None:
     @app.before_request
     def _start():
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Correlation-ID", "")
         g.correlation_id = incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())
         g.correlation_token = correlation_id.set(g.correlation_id)
+
+    body_types = _declared_body_types(app, api)
+
+    @app.before_request
+    def _refuse_unreadable_body():
+        """A body must be of a content type the operation declares (JSON where it declares none), and
+        JSON must parse and nest at most MAX_JSON_DEPTH levels: 415 or 400, never a 500 or a body read
+        as empty."""
+        if request.routing_exception is not None or request.method not in BODY_METHODS or not _has_body():
+            return None  # no such operation (404, 405), or nothing to read
+        accepted = body_types.get((request.url_rule.rule, request.method)) or (JSON_MIMETYPE,)
+        if request.mimetype not in accepted and not (request.is_json and JSON_MIMETYPE in accepted):
+            return jsonify(error_body(415, f"Send the body as {' or '.join(accepted)}.", {
+                "headers": {"Content-Type": [f"Must be one of: {', '.join(accepted)}."]}})), 415
+        if request.is_json:
+            problem = _json_problem(request.get_data(cache=True))
+            if problem:
+                return jsonify(error_body(400, problem, {"json": {"_schema": [problem]}})), 400
+        return None
 
     @app.before_request
     def _refuse_unusable_input():
@@ -195,7 +215,7 @@ def _register_request_hooks(app: Flask, service: str) -> None:
         if page.isdigit() and int(page) > MAX_PAGE:
             # No list is that long; the offset would overflow the database's integers.
             problems.setdefault("query", {})["page"] = [f"Must be at most {MAX_PAGE}."]
-        if request.is_json and request.content_length and request.content_length <= MAX_BODY_BYTES:
+        if request.routing_exception is None and request.is_json and request.method in BODY_METHODS and _has_body():
             body = request.get_json(silent=True)
             found = _unstorable_paths(body, "")
             if found:
@@ -217,6 +237,51 @@ def _register_request_hooks(app: Flask, service: str) -> None:
         token = g.pop("correlation_token", None)
         if token is not None:
             correlation_id.reset(token)
+
+
+BODY_METHODS = ("POST", "PUT", "PATCH")
+JSON_MIMETYPE = "application/json"
+MAX_JSON_DEPTH = 32
+
+
+def _declared_body_types(app: Flask, api: Api) -> dict:
+    """(Flask rule, method) -> the request body content types the app's OpenAPI document declares."""
+    spec = api.spec.to_dict()
+    declared = {}
+    for rule in app.url_map.iter_rules():
+        operations = spec["paths"].get(openapi_path(rule.rule), {})
+        for method in BODY_METHODS:
+            content = operations.get(method.lower(), {}).get("requestBody", {}).get("content")
+            if content:
+                declared[(rule.rule, method)] = tuple(content)
+    return declared
+
+
+def openapi_path(rule: str) -> str:
+    """A Flask rule (`/v1/calls/<call_id>`) as an OpenAPI path (`/v1/calls/{call_id}`)."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _has_body() -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+def _json_problem(raw: bytes) -> str | None:
+    """Why a JSON body cannot be used (not JSON, or nested too deeply), or None."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        return f"The JSON body is nested too deeply (at most {MAX_JSON_DEPTH} levels)."
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        return "The body is not valid JSON."
+    level, depth = [value], 0
+    while level:  # breadth first, without recursion
+        depth += 1
+        if depth > MAX_JSON_DEPTH:
+            return f"The JSON body is nested too deeply (at most {MAX_JSON_DEPTH} levels)."
+        level = [child for item in level if isinstance(item, (dict, list))
+                 for child in (item.values() if isinstance(item, dict) else item)]
+    return None
 
 
 UNSTORABLE = "Text must not contain NUL characters or unpaired surrogates."

@@ -230,6 +230,13 @@ class ConfirmSubscription(MethodView):
                             "Bestätigung nicht möglich")
 
 
+# RFC 8058: a mail client's one-click POST, and the unsubscribe page's button, send this form field.
+_ONE_CLICK_FORM = {"schema": {"type": "object", "properties": {
+    "List-Unsubscribe": {"type": "string", "enum": ["One-Click"]}}}}
+ONE_CLICK_BODY = {"required": False, "content": {"application/x-www-form-urlencoded": _ONE_CLICK_FORM,
+                                                 "multipart/form-data": _ONE_CLICK_FORM}}
+
+
 @subscriptions_blp.route("/unsubscribe")
 class UnsubscribeLink(MethodView):
     @public
@@ -251,7 +258,7 @@ class UnsubscribeLink(MethodView):
         return _link_answer(check, "unsubscribe.html", "Abbestellen nicht möglich")
 
     @public
-    @subscriptions_blp.doc(security=[])
+    @subscriptions_blp.doc(security=[], requestBody=ONE_CLICK_BODY)
     @subscriptions_blp.arguments(TokenQuerySchema, location="query")
     @subscriptions_blp.response(200)
     @subscriptions_blp.alt_response(422, description="The link is forged or incomplete.")

@@ -132,7 +132,8 @@ def test_a_member_who_unsubscribes_gets_no_more_newsletters(client, app, sink, d
     send_newsletter(client, dispatcher, publication["id"], "Für alle Mitglieder", {"type": "all_members"})
     mail = sink.to("jonas.test@ihk-nrw.example")[0]
     assert client.post(path_of(mail["List-Unsubscribe"].strip("<>")),
-                       data="List-Unsubscribe=One-Click").status_code == 200
+                       data="List-Unsubscribe=One-Click",
+                       content_type="application/x-www-form-urlencoded").status_code == 200
     recipients = client.get("/v1/newsletters?page_size=1", headers=STAFF).json[0]
     second = send_newsletter(client, dispatcher, publication["id"], "Noch einmal für alle", {"type": "all_members"})
     assert [r["email"] for r in second["recipients"]] == ["mia@tu-dortmund.example"]
