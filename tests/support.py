@@ -230,15 +230,22 @@ def stop_platform(platform: RunningPlatform) -> None:
 def api_services() -> list[str]:
     """Every service in the repository whose web app is built by shared.web.create_api_app (and so serves
     an OpenAPI document): tests parametrised over it cover a new service as soon as it lands."""
-    found = []
-    for app_module in sorted((REPO_ROOT / "services").glob("*/app.py")):
-        if "create_api_app(" in app_module.read_text(encoding="utf-8"):
-            found.append(app_module.parent.name)
-    return found
+    return [name for name, source in _service_apps() if "create_api_app(" in source]
+
+
+def ui_services() -> list[str]:
+    """Every service with a web app that is not an API (server-rendered pages and forms: admin, portal)."""
+    return [name for name, source in _service_apps()
+            if "create_api_app(" not in source and "def create_app(" in source]
+
+
+def _service_apps() -> list[tuple[str, str]]:
+    return [(path.parent.name, path.read_text(encoding="utf-8"))
+            for path in sorted((REPO_ROOT / "services").glob("*/app.py"))]
 
 
 def api_app(service: str, database_url: str = "sqlite://", bootstrap: str = "127.0.0.1:1"):
-    """A service's Flask app (nothing started), e.g. to read its OpenAPI document."""
+    """A service's Flask app (nothing started), e.g. to read its OpenAPI document (UIs too)."""
     import importlib
 
     module = importlib.import_module(f"services.{service}.app")

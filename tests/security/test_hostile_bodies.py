@@ -6,7 +6,7 @@ Every POST, PUT and PATCH operation of every API service, taken from the service
 - a JSON body nested 10,000 levels deep (the parser's recursion limit): 400, or 415 where the operation
   takes no JSON;
 - a valid JSON body sent as `text/plain`: 415, naming the content types the operation takes.
-The admin UI (forms, no OpenAPI document) gets both on every POST route: a 4xx.
+The web UIs (admin, portal: forms, no OpenAPI document) get both on every POST route: a 4xx.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import re
 import pytest
 
 from shared.db import migrate
-from support import api_app, api_services, bearer
+from support import api_app, api_services, bearer, ui_services
 
 STAFF = bearer("staff", "hostile-bodies")
 DEEP_JSON = "[" * 10_000 + "]" * 10_000
@@ -62,11 +62,9 @@ def test_every_body_operation_refuses_deep_json_and_json_sent_as_text(service, t
     print(f"\n{service}: {len(operations)} body operations refused both")
 
 
-def test_admin_refuses_deep_json_and_text_bodies_on_every_post_route(tmp_path):
-    from services.admin.app import create_app
-    from support import settings
-
-    app = create_app(settings("admin", _migrated_sqlite("admin", tmp_path), "127.0.0.1:1"))
+@pytest.mark.parametrize("service", ui_services())
+def test_web_ui_refuses_deep_json_and_text_bodies_on_every_post_route(service, tmp_path):
+    app = api_app(service, _migrated_sqlite(service, tmp_path))
     client = app.test_client()
     routes = [re.sub(r"<[^>]+>", "x0000000", rule.rule) for rule in app.url_map.iter_rules()
               if "POST" in rule.methods]
