@@ -37,12 +37,37 @@ def database_url(service: str) -> str:
     """Each service owns its database: `<SERVICE>_DATABASE_URL`, else a SQLite file under var/."""
     url = os.environ.get(f"{service.upper()}_DATABASE_URL")
     if url:
-        return url
+        return with_driver(url)
     return f"sqlite:///{var_dir() / (service + '.db')}"
+
+
+def with_driver(url: str) -> str:
+    """`postgresql://` (as CloudNativePG's app secret and libpq write it) means psycopg 3 here."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
 
 
 def kafka_bootstrap_servers() -> str:
     return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+
+def kafka_security() -> dict:
+    """kafka-python settings for an authenticated cluster, from `KAFKA_SECURITY_PROTOCOL` (PLAINTEXT by
+    default: the single-node `make run` broker on loopback), `KAFKA_SASL_MECHANISM` (SCRAM-SHA-512),
+    `KAFKA_SASL_USERNAME`, `KAFKA_SASL_PASSWORD` (the service's own principal) and `KAFKA_SSL_CAFILE`."""
+    protocol = os.environ.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").strip() or "PLAINTEXT"
+    if protocol == "PLAINTEXT":
+        return {}
+    settings: dict = {"security_protocol": protocol}
+    if protocol.startswith("SASL_"):
+        settings.update(sasl_mechanism=os.environ.get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+                        sasl_plain_username=os.environ["KAFKA_SASL_USERNAME"],
+                        sasl_plain_password=os.environ["KAFKA_SASL_PASSWORD"])
+    if os.environ.get("KAFKA_SSL_CAFILE"):
+        settings["ssl_cafile"] = os.environ["KAFKA_SSL_CAFILE"]
+    return settings
 
 
 def consumer_group(name: str) -> str:

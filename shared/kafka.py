@@ -13,6 +13,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from shared.config import kafka_security
 from shared.events.catalogue import TOPICS
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def make_producer(bootstrap_servers: str, client_id: str, **overrides) -> KafkaP
         max_in_flight_requests_per_connection=5,
         request_timeout_ms=15000,
         retry_backoff_ms=200,
+        **kafka_security(),
     )
     settings.update(overrides)
     return KafkaProducer(**settings)
@@ -48,6 +50,7 @@ def make_consumer(bootstrap_servers: str, group_id: str, topics: list[str] | tup
         max_poll_records=int(os.environ.get("VORORT_KAFKA_MAX_POLL_RECORDS", "500")),
         session_timeout_ms=session_timeout_ms,
         heartbeat_interval_ms=min(3000, session_timeout_ms // 3),
+        **kafka_security(),
     )
     settings.update(overrides)
     consumer = KafkaConsumer(**settings)
@@ -56,17 +59,30 @@ def make_consumer(bootstrap_servers: str, group_id: str, topics: list[str] | tup
     return consumer
 
 
+def make_admin(bootstrap_servers: str, client_id: str, **overrides) -> KafkaAdminClient:
+    settings = dict(bootstrap_servers=bootstrap_servers.split(","), client_id=client_id, request_timeout_ms=10000,
+                    **kafka_security())
+    settings.update(overrides)
+    return KafkaAdminClient(**settings)
+
+
 def ensure_topics(bootstrap_servers: str, topics: list[str] | tuple[str, ...] = TOPICS,
                   partitions: int = DEFAULT_PARTITIONS, deadline_s: float = 60.0) -> None:
-    """Create the topics if they do not exist, retrying until the broker answers or the deadline."""
+    """Create the topics if they do not exist, retrying until the broker answers or the deadline.
+
+    On an authenticated cluster (KAFKA_SECURITY_PROTOCOL other than PLAINTEXT) services create no topics:
+    the cluster's operator provisions them (Strimzi KafkaTopic, `vorort kafka start --nodes 3`), and a
+    service principal may neither see nor create the topics it does not use."""
+    if kafka_security():
+        return
     end = time.monotonic() + deadline_s
     while True:
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers.split(","), client_id="vorort-admin",
-                                     request_timeout_ms=10000)
+            admin = make_admin(bootstrap_servers, "vorort-admin")
             try:
                 existing = set(admin.list_topics())
-                missing = [NewTopic(name=t, num_partitions=partitions, replication_factor=1)
+                # -1: the cluster's default.replication.factor (1 on one node, 3 on the three-node cluster)
+                missing = [NewTopic(name=t, num_partitions=partitions, replication_factor=-1)
                            for t in topics if t not in existing]
                 if missing:
                     try:

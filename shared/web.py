@@ -22,7 +22,7 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, jsonify, make_response, request
 from flask_smorest import Api, Blueprint, abort
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -345,12 +345,9 @@ def _register_swagger_ui_assets(app: Flask) -> None:
 
 
 def _database_ok(ctx: ServiceContext) -> bool:
-    try:
-        with ctx.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except Exception:  # noqa: BLE001
-        return False
+    from shared.pages import database_ok
+
+    return database_ok(ctx.engine)
 
 
 def kafka_reachable(bootstrap_servers: str, timeout_s: float = 1.0) -> bool:

@@ -53,6 +53,41 @@ def _periodic_loop(job: Periodic, stop: threading.Event) -> None:
             log.exception("periodic job failed", extra={"job": job.name})
 
 
+def _serve_health(plan: WorkerPlan, threads: list[threading.Thread], port: int):
+    """`/healthz` (every loop thread alive) and `/readyz` (database and Kafka answer) for the kubelet's
+    probes, on `VORORT_WORKER_HEALTH_PORT`; the worker serves nothing else."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from shared.pages import database_ok
+    from shared.web import kafka_reachable
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the stdlib's name
+            if self.path == "/healthz":
+                dead = [t.name for t in threads if not t.is_alive()]
+                status, body = (503, {"status": "dead", "threads": dead}) if dead else (200, {"status": "ok"})
+            elif self.path == "/readyz":
+                checks = {"database": database_ok(plan.engine), "kafka": kafka_reachable(plan.bootstrap_servers)}
+                status = 200 if all(checks.values()) else 503
+                body = {"status": "ready" if status == 200 else "unavailable", "checks": checks}
+            else:
+                status, body = 404, {"status": "not found"}
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):  # the probes would flood the log
+            pass
+
+    server = ThreadingHTTPServer(("0.0.0.0", port), Health)
+    threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
+    return server
+
+
 def build_consumer(plan: WorkerPlan, spec: ConsumerSpec, producer) -> EventConsumer:
     group_id = consumer_group(spec.group_id)
     return EventConsumer(
@@ -81,9 +116,13 @@ def run_worker(plan: WorkerPlan, *, relay: bool = True, consumers: bool = True,
             threads.append(threading.Thread(target=_periodic_loop, args=(job, stop), name=job.name, daemon=True))
     for thread in threads:
         thread.start()
+    health_port = os.environ.get("VORORT_WORKER_HEALTH_PORT")
+    health = _serve_health(plan, threads, int(health_port)) if health_port else None
     log.info("worker started", extra={"threads": [t.name for t in threads]})
     while not stop.wait(0.5):
         pass
+    if health:
+        health.shutdown()
     for thread in threads:
         thread.join(timeout=10)
     producer.close(timeout=10)

@@ -10,7 +10,7 @@ from datetime import timedelta
 import click
 
 from shared import auth
-from shared.config import SERVICE_PORTS, ServiceSettings, kafka_bootstrap_servers
+from shared.config import SERVICE_PORTS, ServiceSettings, kafka_bootstrap_servers, kafka_security
 
 API_SERVICES = ("applications", "selection", "workshops", "publishing")
 ALL_SERVICES = API_SERVICES + ("admin", "portal")
@@ -111,7 +111,8 @@ def events_tail(topic, from_beginning, max_messages, timeout):
     consumer = KafkaConsumer(topic, bootstrap_servers=kafka_bootstrap_servers().split(","),
                              auto_offset_reset="earliest" if from_beginning else "latest",
                              enable_auto_commit=False, group_id=None,
-                             consumer_timeout_ms=int(timeout * 1000) if timeout else float("inf"))
+                             consumer_timeout_ms=int(timeout * 1000) if timeout else float("inf"),
+                             **kafka_security())
     seen = 0
     for message in consumer:
         try:

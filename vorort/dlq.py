@@ -12,6 +12,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from shared.consumer import (DLQ_CONSUMER_GROUP, DLQ_ERROR, DLQ_ORIGINAL_OFFSET, DLQ_ORIGINAL_PARTITION,
                              DLQ_ORIGINAL_TOPIC)
+from shared.config import kafka_security
 from shared.events.catalogue import dead_letter_topic
 from shared.kafka import make_producer
 
@@ -33,7 +34,8 @@ class DeadLetter:
 
 def list_dead_letters(bootstrap: str, group_id: str, timeout_s: float = 5.0) -> list[DeadLetter]:
     topic = dead_letter_topic(group_id)
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False,
+                             **kafka_security())
     partitions = consumer.partitions_for_topic(topic) or set()
     tps = [TopicPartition(topic, p) for p in partitions]
     if not tps:

@@ -13,7 +13,7 @@ import requests
 from kafka import KafkaConsumer, TopicPartition
 
 from shared.auth import issue_token
-from shared.config import kafka_bootstrap_servers, service_url
+from shared.config import kafka_bootstrap_servers, kafka_security, service_url
 from shared.events.catalogue import TOPIC_PRIVACY
 from shared.events.envelope import Event
 from shared.kafka import ensure_topics, make_producer
@@ -40,7 +40,8 @@ def erase(email: str, services=PERSONAL_DATA_SERVICES, requested_by: str = "staf
     bootstrap = bootstrap or kafka_bootstrap_servers()
     ensure_topics(bootstrap, [TOPIC_PRIVACY])
     event = erasure_request(email, requested_by)
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False,
+                             **kafka_security())
     partitions = [TopicPartition(TOPIC_PRIVACY, p) for p in consumer.partitions_for_topic(TOPIC_PRIVACY) or [0]]
     consumer.assign(partitions)
     consumer.seek_to_end(*partitions)

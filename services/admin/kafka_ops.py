@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from shared.config import kafka_security
 from shared.consumer import (DLQ_CONSUMER_GROUP, DLQ_ERROR, DLQ_ORIGINAL_OFFSET, DLQ_ORIGINAL_PARTITION,
                              DLQ_ORIGINAL_TOPIC)
 from shared.events.envelope import HEADER_EVENT_ID, HEADER_EVENT_TYPE
@@ -117,14 +118,15 @@ class KafkaOperations:
     def _admin(self) -> KafkaAdminClient:
         try:
             return KafkaAdminClient(bootstrap_servers=self.bootstrap_servers, client_id="vorort-admin-ui",
-                                    request_timeout_ms=REQUEST_TIMEOUT_MS)
+                                    request_timeout_ms=REQUEST_TIMEOUT_MS, **kafka_security())
         except KafkaError as error:
             raise KafkaUnavailable(str(error)) from None
 
     def _consumer(self) -> KafkaConsumer:
         try:
             return KafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=None, enable_auto_commit=False,
-                                 client_id="vorort-admin-ui", request_timeout_ms=REQUEST_TIMEOUT_MS + 1000)
+                                 client_id="vorort-admin-ui", request_timeout_ms=REQUEST_TIMEOUT_MS + 1000,
+                                 **kafka_security())
         except KafkaError as error:
             raise KafkaUnavailable(str(error)) from None
 
