@@ -191,9 +191,10 @@ def test_network_policies_let_services_reach_only_kafka_their_database_and_decla
             assert {"strimzi.io/cluster": "vorort", "strimzi.io/kind": "Kafka"} in selectors
             apis = {s["app.kubernetes.io/name"] for s in selectors if "app.kubernetes.io/name" in s}
             assert apis == set(values["services"][service].get("calls", [])), (service, apis)
-            for rule in policies[0]["spec"]["egress"]:  # nothing open to every address but DNS and SMTP
+            mail = {25, 587} if values["services"][service].get("sendsMail") else set()
+            for rule in policies[0]["spec"]["egress"]:  # nothing open to every address but DNS (and SMTP)
                 if not rule.get("to"):
-                    assert {p["port"] for p in rule["ports"]} <= {53, 25, 587}
+                    assert {p["port"] for p in rule["ports"]} <= {53} | mail
 
 
 def test_strimzi_cluster_is_three_kraft_nodes_with_replicated_topics_and_authenticated_listener(rendered):
@@ -255,16 +256,17 @@ def test_one_cloudnativepg_cluster_per_service_database(rendered):
 
 def test_adding_a_service_is_one_values_entry(kubernetes_schemas, tmp_path):
     values = tmp_path / "more.yaml"
-    values.write_text(yaml.safe_dump({"services": {"portal": {
-        "port": 8005, "calls": ["applications"],
-        "kafka": {"produces": ["vorort.portal"], "groups": {"portal.selection": ["vorort.selection"]}}}}}))
+    values.write_text(yaml.safe_dump({"services": {"archive": {
+        "port": 8010, "calls": ["applications"],
+        "kafka": {"produces": ["vorort.archive"], "groups": {"archive.selection": ["vorort.selection"]}}}}}))
     docs = [d for d in yaml.safe_load_all(render("-f", str(values))) if d]
-    for kind, name in [("Deployment", "portal-web"), ("Deployment", "portal-worker"), ("Service", "portal-web"),
-                       ("PodDisruptionBudget", "portal-web"), ("HorizontalPodAutoscaler", "portal-web"),
-                       ("NetworkPolicy", "portal-web"), ("NetworkPolicy", "portal-worker"), ("Job", "portal-migrate"),
-                       ("Cluster", "portal-db"), ("KafkaUser", "portal"), ("KafkaTopic", "portal-selection-dlq")]:
+    for kind, name in [("Deployment", "archive-web"), ("Deployment", "archive-worker"), ("Service", "archive-web"),
+                       ("PodDisruptionBudget", "archive-web"), ("HorizontalPodAutoscaler", "archive-web"),
+                       ("NetworkPolicy", "archive-web"), ("NetworkPolicy", "archive-worker"), ("Job", "archive-migrate"),
+                       ("Cluster", "archive-db"), ("KafkaUser", "archive"), ("KafkaTopic", "archive-selection-dlq"),
+                       ("KafkaTopic", "vorort-archive")]:
         named(docs, kind, name)
-    assert ("topic", "vorort.portal", "literal") in acl_set(named(docs, "KafkaUser", "portal"), "Write")
+    assert ("topic", "vorort.archive", "literal") in acl_set(named(docs, "KafkaUser", "archive"), "Write")
     path = tmp_path / "rendered.yaml"
     path.write_text(render("-f", str(values)))
     assert kubeconform(path, kubernetes_schemas).returncode == 0

@@ -67,10 +67,10 @@ app.kubernetes.io/instance: {{ (index . 0).Release.Name }}
 - name: {{ upper $root.Values.identityService }}_URL
   value: http://{{ $root.Values.identityService }}-web:{{ $identity.port }}
 {{- end }}
-{{- if eq $name "publishing" }}
-- name: SMTP_URL
+{{- range $key := $svc.secretEnv }}
+- name: {{ $key }}
   valueFrom:
-    secretKeyRef: {name: {{ $root.Values.secrets.platform }}, key: SMTP_URL}
+    secretKeyRef: {name: {{ $root.Values.secrets.platform }}, key: {{ $key }}}
 {{- end }}
 {{- range $key, $value := $svc.env }}
 - name: {{ $key }}
