@@ -18,6 +18,7 @@ SERVICE_PORTS = {
     "workshops": 8003,
     "publishing": 8004,
     "portal": 8005,
+    "webhooks": 8007,
 }
 
 

@@ -43,6 +43,8 @@ class WorkerPlan:
     bootstrap_servers: str
     consumers: list[ConsumerSpec] = field(default_factory=list)
     periodic: list[Periodic] = field(default_factory=list)
+    # Long-running loops `(name, run(stop))` beside the consumers, e.g. a dispatcher that paces itself.
+    loops: list[tuple[str, Callable[[threading.Event], None]]] = field(default_factory=list)
 
 
 def _periodic_loop(job: Periodic, stop: threading.Event) -> None:
@@ -112,6 +114,8 @@ def run_worker(plan: WorkerPlan, *, relay: bool = True, consumers: bool = True,
         for spec in plan.consumers:
             consumer = build_consumer(plan, spec, producer)
             threads.append(threading.Thread(target=consumer.run, args=(stop,), name=spec.group_id, daemon=True))
+        for name, loop in plan.loops:
+            threads.append(threading.Thread(target=loop, args=(stop,), name=name, daemon=True))
         for job in plan.periodic:
             threads.append(threading.Thread(target=_periodic_loop, args=(job, stop), name=job.name, daemon=True))
     for thread in threads:

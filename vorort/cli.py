@@ -12,7 +12,7 @@ import click
 from shared import auth
 from shared.config import SERVICE_PORTS, ServiceSettings, kafka_bootstrap_servers, kafka_security
 
-API_SERVICES = ("applications", "selection", "workshops", "publishing")
+API_SERVICES = ("applications", "selection", "workshops", "publishing", "webhooks")
 ALL_SERVICES = API_SERVICES + ("admin", "portal")
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine
 
 from shared.db import migrate
 
-SERVICES = ["applications", "selection", "workshops", "publishing", "admin", "portal"]
+SERVICES = ["applications", "selection", "workshops", "publishing", "admin", "portal", "webhooks"]
 
 
 @pytest.mark.parametrize("service", SERVICES)

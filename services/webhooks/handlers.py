@@ -1,0 +1,158 @@
+"""Use cases of the webhooks service: command -> unit of work -> domain -> commit.
+
+Endpoint changes are the partners' own; each command carries the caller's role and organisation, and an
+endpoint of another organisation does not exist for the caller (404). The URL has been checked against
+the egress policy by the API before a command is made (it needs DNS, which is no business of a handler).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from services.webhooks.domain import Delivery, Endpoint, Owner, require_manager
+from services.webhooks.signing import ed25519_keypair
+from shared.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str
+    organisation: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class RegisterEndpoint:
+    actor: Actor
+    url: str
+    event_types: list
+    contact_email: str
+    description: str = ""
+    asymmetric_signature: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeEndpoint:
+    actor: Actor
+    endpoint_id: str
+    changes: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PauseEndpoint:
+    actor: Actor
+    endpoint_id: str
+
+
+@dataclass(frozen=True)
+class ResumeEndpoint:
+    actor: Actor
+    endpoint_id: str
+
+
+@dataclass(frozen=True)
+class DeleteEndpoint:
+    actor: Actor
+    endpoint_id: str
+
+
+@dataclass(frozen=True)
+class RotateSecret:
+    actor: Actor
+    endpoint_id: str
+    overlap: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class ReplayDelivery:
+    actor: Actor
+    endpoint_id: str
+    delivery_id: str
+
+
+@dataclass(frozen=True)
+class ReplayFailed:
+    actor: Actor
+    endpoint_id: str
+    since: datetime
+
+
+def _endpoint(uow, actor: Actor, endpoint_id: str) -> Endpoint:
+    return require_manager(uow.endpoints.get(endpoint_id, for_update=True), actor.role, actor.organisation)
+
+
+def register_endpoint(command: RegisterEndpoint, uow, clock) -> tuple[Endpoint, str]:
+    actor = command.actor
+    endpoint = Endpoint.register(
+        owner=Owner(actor.role, actor.organisation), url=command.url, description=command.description,
+        event_types=command.event_types, contact_email=command.contact_email,
+        asymmetric=command.asymmetric_signature, created_by=f"{actor.role}:{actor.subject}", now=clock(),
+        keypair=ed25519_keypair)
+    uow.endpoints.add(endpoint)
+    uow.commit()
+    return endpoint, endpoint.secret
+
+
+def change_endpoint(command: ChangeEndpoint, uow, clock) -> Endpoint:
+    endpoint = _endpoint(uow, command.actor, command.endpoint_id)
+    endpoint.change(command.changes, clock())
+    uow.commit()
+    return endpoint
+
+
+def pause_endpoint(command: PauseEndpoint, uow, clock) -> Endpoint:
+    endpoint = _endpoint(uow, command.actor, command.endpoint_id)
+    endpoint.pause(clock())
+    uow.commit()
+    return endpoint
+
+
+def resume_endpoint(command: ResumeEndpoint, uow, clock) -> Endpoint:
+    endpoint = _endpoint(uow, command.actor, command.endpoint_id)
+    endpoint.resume(clock())
+    uow.commit()
+    return endpoint
+
+
+def delete_endpoint(command: DeleteEndpoint, uow, clock) -> None:
+    uow.endpoints.delete(_endpoint(uow, command.actor, command.endpoint_id))
+    uow.commit()
+
+
+def rotate_secret(command: RotateSecret, uow, clock) -> tuple[Endpoint, str]:
+    endpoint = _endpoint(uow, command.actor, command.endpoint_id)
+    secret = endpoint.rotate_secret(clock(), command.overlap)
+    uow.commit()
+    return endpoint, secret
+
+
+def replay_delivery(command: ReplayDelivery, uow, clock) -> Delivery:
+    _endpoint(uow, command.actor, command.endpoint_id)
+    delivery = uow.deliveries.get(command.endpoint_id, command.delivery_id, for_update=True)
+    if delivery is None:
+        raise NotFound("No such delivery.")
+    delivery.replay(clock())
+    uow.commit()
+    return delivery
+
+
+def replay_failed(command: ReplayFailed, uow, clock) -> int:
+    _endpoint(uow, command.actor, command.endpoint_id)
+    now = clock()
+    failed = uow.deliveries.failed_since(command.endpoint_id, command.since)
+    for delivery in failed:
+        delivery.replay(now)
+    uow.commit()
+    return len(failed)
+
+
+COMMAND_HANDLERS = {
+    RegisterEndpoint: register_endpoint,
+    ChangeEndpoint: change_endpoint,
+    PauseEndpoint: pause_endpoint,
+    ResumeEndpoint: resume_endpoint,
+    DeleteEndpoint: delete_endpoint,
+    RotateSecret: rotate_secret,
+    ReplayDelivery: replay_delivery,
+    ReplayFailed: replay_failed,
+}
