@@ -19,9 +19,10 @@ kafka-jars: install
 	$(BIN)/vorort kafka fetch
 
 ## Bring the whole platform up with demo data; Ctrl-C stops everything.
+## Development only: webhooks may go to the local demo receiver (production allows no private address).
 run: kafka-jars
 	$(BIN)/vorort migrate
-	$(BIN)/honcho --procfile deploy/Procfile --app-root . start
+	WEBHOOKS_ALLOWED_NETWORKS=127.0.0.1/32 $(BIN)/honcho --procfile deploy/Procfile --app-root . start
 
 ## The whole suite: import contracts, unit, contract and integration tests against real PostgreSQL and Kafka.
 test: kafka-jars lint

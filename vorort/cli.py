@@ -294,6 +294,15 @@ def _register_demo():
 _register_demo()
 
 
+def _register_webhooks():
+    from vorort.webhook_receiver import webhooks_group
+
+    main.add_command(webhooks_group)
+
+
+_register_webhooks()
+
+
 @main.group()
 def staff():
     """Staff accounts of the admin web UI (the office)."""

@@ -119,10 +119,32 @@ def load_applications() -> tuple[str, dict]:
     return call_id, ids
 
 
+def register_demo_webhook() -> None:
+    """An endpoint of the office at the local receiver (`vorort webhooks receive`), before any event."""
+    from vorort.webhook_receiver import DEFAULT_PORT, secret_path
+
+    url = f"http://127.0.0.1:{DEFAULT_PORT}/hooks"
+    base = service_url("webhooks")
+    listed = requests.get(f"{base}/v1/endpoints?page_size=100", headers=staff_headers(), timeout=10)
+    listed.raise_for_status()
+    if any(e["url"] == url for e in listed.json()) and secret_path().exists():
+        return
+    types = requests.get(f"{base}/v1/event-types", headers=staff_headers(), timeout=10)
+    types.raise_for_status()
+    response = requests.post(f"{base}/v1/endpoints", headers=staff_headers(), timeout=30, json={
+        "url": url, "event_types": [t["type"] for t in types.json()], "contact_email": "webhooks@example.org",
+        "description": "Demo: lokaler Empfänger (vorort webhooks receive)"})
+    response.raise_for_status()
+    secret_path().write_text(response.json()["secret"] + "\n")
+    click.echo(f"demo: webhook endpoint registered at {url}; the receiver logs every verified delivery")
+
+
 def load(services) -> None:
     if existing_call() is not None:
         click.echo("demo: the 2018 case is already loaded")
         return
+    if "webhooks" in services:
+        register_demo_webhook()
     call_id, ids = load_applications()
     click.echo(f"demo: call {call_id} with {len(ids)} applications, closed for review")
     if "selection" in services:

@@ -4,3 +4,4 @@ CREATE DATABASE selection;
 CREATE DATABASE workshops;
 CREATE DATABASE publishing;
 CREATE DATABASE admin;
+CREATE DATABASE webhooks;

@@ -89,6 +89,7 @@ SERVICE_CONSUMERS = {
     "selection": "services.selection.app",
     "workshops": "services.workshops.app",
     "publishing": "services.publishing.app",
+    "webhooks": "services.webhooks.app",
 }
 
 
