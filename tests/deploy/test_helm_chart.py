@@ -171,7 +171,7 @@ def test_migrations_run_as_a_helm_hook_job_against_the_service_database(rendered
 
 
 def egress_targets(policy) -> list[dict]:
-    return [peer for rule in policy["spec"].get("egress", []) for peer in rule.get("to", [])]
+    return [peer for rule in policy["spec"].get("egress", []) for peer in rule.get("to", []) if "ipBlock" not in peer]
 
 
 def test_network_policies_let_services_reach_only_kafka_their_database_and_declared_apis(rendered):
@@ -195,6 +195,11 @@ def test_network_policies_let_services_reach_only_kafka_their_database_and_decla
             for rule in policies[0]["spec"]["egress"]:  # nothing open to every address but DNS (and SMTP)
                 if not rule.get("to"):
                     assert {p["port"] for p in rule["ports"]} <= {53} | mail
+                for peer in rule.get("to", []):  # public https only, and only where declared (webhooks)
+                    if "ipBlock" in peer:
+                        assert values["services"][service].get("publicHttpsEgress"), service
+                        assert {"10.0.0.0/8", "169.254.0.0/16", "127.0.0.0/8"} <= set(peer["ipBlock"]["except"])
+                        assert [p["port"] for p in rule["ports"]] == [443]
 
 
 def test_strimzi_cluster_is_three_kraft_nodes_with_replicated_topics_and_authenticated_listener(rendered):
