@@ -10,11 +10,11 @@ from flask.views import MethodView
 from services.selection import handlers
 from services.selection.privacy import PRIVACY_BLUEPRINT
 from services.selection.domain import SCORE_MAX, SCORE_MIN, default_criteria
-from services.selection.schemas import (AuditEntrySchema, BalanceRulePutSchema, BalanceRuleSchema, CallQuerySchema,
+from services.selection.schemas import (AmendmentPostSchema, AmendmentSchema, AuditEntrySchema, BalanceRulePutSchema, BalanceRuleSchema, CallQuerySchema,
                                         CallSchema, CandidateQuerySchema, CandidateSchema, ConflictPostSchema,
                                         ConflictSchema, CriteriaDefaultsSchema, DecisionPostSchema, DecisionSchema,
                                         PanelPutSchema, PanelSchema, ProposalSchema, RankingSchema, ReviewPutSchema,
-                                        ReviewQuerySchema, ReviewSchema)
+                                        ReviewQuerySchema, ReviewSchema, VacancySchema)
 from shared.auth import Principal, require_role, roles_required
 from shared.errors import NotFound
 from shared.web import ServiceBlueprint, context, idempotent, read
@@ -440,7 +440,8 @@ class DecisionItem(MethodView):
             decision = uow.decisions.get(call_id)
             if decision is None:
                 raise NotFound("No decision has been recorded for this call yet.")
-            return decision
+            _, proposals = handlers.successor_proposals(uow, call_id)
+            return dict(decision, vacated=[p.vacated_id for p in proposals])
 
         return read(fetch)
 
@@ -458,6 +459,68 @@ class DecisionItem(MethodView):
             call_id=call_id, selected=body["selected"], rationale=body["rationale"], decided_at=body["decided_at"],
             present_member_ids=body["present_member_ids"], deviation_reason=body["deviation_reason"],
             actor=actor(principal)))
+
+
+def _candidate_line(evaluation, application_id: str | None) -> dict | None:
+    if application_id is None:
+        return None
+    row = evaluation.candidates[application_id]
+    entry = next((e for e in evaluation.ranking if e.application_id == application_id), None)
+    return {"application_id": application_id, "name": row["name"], "size_class": row["size_class"],
+            "rank": entry.position if entry else None, "weighted_mean": entry.weighted_mean if entry else None}
+
+
+@decision_blp.route("/<call_id>/decision/vacancies")
+class Vacancies(MethodView):
+    @roles_required(*READERS)
+    @decision_blp.response(200, VacancySchema(many=True))
+    def get(self, call_id):
+        """Places vacated since the decision (the municipality withdrew), each with the successor proposed
+        under the call's balance rule and every candidate the rule allows."""
+        require_role(*READERS)
+
+        def fetch(uow):
+            handlers.get_call(uow, call_id)
+            evaluation, proposals = handlers.successor_proposals(uow, call_id)
+            return [{"vacated": _candidate_line(evaluation, p.vacated_id),
+                     "proposed_successor": _candidate_line(evaluation, p.successor_id),
+                     "eligible": [_candidate_line(evaluation, a) for a in p.eligible_ids],
+                     "required_size_class": p.required_class, "reasoning": p.reasoning} for p in proposals]
+
+        return read(fetch)
+
+
+@decision_blp.route("/<call_id>/decision/amendments")
+class Amendments(MethodView):
+    @roles_required(*READERS)
+    @decision_blp.response(200, AmendmentSchema(many=True))
+    def get(self, call_id):
+        """The amendments of the decision, oldest first."""
+        require_role(*READERS)
+
+        def fetch(uow):
+            handlers.get_call(uow, call_id)
+            return uow.decisions.amendments(call_id)
+
+        return read(fetch)
+
+    @roles_required("staff")
+    @idempotent
+    @decision_blp.arguments(AmendmentPostSchema)
+    @decision_blp.response(201, AmendmentSchema)
+    @decision_blp.alt_response(409, description="No decision yet, the place is not vacant, or the successor "
+                                                "has withdrawn.")
+    @decision_blp.alt_response(422, description="Invalid amendment; errors name the field.")
+    def post(self, body, call_id):
+        """Record the steering group's successor for a vacated place (staff). Under the call's balance rule;
+        another than the proposed successor needs a deviation reason. Emits ApplicationSelected for the
+        successor (its workshops and letter follow) and DecisionAmended."""
+        principal = require_role("staff")
+        return dispatch(handlers.AmendDecision(
+            call_id=call_id, vacated_application_id=body["vacated_application_id"],
+            successor_application_id=body["successor_application_id"], rationale=body["rationale"],
+            decided_at=body["decided_at"], present_member_ids=body["present_member_ids"],
+            deviation_reason=body["deviation_reason"], actor=actor(principal)))
 
 
 @decision_blp.route("/<call_id>/audit")

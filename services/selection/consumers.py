@@ -9,6 +9,8 @@ different aggregates arrive, nor on an event of the same aggregate being replaye
 - a withdrawal is final: the applications service gives a new application a new id, so a submission
   or update seen after (or replayed before) the withdrawal never revives the candidate. A withdrawal
   that arrives first leaves a tombstone that the submission later fills in.
+- a withdrawal of a municipality the decision selected vacates its place (PlaceVacated), once: the
+  audit trail, which a rebuild does not touch, remembers that it was told.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import time
 from kafka import TopicPartition
 
 from services.selection.domain import Candidate
+from services.selection.handlers import vacate_place
 from shared.consumer import PermanentError
 from shared.errors import DomainError
 from shared.events.catalogue import TOPIC_APPLICATIONS, InvalidEventError, UnknownEventError, validate_data
@@ -105,6 +108,8 @@ def application_updated(event: Event, data: dict, uow) -> None:
 
 def application_withdrawn(event: Event, data: dict, uow) -> None:
     known = uow.candidates.get_row(data["application_id"], for_update=True)
+    if known is not None and known["name"] is not None:
+        vacate_place(uow, known, data["withdrawn_at"])
     if known is None:
         uow.candidates.insert({
             "application_id": data["application_id"], "call_id": data["call_id"], "ags": data["ags"],

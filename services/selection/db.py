@@ -138,6 +138,27 @@ decisions = Table(
     Column("recorded_by", String(200), nullable=False),
 )
 
+# A place that became vacant after the decision (its municipality withdrew) and the successor the steering
+# group named for it. The decision row holds the selection as it stands; these rows keep how it changed.
+decision_amendments = Table(
+    "decision_amendments", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("call_id", String(36), nullable=False),
+    Column("vacated_application_id", String(36), nullable=False),
+    Column("successor_application_id", String(36), nullable=False),
+    Column("proposed_successor_id", String(36), nullable=True),
+    Column("deviates_from_proposal", Boolean, nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("deviation_reason", Text, nullable=True),
+    Column("decided_at", UtcDateTime(), nullable=False),
+    Column("present_member_ids", JSON, nullable=False),
+    Column("quorum", Integer, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Index("ix_decision_amendments_call", "call_id", "recorded_at"),
+    Index("uq_decision_amendments_vacated", "vacated_application_id", unique=True),
+)
+
 audit_log = Table(
     "audit_log", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
@@ -368,10 +389,26 @@ class DecisionRepository:
     def add(self, values: dict) -> None:
         self.session.execute(insert(decisions).values(**values))
 
+    def update(self, call_id: str, values: dict) -> None:
+        self.session.execute(update(decisions).where(decisions.c.call_id == call_id).values(**values))
+
+    def add_amendment(self, values: dict) -> None:
+        self.session.execute(insert(decision_amendments).values(**values))
+
+    def amendments(self, call_id: str) -> list[dict]:
+        rows = self.session.execute(select(decision_amendments).where(decision_amendments.c.call_id == call_id)
+                                    .order_by(decision_amendments.c.recorded_at, decision_amendments.c.id))
+        return [dict(row._mapping) for row in rows]
+
 
 class AuditRepository:
     def __init__(self, session):
         self.session = session
+
+    def has(self, call_id: str, action: str, application_id: str) -> bool:
+        return self.session.execute(select(audit_log.c.id).where(
+            audit_log.c.call_id == call_id, audit_log.c.action == action,
+            audit_log.c.application_id == application_id).limit(1)).first() is not None
 
     def record(self, *, call_id: str, at, actor: str, action: str, application_id: str | None = None,
                member_id: str | None = None, details: dict | None = None) -> None:

@@ -848,16 +848,7 @@ def validate_decision(
     if _text(rationale) is None:
         raise InvalidInput("the decision needs a rationale", "rationale")
 
-    present = []
-    for member_id in present_member_ids:
-        if panel.member(member_id) is None:
-            raise InvalidInput(f"{member_id!r} is not a member of the steering group", "present_member_ids")
-        if member_id not in present:
-            present.append(member_id)
-    if len(present) < quorum:
-        raise InvalidInput(
-            f"quorum not reached: {len(present)} members present, {quorum} required", "present_member_ids"
-        )
+    present = _present_members(panel, present_member_ids, quorum)
 
     return Decision(
         selected_ids=tuple(selected_ids),
@@ -869,5 +860,143 @@ def validate_decision(
         deviation_reason=reason,
         deviates_from_proposal=deviates,
         proposed_ids=proposal.selected,
-        present_member_ids=tuple(present),
+        present_member_ids=present,
+    )
+
+
+def _present_members(panel: Panel, present_member_ids: Sequence[str], quorum: int) -> tuple[str, ...]:
+    """The distinct members present, each on the panel, at least `quorum` of them (InvalidInput otherwise)."""
+    present: list[str] = []
+    for member_id in present_member_ids:
+        if panel.member(member_id) is None:
+            raise InvalidInput(f"{member_id!r} is not a member of the steering group", "present_member_ids")
+        if member_id not in present:
+            present.append(member_id)
+    if len(present) < quorum:
+        raise InvalidInput(
+            f"quorum not reached: {len(present)} members present, {quorum} required", "present_member_ids"
+        )
+    return tuple(present)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Amendment: a successor for a place that became vacant after the decision
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuccessorProposal:
+    """Who should take a vacated place, and why.
+
+    `eligible_ids` are the candidates the balance rule allows for this place, best first; `successor_id` is
+    the first of them, or None when nobody is left (the place stays vacant).
+    """
+
+    vacated_id: str
+    successor_id: str | None
+    eligible_ids: tuple[str, ...]
+    required_class: str | None
+    reasoning: str
+
+
+def vacancies(selected_ids: Sequence[str], candidates: Iterable[Candidate]) -> tuple[str, ...]:
+    """The selected applications that have been withdrawn since the decision: their places are vacant."""
+    withdrawn = {c.application_id for c in candidates if c.is_withdrawn}
+    return tuple(application_id for application_id in selected_ids if application_id in withdrawn)
+
+
+def propose_successor(
+    ranking: Sequence[RankingEntry], selected_ids: Sequence[str], vacated_id: str, rule: BalanceRule
+) -> SuccessorProposal:
+    """The successor for one vacated place, under the balance rule the decision was taken under.
+
+    The places that stay filled are the selected ones other than the vacated one. If they leave a class
+    below its minimum, and a scored candidate of that class is still available, the successor must come
+    from such a class (the same relaxation as in `propose`: a class without available candidates is not
+    required). Otherwise any class below its maximum may take the place. Among the eligible candidates
+    the best by weighted mean, then ranking position, is proposed: the same order as the proposal.
+    """
+    kept = {application_id for application_id in selected_ids if application_id != vacated_id}
+    scored = sorted((e for e in ranking if e.is_scored), key=lambda e: (-e.weighted_mean, e.position))
+    per_class = Counter(e.size_class for e in scored if e.application_id in kept)
+    available = [e for e in scored if e.application_id not in kept and e.application_id != vacated_id]
+    available_classes = {e.size_class for e in available}
+    short = [c for c in SIZE_CLASSES if per_class[c] < rule.minimum_for(c) and c in available_classes]
+    if short:
+        eligible = [e for e in available if e.size_class in short]
+        required = eligible[0].size_class
+        because = f"the balance rule requires at least {_towns(required, rule.minimum_for(required))}"
+    else:
+        eligible = [e for e in available
+                    if rule.maximum_for(e.size_class) is None or per_class[e.size_class] < rule.maximum_for(e.size_class)]
+        required = None
+        because = "no class is below its minimum; the best candidate of a class below its maximum"
+    if not eligible:
+        return SuccessorProposal(vacated_id, None, (), None,
+                                 "No scored candidate is left whom the balance rule allows; the place stays vacant.")
+    best = eligible[0]
+    return SuccessorProposal(vacated_id, best.application_id, tuple(e.application_id for e in eligible), required,
+                             f"{best.name} (#{best.position}) is proposed: {because}.")
+
+
+@dataclass(frozen=True)
+class Amendment:
+    vacated_id: str
+    successor_id: str
+    proposed_successor_id: str | None
+    deviates_from_proposal: bool
+    rationale: str
+    deviation_reason: str | None
+    present_member_ids: tuple[str, ...]
+    selected_ids: tuple[str, ...]  # the decision's selection after the amendment, in its original order
+
+
+def validate_amendment(
+    candidates: Iterable[Candidate],
+    selected_ids: Sequence[str],
+    proposal: SuccessorProposal,
+    successor_id: str,
+    rationale: str,
+    deviation_reason: str | None,
+    present_member_ids: Sequence[str],
+    panel: Panel,
+    quorum: int,
+) -> Amendment:
+    """Check the panel's choice of a successor for a vacated place, or raise.
+
+    - The vacated application was selected and has withdrawn (Conflict `vacated_application_id`).
+    - The successor is a candidate of the call (InvalidInput), has not withdrawn (Conflict), is not selected
+      already (InvalidInput), and keeps the balance rule (InvalidInput `successor_application_id`).
+    - Another than the proposed successor needs a written `deviation_reason`; a `rationale` is required;
+      the quorum is present, as for the decision.
+    """
+    by_id = _candidates_by_id(candidates)
+    if proposal.vacated_id not in selected_ids or proposal.vacated_id not in vacancies(selected_ids, by_id.values()):
+        raise Conflict("this application holds no vacated place (it was not selected, or has not withdrawn)",
+                       "vacated_application_id")
+    candidate = by_id.get(successor_id)
+    if candidate is None:
+        raise InvalidInput(f"{successor_id!r} is not an application to this call", "successor_application_id")
+    if candidate.is_withdrawn:
+        raise Conflict(f"{candidate.name} has withdrawn its application", "successor_application_id")
+    if successor_id in selected_ids:
+        raise InvalidInput(f"{candidate.name} is selected already", "successor_application_id")
+    if successor_id not in proposal.eligible_ids:
+        if proposal.required_class and candidate.size_class != proposal.required_class:
+            why = f"the balance rule requires a {_SIZE_CLASS_NOUNS[proposal.required_class][0]} for this place"
+        else:
+            why = "the balance rule does not allow it (its class is full, or it has no counted review)"
+        raise InvalidInput(f"{candidate.name} cannot take this place: {why}", "successor_application_id")
+    reason = _text(deviation_reason)
+    deviates = successor_id != proposal.successor_id
+    if deviates and reason is None:
+        raise InvalidInput("choosing another than the proposed successor needs a written reason", "deviation_reason")
+    if _text(rationale) is None:
+        raise InvalidInput("the amendment needs a rationale", "rationale")
+    present = _present_members(panel, present_member_ids, quorum)
+    return Amendment(
+        vacated_id=proposal.vacated_id, successor_id=successor_id, proposed_successor_id=proposal.successor_id,
+        deviates_from_proposal=deviates, rationale=rationale.strip(), deviation_reason=reason,
+        present_member_ids=present,
+        selected_ids=tuple(successor_id if a == proposal.vacated_id else a for a in selected_ids),
     )

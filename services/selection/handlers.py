@@ -6,13 +6,15 @@ Every change is written to the audit trail in the same transaction as the change
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.selection.db import candidate_from_row, review_from_row
 from services.selection.domain import (BalanceRule, ConflictOfInterest, Criterion, Panel, PanelMember, Review,
-                                       default_criteria, propose, rank, smart_city_rule, validate_decision,
-                                       validate_review, weighted_review_score)
+                                       default_criteria, propose, propose_successor, rank, smart_city_rule,
+                                       vacancies, validate_amendment, validate_decision, validate_review,
+                                       weighted_review_score)
 from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from shared.events.catalogue import make_event
 from shared.logs import correlation_id
@@ -83,6 +85,18 @@ class WriteReview:
 class RecordDecision:
     call_id: str
     selected: list
+    rationale: str
+    decided_at: datetime
+    present_member_ids: list
+    deviation_reason: str | None
+    actor: str
+
+
+@dataclass(frozen=True)
+class AmendDecision:
+    call_id: str
+    vacated_application_id: str
+    successor_application_id: str
     rationale: str
     decided_at: datetime
     present_member_ids: list
@@ -420,6 +434,98 @@ def record_decision(command: RecordDecision, uow, clock) -> dict:
     return uow.decisions.get(command.call_id)
 
 
+# --- places vacated after the decision, and their successors -------------------------------------
+def vacate_place(uow, candidate: dict, withdrawn_at: datetime) -> bool:
+    """From ApplicationWithdrawn (inside the consumer's transaction): if the decision selected this
+    application, its place is vacant now. Told once, even when the projection is rebuilt from the topic."""
+    decision = uow.decisions.get(candidate["call_id"])
+    application_id = candidate["application_id"]
+    if decision is None or application_id not in decision["selected"]:
+        return False
+    if uow.audit.has(candidate["call_id"], "decision.place_vacated", application_id):
+        return False
+    uow.emit(_event("PlaceVacated", {"call_id": candidate["call_id"], "application_id": application_id,
+                                     "municipality": _municipality(candidate), "reason": "withdrawn",
+                                     "vacated_at": withdrawn_at}))
+    uow.audit.record(call_id=candidate["call_id"], at=withdrawn_at, actor="applications:withdrawal",
+                     action="decision.place_vacated", application_id=application_id,
+                     details={"reason": "withdrawn"})
+    return True
+
+
+def successor_proposals(uow, call_id: str) -> tuple[Evaluation, list]:
+    """Every vacated place of the decided call with the successor proposed for it."""
+    evaluation = evaluate(uow, call_id)
+    decision = uow.decisions.get(call_id)
+    if decision is None:
+        raise NotFound("No decision has been recorded for this call yet.")
+    candidates = [candidate_from_row(row) for row in evaluation.candidates.values()]
+    return evaluation, [propose_successor(evaluation.ranking, decision["selected"], vacated, evaluation.rule)
+                        for vacated in vacancies(decision["selected"], candidates)]
+
+
+def amend_decision(command: AmendDecision, uow, clock) -> dict:
+    """Name a successor for a vacated place: the same checks and the same events as the decision itself,
+    for one place. The successor gets ApplicationSelected (so its workshops and letter follow)."""
+    call = get_call(uow, command.call_id, for_update=True)
+    decision = uow.decisions.get(command.call_id)
+    if decision is None:
+        raise Conflict("No decision has been recorded for this call; there is nothing to amend.")
+    panel, settings = uow.panels.get(command.call_id)
+    now = clock()
+    if command.decided_at > now + DECIDED_AT_TOLERANCE:
+        raise InvalidInput("The amendment cannot be dated in the future.", field="decided_at")
+    if command.decided_at < decision["decided_at"]:
+        raise InvalidInput("The amendment cannot be dated before the decision.", field="decided_at")
+    evaluation = evaluate(uow, command.call_id)
+    proposal = propose_successor(evaluation.ranking, decision["selected"], command.vacated_application_id,
+                                 evaluation.rule)
+    quorum = quorum_of(panel, settings)
+    amendment = validate_amendment(
+        [candidate_from_row(row) for row in evaluation.candidates.values()], decision["selected"], proposal,
+        command.successor_application_id, command.rationale, command.deviation_reason,
+        command.present_member_ids, panel, quorum)
+
+    amendment_id = str(uuid.uuid4())
+    rows = evaluation.candidates
+    vacated_row, successor_row = rows[amendment.vacated_id], rows[amendment.successor_id]
+    entry = next(e for e in evaluation.ranking if e.application_id == amendment.successor_id)
+    uow.decisions.update(command.call_id, {
+        "selected": list(amendment.selected_ids),
+        "not_selected": [a for a in decision["not_selected"] if a != amendment.successor_id]})
+    uow.decisions.add_amendment({
+        "id": amendment_id, "call_id": command.call_id, "vacated_application_id": amendment.vacated_id,
+        "successor_application_id": amendment.successor_id, "proposed_successor_id": amendment.proposed_successor_id,
+        "deviates_from_proposal": amendment.deviates_from_proposal, "rationale": amendment.rationale,
+        "deviation_reason": amendment.deviation_reason, "decided_at": command.decided_at,
+        "present_member_ids": list(amendment.present_member_ids), "quorum": quorum, "recorded_at": now,
+        "recorded_by": command.actor})
+    uow.emit(_event("ApplicationSelected", {
+        "call_id": command.call_id, "application_id": amendment.successor_id,
+        "municipality": _municipality(successor_row), "rank": entry.position, "score": entry.weighted_mean,
+        "workshops_per_place": call["workshops_per_place"], "decided_at": command.decided_at,
+        "succeeds_application_id": amendment.vacated_id}))
+    uow.emit(_event("DecisionAmended", {
+        "call_id": command.call_id, "amendment_id": amendment_id, "vacated": _municipality(vacated_row),
+        "vacated_application_id": amendment.vacated_id, "successor": _municipality(successor_row),
+        "successor_application_id": amendment.successor_id, "selected": list(amendment.selected_ids),
+        "selected_municipalities": [rows[a]["name"] for a in amendment.selected_ids],
+        "rationale": amendment.rationale, "deviation_reason": amendment.deviation_reason,
+        "decided_at": command.decided_at}))
+    uow.audit.record(call_id=command.call_id, at=now, actor=command.actor, action="decision.amended",
+                     application_id=amendment.successor_id,
+                     details={"amendment_id": amendment_id, "vacated": amendment.vacated_id,
+                              "successor": amendment.successor_id, "proposed": amendment.proposed_successor_id,
+                              "deviation_reason": amendment.deviation_reason,
+                              "present_member_ids": list(amendment.present_member_ids), "quorum": quorum})
+    uow.commit()
+    return amendment_view(uow, command.call_id, amendment_id)
+
+
+def amendment_view(uow, call_id: str, amendment_id: str) -> dict:
+    return next(a for a in uow.decisions.amendments(call_id) if a["id"] == amendment_id)
+
+
 def _municipality(row: dict) -> dict:
     return {"ags": row["ags"], "name": row["name"], "population": row["population"],
             "size_class": row["size_class"]}
@@ -432,4 +538,5 @@ COMMAND_HANDLERS = {
     WithdrawConflict: withdraw_conflict,
     WriteReview: write_review,
     RecordDecision: record_decision,
+    AmendDecision: amend_decision,
 }

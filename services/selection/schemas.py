@@ -211,16 +211,21 @@ class ProposalSchema(OutSchema):
     reasoning = fields.List(fields.Dict())
 
 
-class DecisionPostSchema(StrictSchema):
-    selected = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
-                           validate=validate.Length(max=50))
+class _ResolutionSchema(StrictSchema):
+    """What every resolution of the steering group states: why, when, who was present, and why it departs
+    from what was proposed (if it does)."""
     rationale = _text(10_000)
     decided_at = fields.AwareDateTime(required=True)
     present_member_ids = fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True,
                                      validate=validate.Length(max=50))
     deviation_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10_000),
-                                     metadata={"description": "Required when departing from the proposal or "
-                                                              "selecting fewer than the places."})
+                                     metadata={"description": "Required when departing from the proposal (or, "
+                                                              "for a decision, selecting fewer than the places)."})
+
+
+class DecisionPostSchema(_ResolutionSchema):
+    selected = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
+                           validate=validate.Length(max=50))
 
 
 class DecisionSchema(OutSchema):
@@ -237,6 +242,48 @@ class DecisionSchema(OutSchema):
     ranking = fields.List(fields.Dict())
     recorded_at = fields.AwareDateTime()
     recorded_by = fields.String()
+    vacated = fields.List(fields.String(), metadata={
+        "description": "Selected applications withdrawn since the decision: their places await a successor."})
+
+
+class AmendmentPostSchema(_ResolutionSchema):
+    """`decided_at`: not before the decision, not in the future."""
+    vacated_application_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    successor_application_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class AmendmentSchema(OutSchema):
+    id = fields.String()
+    call_id = fields.String()
+    vacated_application_id = fields.String()
+    successor_application_id = fields.String()
+    proposed_successor_id = fields.String(allow_none=True)
+    deviates_from_proposal = fields.Boolean()
+    rationale = fields.String()
+    deviation_reason = fields.String(allow_none=True)
+    decided_at = fields.AwareDateTime()
+    present_member_ids = fields.List(fields.String())
+    quorum = fields.Integer()
+    recorded_at = fields.AwareDateTime()
+    recorded_by = fields.String()
+
+
+class CandidateLineSchema(OutSchema):
+    application_id = fields.String()
+    name = fields.String()
+    size_class = fields.String(metadata={"enum": list(SIZE_CLASSES)})
+    rank = fields.Integer(allow_none=True)
+    weighted_mean = fields.Float(allow_none=True)
+
+
+class VacancySchema(OutSchema):
+    vacated = fields.Nested(CandidateLineSchema)
+    proposed_successor = fields.Nested(CandidateLineSchema, allow_none=True, metadata={
+        "description": "None when nobody is left whom the balance rule allows: the place stays vacant."})
+    eligible = fields.List(fields.Nested(CandidateLineSchema), metadata={
+        "description": "Every candidate the balance rule allows for this place, best first."})
+    required_size_class = fields.String(allow_none=True)
+    reasoning = fields.String()
 
 
 class AuditEntrySchema(OutSchema):
@@ -244,7 +291,8 @@ class AuditEntrySchema(OutSchema):
     at = fields.AwareDateTime()
     actor = fields.String()
     action = fields.String(metadata={"enum": ["panel.set", "panel.changed", "balance_rule.set", "conflict.declared",
-                                              "review.written", "review.changed", "decision.recorded"]})
+                                              "review.written", "review.changed", "decision.recorded",
+                                              "decision.place_vacated", "decision.amended"]})
     application_id = fields.String(allow_none=True)
     member_id = fields.String(allow_none=True)
     details = fields.Dict()

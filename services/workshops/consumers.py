@@ -48,10 +48,15 @@ def selection_handlers(clock: Callable = system_clock) -> dict:
         run(handlers.RecordSelection(call_id=data["call_id"], title=data["call_title"], topic=data["topic"],
                                      decided_at=data["decided_at"]), uow)
 
+    def place_vacated(event, data, uow):
+        run(handlers.CancelSeries(call_id=data["call_id"], application_id=data["application_id"],
+                                  reason=handlers.VACATED_REASON), uow)
+
     return {
         "ApplicationSelected": application_selected,
         "ApplicationNotSelected": application_not_selected,
         "SelectionCompleted": selection_completed,
+        "PlaceVacated": place_vacated,
     }
 
 

@@ -59,6 +59,14 @@ class RecordSelection:
 
 
 @dataclass(frozen=True)
+class CancelSeries:
+    """From PlaceVacated: the municipality withdrew after the decision; its workshops ahead are called off."""
+    call_id: str
+    application_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ErasePersonalData:
     """From PersonalDataErasureRequested: forget one person (identified by their address's hash)."""
     request_id: str
@@ -212,6 +220,24 @@ def record_selection(command: RecordSelection, uow, clock) -> None:
             workshop.topic = command.topic
 
 
+VACATED_REASON = "Die Kommune hat ihre Bewerbung zurückgezogen."
+
+
+def cancel_series(command: CancelSeries, uow, clock) -> list[Workshop]:
+    """Call off every workshop of the application that has not taken place; completed ones stay history.
+    A redelivery finds them cancelled already and changes nothing."""
+    now = clock()
+    cancelled = []
+    for workshop in uow.workshops.for_call(command.call_id):
+        if workshop.application_id != command.application_id or workshop.status in domain.FINAL_WORKSHOP_STATUSES:
+            continue
+        workshop = _locked_workshop(uow, workshop.id)
+        _cancel(uow, workshop, command.reason, now)
+        cancelled.append(workshop)
+    uow.session.flush()
+    return cancelled
+
+
 def erase_personal_data(command: ErasePersonalData, uow, clock) -> int:
     """Anonymise the person's registrations; places in workshops ahead go to the waitlist. Answers
     with PersonalDataErased (the count only). A request seen before changes nothing again."""
@@ -266,12 +292,21 @@ def schedule_workshop(command: ScheduleWorkshop, uow, clock) -> Workshop:
 
 def cancel_workshop(command: CancelWorkshop, uow, clock) -> Workshop:
     workshop = _locked_workshop(uow, command.workshop_id)
-    now = clock()
-    domain.cancel(workshop, now)
-    uow.emit(_event("WorkshopCancelled", {"workshop_id": workshop.id, "call_id": workshop.call_id,
-                                          "reason": command.reason, "cancelled_at": now}))
+    _cancel(uow, workshop, command.reason, clock())
     uow.commit()
     return workshop
+
+
+def _cancel(uow, workshop: Workshop, reason: str | None, now: datetime) -> None:
+    """Cancel and tell: the event names the registrations still holding or awaiting a place (ids only), so
+    that publishing can write to each registrant."""
+    domain.cancel(workshop, now)
+    registrations = [r.id for r in uow.registrations.for_workshop(workshop.id)
+                     if r.status in domain.ACTIVE_REGISTRATION_STATUSES]
+    uow.emit(_event("WorkshopCancelled", {
+        "workshop_id": workshop.id, "call_id": workshop.call_id, "reason": reason, "cancelled_at": now,
+        "application_id": workshop.application_id, "municipality": municipality_ref(workshop),
+        "sequence": workshop.sequence, "starts_at": workshop.starts_at, "registration_ids": registrations}))
 
 
 # --- registrations -------------------------------------------------------------------------------
@@ -356,6 +391,7 @@ EVENT_HANDLERS = {  # run by consumers.py within the consumer loop's unit of wor
     PlanSeries: plan_series,
     RecordInvitation: record_invitation,
     RecordSelection: record_selection,
+    CancelSeries: cancel_series,
     ErasePersonalData: erase_personal_data,
 }
 

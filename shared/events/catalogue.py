@@ -125,6 +125,8 @@ class ApplicationSelectedV1(EventSchema):
     score = fields.Float(load_default=None, allow_none=True)
     workshops_per_place = fields.Integer(required=True)
     decided_at = _when(required=True)
+    # optional since v1: set when a decision amendment names this application successor to a vacated place
+    succeeds_application_id = fields.String(load_default=None, allow_none=True)
 
 
 class ApplicationNotSelectedV1(EventSchema):
@@ -155,6 +157,30 @@ class SelectionCompletedV1(EventSchema):
     places = fields.Integer(required=True)
     selected = fields.List(fields.String(), required=True)
     ranking = fields.List(fields.Nested(RankingLineSchema), required=True)
+    rationale = fields.String(required=True)
+    deviation_reason = fields.String(load_default=None, allow_none=True)
+    decided_at = _when(required=True)
+
+
+class PlaceVacatedV1(EventSchema):
+    """A selected municipality withdrew after the decision: its place is vacant until an amendment fills it."""
+    call_id = fields.String(required=True)
+    application_id = fields.String(required=True)
+    municipality = fields.Nested(MunicipalityRefSchema, required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(("withdrawn",)))
+    vacated_at = _when(required=True)
+
+
+class DecisionAmendedV1(EventSchema):
+    """The steering group named a successor for a vacated place; `selected` is the selection as it now stands."""
+    call_id = fields.String(required=True)
+    amendment_id = fields.String(required=True)
+    vacated = fields.Nested(MunicipalityRefSchema, required=True)
+    vacated_application_id = fields.String(required=True)
+    successor = fields.Nested(MunicipalityRefSchema, required=True)
+    successor_application_id = fields.String(required=True)
+    selected = fields.List(fields.String(), required=True)
+    selected_municipalities = fields.List(fields.String(), required=True)
     rationale = fields.String(required=True)
     deviation_reason = fields.String(load_default=None, allow_none=True)
     decided_at = _when(required=True)
@@ -191,6 +217,12 @@ class WorkshopCancelledV1(EventSchema):
     call_id = fields.String(required=True)
     reason = fields.String(load_default=None, allow_none=True)
     cancelled_at = _when(required=True)
+    # optional since v1: what the registrants' notices need (ids only: the people stay in the workshops service)
+    application_id = fields.String(load_default=None, allow_none=True)
+    municipality = fields.Nested(MunicipalityRefSchema, load_default=None, allow_none=True)
+    sequence = fields.Integer(load_default=None, allow_none=True)
+    starts_at = _when(load_default=None, allow_none=True)
+    registration_ids = fields.List(fields.String(), load_default=list)
 
 
 class WorkshopCompletedV1(EventSchema):
@@ -309,6 +341,19 @@ SPECS: tuple[EventSpec, ...] = (
                             "size_class": "small", "rank": 1, "score": 4.2, "reviews": 7, "selected": True}],
                "rationale": "Je eine Klein-, Mittel- und Großstadt mit tragfähigem Konzept.",
                "deviation_reason": None, "decided_at": "2018-06-15T12:00:00+00:00"}, "call_id"),
+    EventSpec("PlaceVacated", 1, TOPIC_SELECTION, PlaceVacatedV1,
+              "A selected municipality withdrew after the decision; its place is vacant.",
+              {"call_id": _A, "application_id": _APP, "municipality": _MUN, "reason": "withdrawn",
+               "vacated_at": "2018-07-02T09:00:00+00:00"}, "application_id"),
+    EventSpec("DecisionAmended", 1, TOPIC_SELECTION, DecisionAmendedV1,
+              "The steering group named a successor for a vacated place; the selection as it now stands.",
+              {"call_id": _A, "amendment_id": "7b6a5f4e-3d2c-4b1a-9f8e-7d6c5b4a3f2e", "vacated": _MUN,
+               "vacated_application_id": _APP,
+               "successor": {"ags": "05970004", "name": "Bad Berleburg", "population": 19400, "size_class": "small"},
+               "successor_application_id": "6e5d4c3b-2a1f-4e0d-9c8b-7a6f5e4d3c2b",
+               "selected": ["6e5d4c3b-2a1f-4e0d-9c8b-7a6f5e4d3c2b"], "selected_municipalities": ["Bad Berleburg"],
+               "rationale": "Wassenberg hat zurückgezogen; Bad Berleburg ist die bestplatzierte Kleinstadt.",
+               "deviation_reason": None, "decided_at": "2018-07-10T12:00:00+00:00"}, "call_id"),
     EventSpec("WorkshopPlanned", 1, TOPIC_WORKSHOPS, WorkshopPlannedV1,
               "A strategy workshop was planned for a selected municipality.",
               {"workshop_id": _WS, "call_id": _A, "application_id": _APP, "municipality": _MUN,
@@ -329,7 +374,9 @@ SPECS: tuple[EventSpec, ...] = (
                "registration_closes_at": "2018-09-25T22:00:00+00:00"}, "workshop_id"),
     EventSpec("WorkshopCancelled", 1, TOPIC_WORKSHOPS, WorkshopCancelledV1, "A workshop was cancelled.",
               {"workshop_id": _WS, "call_id": _A, "reason": "Raum nicht verfügbar",
-               "cancelled_at": "2018-09-01T07:00:00+00:00"}, "workshop_id"),
+               "cancelled_at": "2018-09-01T07:00:00+00:00", "application_id": _APP, "municipality": _MUN,
+               "sequence": 1, "starts_at": "2018-09-20T07:00:00+00:00",
+               "registration_ids": ["2c1b0a9f-8e7d-4c6b-9a5f-4e3d2c1b0a9f"]}, "workshop_id"),
     EventSpec("WorkshopCompleted", 1, TOPIC_WORKSHOPS, WorkshopCompletedV1,
               "A workshop took place; carries its results and attendance by type, no personal data.",
               {"workshop_id": _WS, "call_id": _A, "application_id": _APP, "municipality": _MUN, "sequence": 1,

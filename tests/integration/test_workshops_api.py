@@ -544,3 +544,37 @@ def test_every_view_needs_a_role_except_the_public_calendar(app):
             else:
                 assert getattr(handler, "_vorort_roles", None), f"{endpoint} {method} has no role check"
     assert sorted(public) == ["calendar.CalendarFeed", "workshops.WorkshopCalendar"]
+
+
+# --- a selected municipality withdraws after the decision ----------------------------------------
+def test_a_vacated_place_cancels_the_workshops_ahead_and_names_their_registrations(app, client, selection,
+                                                                                    workshop, db_url):
+    confirmed = register(client, workshop).json["id"]
+    withdrawn_one = register(client, workshop, headers=PARTNER_BERND).json["id"]
+    assert client.delete(f"/v1/workshops/{workshop}/registrations/{withdrawn_one}", headers=STAFF).status_code in (
+        200, 204)
+    arnsberg_before = series(client, selection.call_id, ARNSBERG)
+
+    assert deliver(app, selection.vacated(WASSENBERG)) == ["applied"]
+
+    wassenberg = series(client, selection.call_id, WASSENBERG)
+    assert [w["status"] for w in wassenberg] == ["cancelled", "cancelled"]
+    assert series(client, selection.call_id, ARNSBERG) == arnsberg_before
+    cancelled = {c["workshop_id"]: c for c in of_type(outbox(db_url), "WorkshopCancelled")}
+    assert set(cancelled) == {w["id"] for w in wassenberg}
+    assert cancelled[workshop]["registration_ids"] == [confirmed]  # the cancelled sign-up is not written to
+    assert cancelled[workshop]["reason"] == "Die Kommune hat ihre Bewerbung zurückgezogen."
+    assert cancelled[workshop]["municipality"]["name"] == "Wassenberg" and cancelled[workshop]["sequence"] == 1
+    assert cancelled[workshop]["starts_at"] is not None
+    assert "example.org" not in json.dumps(cancelled), "registrants stay in this service"
+
+
+def test_a_vacated_place_keeps_a_workshop_that_took_place(app, client, clock, selection, workshop, db_url):
+    register(client, workshop)
+    clock.now = AFTER_THE_WORKSHOP
+    assert client.post(f"/v1/workshops/{workshop}/complete", headers=STAFF, json=RESULTS).status_code == 200
+    deliver(app, selection.vacated(WASSENBERG))
+    deliver(app, selection.vacated(WASSENBERG))  # a second announcement changes nothing more
+    statuses = [w["status"] for w in series(client, selection.call_id, WASSENBERG)]
+    assert statuses == ["completed", "cancelled"]
+    assert len(of_type(outbox(db_url), "WorkshopCancelled")) == 1

@@ -65,6 +65,13 @@ class Selection:
             "may_attend_workshops": may_attend, "decided_at": "2018-06-15T12:00:00+00:00"},
             source="/tests/selection")
 
+    def vacated(self, ags: str):
+        name, population, size_class = SELECTED[ags]
+        return make_event("PlaceVacated", {
+            "call_id": self.call_id, "application_id": self.application_ids[ags],
+            "municipality": {"ags": ags, "name": name, "population": population, "size_class": size_class},
+            "reason": "withdrawn", "vacated_at": "2018-07-02T09:00:00+00:00"}, source="/tests/selection")
+
     def completed(self, topic: str = "Smart City"):
         return make_event("SelectionCompleted", {
             "call_id": self.call_id, "call_title": "Netzwerk vor Ort 2018", "topic": topic, "places": 3,

@@ -27,7 +27,7 @@ def test_not_selected_towns_are_told_they_may_attend_the_workshops():
 
 
 def test_consumed_events_are_the_catalogues_applications_events():
-    assert set(HANDLERS) == {"CallOpened", "CallClosed", "ApplicationSubmitted", "ApplicationUpdated",
+    assert set(HANDLERS) == {"CallOpened", "CallDeadlinesChanged", "CallClosed", "ApplicationSubmitted", "ApplicationUpdated",
                              "ApplicationWithdrawn"}
     assert {spec_for(event_type).topic for event_type in HANDLERS} == {TOPIC_APPLICATIONS}
 
