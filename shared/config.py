@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +76,12 @@ def consumer_group(name: str) -> str:
     """A consumer group's name in this deployment: `VORORT_CONSUMER_GROUP_SUFFIX` keeps two deployments
     (or two test platforms) on one broker from sharing groups, and so from splitting each other's events."""
     return name + os.environ.get("VORORT_CONSUMER_GROUP_SUFFIX", "")
+
+
+def idempotency_ttl() -> timedelta:
+    """How long a stored first answer (Idempotency-Key) is replayed and kept: `VORORT_IDEMPOTENCY_TTL_HOURS`,
+    default 24. Stored answers may hold personal data; expired ones are purged by every worker."""
+    return timedelta(hours=float(os.environ.get("VORORT_IDEMPOTENCY_TTL_HOURS", "24")))
 
 
 def service_url(service: str) -> str:

@@ -8,6 +8,8 @@ gives two functions to this module:
 From them it gets `GET /v1/personal-data?email=` (staff) and a consumer of `PersonalDataErasureRequested`
 that erases once per request, writes an audit row without the personal data (the service's
 `privacy_erasures` table: request_id, records, requested_by, erased_at), and emits `PersonalDataErased`.
+Export and erasure also reach the service's stored idempotent answers that quote the address
+(shared.idempotency).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields
 from sqlalchemy import insert, select
 
+from shared import idempotency
 from shared.auth import roles_required
 from shared.events.catalogue import TOPIC_PRIVACY, make_event
 from shared.events.envelope import utcnow
@@ -56,6 +59,8 @@ def erasure_handler(service: str, erase: Erase):
         if uow.session.execute(select(audit.c.request_id).where(audit.c.request_id == data["request_id"])).first():
             return
         records = erase(uow, data["email_sha256"])
+        if idempotency.TABLE in uow.metadata.tables:  # stored first answers may quote the address
+            records += idempotency.erase_answers_about(uow.session, uow.metadata, data["email_sha256"])
         uow.session.execute(insert(audit).values(request_id=data["request_id"], records=records,
                                                  requested_by=data["requested_by"], erased_at=utcnow()))
         uow.emit(erased_event(data["request_id"], service, records))
@@ -96,6 +101,10 @@ def privacy_blueprint(service: str, export: Export):
         def get(self, query):
             """Every record of this service about the person with this e-mail address."""
             with context().uow_factory() as uow:
-                return {"service": service, "records": export(uow, email_digest(query["email"]))}
+                digest = email_digest(query["email"])
+                records = export(uow, digest)
+                if idempotency.TABLE in uow.metadata.tables:
+                    records += idempotency.export_answers_about(uow.session, uow.metadata, digest)
+                return {"service": service, "records": records}
 
     return blueprint

@@ -26,7 +26,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from shared import auth
+from shared import auth, idempotency
 from shared.errors import Conflict, DomainError
 from shared.uow import is_duplicate_key
 from shared.logs import configure_logging, correlation_id
@@ -417,7 +417,8 @@ def idempotent(view):
     retry with the same key and body gets it again without doing the work twice.
 
     The key is claimed in its own transaction before the work starts (a concurrent retry gets 409), and
-    released again if the work fails, so that a retry after a 4xx or 5xx does the work afresh.
+    released again if the work fails, so that a retry after a 4xx or 5xx does the work afresh. A stored
+    answer lives shared.config.idempotency_ttl() (24 hours); see shared.idempotency.
     """
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -434,6 +435,9 @@ def idempotent(view):
         where = (table.c.scope == scope) & (table.c.key == key)
         with engine.begin() as connection:
             stored = connection.execute(select(table).where(where)).first()
+            if stored is not None and idempotency.is_expired(stored.created_at):
+                connection.execute(delete(table).where(where))  # outlived its lifetime: start afresh
+                stored = None
         if stored is not None:
             if stored.request_hash != digest:
                 abort(422, message="This Idempotency-Key was used with a different request body.")

@@ -1,4 +1,5 @@
 """The worker process of a service: the outbox relay, its consumers and periodic jobs, in threads.
+Every worker also purges its service's expired idempotency answers (shared.idempotency).
 
 One codebase serves the web process (gunicorn) and the worker process. The worker stops cleanly on
 SIGTERM or SIGINT: every loop finishes the message or batch in hand, then exits.
@@ -12,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
+from shared import idempotency
 from shared.config import consumer_group
 from shared.consumer import EventConsumer
 from shared.kafka import ensure_topics, make_consumer, make_producer
@@ -111,12 +113,16 @@ def run_worker(plan: WorkerPlan, *, relay: bool = True, consumers: bool = True,
         outbox_relay = OutboxRelay(plan.engine, plan.metadata, producer, batch_size=batch_size)
         threads.append(threading.Thread(target=outbox_relay.run, args=(stop,), name="relay", daemon=True))
     if consumers:
+        periodic = list(plan.periodic)
+        if idempotency.TABLE in plan.metadata.tables:
+            periodic.append(Periodic("purge-idempotency-keys", idempotency.purge_interval_s(),
+                                     lambda: idempotency.purge_expired(plan.engine, plan.metadata)))
         for spec in plan.consumers:
             consumer = build_consumer(plan, spec, producer)
             threads.append(threading.Thread(target=consumer.run, args=(stop,), name=spec.group_id, daemon=True))
         for name, loop in plan.loops:
             threads.append(threading.Thread(target=loop, args=(stop,), name=name, daemon=True))
-        for job in plan.periodic:
+        for job in periodic:
             threads.append(threading.Thread(target=_periodic_loop, args=(job, stop), name=job.name, daemon=True))
     for thread in threads:
         thread.start()

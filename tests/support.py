@@ -104,6 +104,18 @@ def service_process(service: str, args: list[str], env: dict, log_path) -> subpr
                             env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM (a clean stop), and SIGKILL if it has not ended within `timeout`."""
+    import signal as _signal
+
+    process.send_signal(_signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:  # it did not stop cleanly: end it
+        process.kill()
+        process.wait(timeout=10)
+
+
 class SmtpSink:
     """A real SMTP server on loopback (aiosmtpd) that keeps every message it accepts."""
 

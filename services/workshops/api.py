@@ -12,13 +12,12 @@ from services.workshops import domain, handlers
 from services.workshops.calendar import feed_ics, workshop_ics
 from services.workshops.domain import Registration, Workshop
 from services.workshops.schemas import (AttendanceSchema, CheckInSchema, ManageCodeQuerySchema,
-                                        PersonalDataQuerySchema, PersonalDataSchema,
                                         RegistrationCreateSchema, RegistrationQuerySchema, RegistrationSchema,
                                         WorkshopCancelSchema, WorkshopCompleteSchema, WorkshopQuerySchema,
                                         WorkshopScheduleSchema, WorkshopSchema)
 from shared.auth import ANY_ROLE, Principal, require_role, roles_required
 from shared.errors import Conflict, NotFound
-from shared.privacy import email_digest
+from shared.privacy import privacy_blueprint
 from shared.web import ServiceBlueprint, context, idempotent, public, read
 from shared.web import dispatch as shared_dispatch
 
@@ -26,8 +25,6 @@ workshops_blp = ServiceBlueprint("workshops", __name__, url_prefix="/v1/workshop
                                  description="Strategy workshops (Strategiewerkstätten) and their registrations.")
 calendar_blp = ServiceBlueprint("calendar", __name__, url_prefix="/v1",
                                 description="Public iCalendar feed of the workshops (no token needed).")
-privacy_blp = ServiceBlueprint("personal-data", __name__, url_prefix="/v1/personal-data",
-                               description="GDPR: what this service holds about one person (staff).")
 
 MANAGE_CODE_HEADER = "X-Manage-Code"
 
@@ -363,31 +360,23 @@ class CalendarFeed(MethodView):
 
 
 # --- GDPR ----------------------------------------------------------------------------------------
-@privacy_blp.route("")
-class PersonalData(MethodView):
-    @roles_required("staff")
-    @privacy_blp.arguments(PersonalDataQuerySchema, location="query")
-    @privacy_blp.response(200, PersonalDataSchema)
-    def get(self, query):
-        """Every record of this service about the person with this e-mail address (export). Erasure
-        runs through PersonalDataErasureRequested on the privacy topic."""
-        require_role("staff")
+def export_personal_data(uow, digest: str) -> list[dict]:
+    """The person's registrations, with their workshops. Erasure runs through PersonalDataErasureRequested
+    on the privacy topic."""
+    records = []
+    for registration in uow.registrations.by_email_digest(digest):
+        workshop = uow.workshops.get(registration.workshop_id)
+        record = {"kind": "workshop_registration", **registration_view(registration, with_code=False),
+                  "registered_by": registration.registrant_subject,
+                  "workshop": {"id": workshop.id, "title": workshop.title, "status": workshop.status,
+                               "starts_at": workshop.starts_at and domain.to_local(workshop.starts_at)
+                               .isoformat()}}
+        for name in ("created_at", "checked_in_at"):
+            record[name] = record[name] and domain.to_local(record[name]).isoformat()
+        records.append(record)
+    return records
 
-        def fetch(uow):
-            records = []
-            for registration in uow.registrations.by_email_digest(email_digest(query["email"])):
-                workshop = uow.workshops.get(registration.workshop_id)
-                record = {"kind": "workshop_registration", **registration_view(registration, with_code=False),
-                          "registered_by": registration.registrant_subject,
-                          "workshop": {"id": workshop.id, "title": workshop.title, "status": workshop.status,
-                                       "starts_at": workshop.starts_at and domain.to_local(workshop.starts_at)
-                                       .isoformat()}}
-                for name in ("created_at", "checked_in_at"):
-                    record[name] = record[name] and domain.to_local(record[name]).isoformat()
-                records.append(record)
-            return records
 
-        return {"service": "workshops", "records": read(fetch)}
-
+privacy_blp = privacy_blueprint("workshops", export_personal_data)
 
 BLUEPRINTS = [workshops_blp, calendar_blp, privacy_blp]

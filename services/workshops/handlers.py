@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from services.workshops import domain
 from services.workshops.domain import Registration, Workshop
+from shared import idempotency
 from shared.errors import Conflict, NotFound
 from shared.events.catalogue import make_event
 from shared.logs import correlation_id
@@ -250,9 +251,10 @@ def erase_personal_data(command: ErasePersonalData, uow, clock) -> int:
         for registration in (r for r in regs if r.id in {f.id for f in found}):
             domain.erase_registrant(registration, regs, workshop, erased_name=ERASED_NAME,
                                     erased_email=erased_email(registration.id))
-    uow.erasures.record(command.request_id, records=len(found), requested_by=command.requested_by, now=clock())
-    uow.emit(erased_event(command.request_id, "workshops", len(found)))
-    return len(found)
+    records = len(found) + idempotency.erase_answers_about(uow.session, uow.metadata, command.email_sha256)
+    uow.erasures.record(command.request_id, records=records, requested_by=command.requested_by, now=clock())
+    uow.emit(erased_event(command.request_id, "workshops", records))
+    return records
 
 
 @dataclass(frozen=True)

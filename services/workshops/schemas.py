@@ -182,15 +182,6 @@ class RegistrationSchema(Schema):
         "description": "Shown to the registrant only: lets them view or cancel without an account."})
 
 
-class PersonalDataQuerySchema(StrictSchema):
-    email = fields.Email(required=True)
-
-
-class PersonalDataSchema(Schema):
-    service = fields.String()
-    records = fields.List(fields.Dict())
-
-
 class AttendanceSchema(Schema):
     class Meta:
         ordered = True

@@ -3,7 +3,6 @@ and a completed workshop reaches `vorort.workshops` as a WorkshopCompleted in th
 from __future__ import annotations
 
 import json
-import signal
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -14,7 +13,7 @@ from shared.events.catalogue import TOPIC_PRIVACY, TOPIC_SELECTION, TOPIC_WORKSH
 from shared.events.envelope import HEADER_EVENT_ID, HEADER_EVENT_TYPE
 from shared.kafka import ensure_topics, make_producer
 from shared.privacy import erasure_request
-from support import bearer, end_offsets, eventually, read_topic, service_process, settings
+from support import bearer, end_offsets, eventually, read_topic, service_process, settings, stop_process
 from workshops_support import BOTTROP, HEINSBERG, SELECTED, WASSENBERG, Selection, of_type, outbox
 
 pytestmark = pytest.mark.integration
@@ -33,12 +32,7 @@ def worker(kafka_bootstrap, pg_database, tmp_path):
         "WORKSHOPS_DATABASE_URL": db_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "WORKSHOPS_CONSUMER_GROUP_PREFIX": f"test-workshops-{uuid.uuid4().hex[:8]}"})
     yield db_url, process, log_path
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except Exception:  # noqa: BLE001 - it did not stop cleanly: end it
-        process.kill()
-        process.wait(timeout=10)
+    stop_process(process)
 
 
 def test_selection_events_become_workshops_and_a_completion_reaches_the_workshops_topic(kafka_bootstrap, worker):
