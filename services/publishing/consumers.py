@@ -41,11 +41,19 @@ def event_handlers(settings: PublishingSettings, clock: Callable = system_clock)
     def workshop_completed(event, data, uow):
         run(handlers.RecordWorkshopResults(data), uow)
 
+    def workshop_cancelled(event, data, uow):
+        run(handlers.RecordWorkshopCancellation(data), uow)
+
+    def decision_amended(event, data, uow):
+        run(handlers.RecordDecisionAmendment(data), uow)
+
     return {
         "SelectionCompleted": selection_completed,
         "ApplicationSelected": application_selected,
         "ApplicationNotSelected": application_not_selected,
         "WorkshopCompleted": workshop_completed,
+        "WorkshopCancelled": workshop_cancelled,
+        "DecisionAmended": decision_amended,
     }
 
 

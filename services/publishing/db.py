@@ -162,7 +162,7 @@ mails = Table(
 notices = Table(
     "notices", metadata,
     Column("id", String(36), primary_key=True),
-    Column("kind", String(20), nullable=False),  # selected | not_selected
+    Column("kind", String(20), nullable=False),  # selected | not_selected | workshop_cancelled
     Column("call_id", String(36), nullable=False),
     Column("application_id", String(36), nullable=False),
     Column("ags", String(8), nullable=False),
@@ -186,6 +186,10 @@ notices = Table(
     Column("last_error", Text, nullable=True),
     Column("mail_id", BigInteger, nullable=True),
     Column("sent_at", UtcDateTime(), nullable=True),
+    # workshop_cancelled: the registration whose person is written to (looked up in the workshops service)
+    Column("workshop_id", String(36), nullable=True),
+    Column("registration_id", String(36), nullable=True),
+    Column("workshop", String(300), nullable=True),
     Index("ix_notices_status", "status", "created_at"),
 )
 
@@ -552,8 +556,11 @@ class NoticeRepository:
         self.session.execute(update(notices).where(notices.c.id == notice_id).values(**values))
 
     def sent_for_application(self, application_id: str):
-        return self.session.execute(select(notices).where(notices.c.application_id == application_id,
-                                                          notices.c.status == "sent")).first()
+        """The decision letter last sent for an application (a successor has two: not selected, then
+        selected). Notices to a cancelled workshop's registrants are not the municipality's letters."""
+        return self.session.execute(select(notices).where(
+            notices.c.application_id == application_id, notices.c.status == "sent",
+            notices.c.kind.in_(("selected", "not_selected"))).order_by(notices.c.sent_at.desc())).first()
 
     def list(self, *, status: str | None, call_id: str | None, offset: int, limit: int):
         query = select(notices)

@@ -504,7 +504,10 @@ class Dispatcher:
             if notice is None or notice.status != "approved":
                 continue
             try:
-                contact = self.directory.contact(notice.application_id)
+                if notice.kind == "workshop_cancelled":
+                    contact = self.directory.registrant(notice.workshop_id, notice.registration_id)
+                else:
+                    contact = self.directory.contact(notice.application_id)
             except DirectoryUnavailable as error:
                 delay = min(NOTICE_LOOKUP_RETRY_S * 2 ** notice.lookup_attempts, 600.0)
                 with self.uow_factory() as uow:
@@ -522,14 +525,16 @@ class Dispatcher:
             if notice is None or notice.status != "approved":
                 return 0  # discarded while we asked
             if contact is None:
-                uow.notices.update(notice_id, status="failed",
-                                   last_error="The application has no contact person (any more); nobody to write to.")
+                nobody = ("The registration is gone or erased" if notice.kind == "workshop_cancelled"
+                          else "The application has no contact person (any more)")
+                uow.notices.update(notice_id, status="failed", last_error=f"{nobody}; nobody to write to.")
                 uow.commit()
                 return 0
             now = self.clock()
             subject, text_ = domain.decision_notice(
                 notice.kind, notice.municipality_name, contact.name, notice.call_title, notice.body_template,
-                subject_template=notice.subject_template, selected_municipalities=notice.workshop_places or ())
+                subject_template=notice.subject_template, selected_municipalities=notice.workshop_places or (),
+                workshop=notice.workshop)
             message = notice_message(contact.email, contact.name or None, subject, text_, self.settings.sender,
                                      now=now)
             mail_id = queue_mail(uow, "notice", message, now, notice_id=notice_id)

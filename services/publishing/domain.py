@@ -916,7 +916,7 @@ def create_enquiry(
 # Decision notices
 # --------------------------------------------------------------------------------------------------
 
-NOTICE_KINDS = ("selected", "not_selected")
+NOTICE_KINDS = ("selected", "not_selected", "workshop_cancelled")
 DEFAULT_SENDER_NAME = "Geschäftsstelle Netzwerk Innenstadt NRW"
 
 #: Placeholders usable in notice templates (string.Template syntax: $name or ${name}; a literal $ is $$).
@@ -928,6 +928,7 @@ NOTICE_PLACEHOLDERS = {
     "call_title": "Titel des Aufrufs",
     "workshop_places": "Orte der Strategiewerkstätten, z. B. „in Wassenberg, Arnsberg und Siegen“",
     "sender": "Absender, z. B. „Geschäftsstelle Netzwerk Innenstadt NRW“",
+    "workshop": "Die abgesagte Strategiewerkstatt mit Ort und Termin (nur in Absagen)",
 }
 
 DEFAULT_NOTICE_TEMPLATES: dict[str, tuple[str, str]] = {
@@ -962,6 +963,33 @@ $sender
 }
 
 
+# A cancelled workshop's registrants are told at once: the cancellation is a fact the office already
+# decided on, so these notices go out without a second review (their template is still the office's).
+DEFAULT_NOTICE_TEMPLATES["workshop_cancelled"] = (
+    "Abgesagt: $workshop",
+    """$salutation
+
+leider müssen wir Ihnen mitteilen, dass $workshop nicht stattfindet. Ihre Anmeldung ist damit hinfällig; Sie müssen nichts weiter tun.
+
+Über neue Termine im Rahmen des Aufrufs „${call_title}“ informieren wir Sie, sobald sie feststehen.
+
+Mit freundlichen Grüßen
+
+$sender
+""",
+)
+
+
+def workshop_label(sequence: int | None, municipality_name: str | None, starts_at: datetime | None) -> str:
+    """How a letter names a workshop: „die 1. Strategiewerkstatt in Wassenberg am 20.09.2018“."""
+    label = f"die {sequence}. Strategiewerkstatt" if sequence else "die Strategiewerkstatt"
+    if _text(municipality_name):
+        label += f" in {_text(municipality_name)}"
+    if starts_at is not None:
+        label += f" am {starts_at.astimezone(BERLIN):%d.%m.%Y}"
+    return label
+
+
 def validate_notice_template(template: str, field: str = "template") -> None:
     """Reject templates with unknown or malformed placeholders before they are saved or sent.
 
@@ -992,6 +1020,7 @@ def decision_notice(
     subject_template: str | None = None,
     selected_municipalities: Sequence[str] = (),
     sender_name: str = DEFAULT_SENDER_NAME,
+    workshop: str | None = None,
 ) -> tuple[str, str]:
     """German letter telling a municipality the outcome of the selection: returns (subject, text).
 
@@ -1016,6 +1045,7 @@ def decision_notice(
         "call_title": _text(call_title),
         "workshop_places": f"in {places}" if places else "in den ausgewählten Kommunen",
         "sender": _text(sender_name) or DEFAULT_SENDER_NAME,
+        "workshop": _text(workshop) or "die Strategiewerkstatt",
     }
     subject = " ".join(string.Template(subject_template).substitute(values).split())
     text = string.Template(body_template).substitute(values).strip() + "\n"

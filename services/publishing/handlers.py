@@ -84,6 +84,18 @@ class RecordWorkshopResults:
 
 
 @dataclass(frozen=True)
+class RecordWorkshopCancellation:
+    """WorkshopCancelled: a notice to every registrant it names (their address is looked up when it is written)."""
+    data: dict
+
+
+@dataclass(frozen=True)
+class RecordDecisionAmendment:
+    """DecisionAmended: the workshop places named in the letters are the selection as it now stands."""
+    data: dict
+
+
+@dataclass(frozen=True)
 class EditPublication:
     publication_id: str
     changes: dict
@@ -214,6 +226,36 @@ def record_decision(command: RecordDecision, uow, clock, settings: PublishingSet
         call_id=data["call_id"], application_id=data["application_id"], ags=municipality["ags"],
         municipality_name=municipality["name"], may_attend_workshops=data.get("may_attend_workshops"),
         status="pending_review", created_at=clock(), decided_at=data["decided_at"])
+
+
+def record_workshop_cancellation(command: RecordWorkshopCancellation, uow, clock, settings) -> None:
+    data = command.data
+    if not data.get("registration_ids"):
+        return
+    municipality = data.get("municipality") or {}
+    template = notice_template(uow, "workshop_cancelled")
+    call = uow.audience.call(data["call_id"])
+    label = domain.workshop_label(data.get("sequence"), municipality.get("name"), data.get("starts_at"))
+    now = clock()
+    for registration_id in data["registration_ids"]:
+        uow.notices.add_if_new(
+            id=str(uuid.uuid5(NOTICE_NAMESPACE, f"workshop_cancelled:{registration_id}")), kind="workshop_cancelled",
+            call_id=data["call_id"], application_id=data.get("application_id") or "",
+            ags=municipality.get("ags") or "", municipality_name=municipality.get("name") or "",
+            status="approved", created_at=now, decided_at=data["cancelled_at"], reviewed_at=now,
+            reviewed_by="automatic: workshop cancelled", subject_template=template["subject"],
+            body_template=template["body"], call_title=call.title if call else "", workshop_places=[],
+            next_lookup_at=now, workshop_id=data["workshop_id"], registration_id=registration_id, workshop=label)
+
+
+def record_decision_amendment(command: RecordDecisionAmendment, uow, clock, settings) -> None:
+    data = command.data
+    uow.audience.record_decision(data["call_id"], data["vacated_application_id"], data["vacated"]["ags"],
+                                 data["vacated"]["name"], False, data["decided_at"])
+    call = uow.audience.call(data["call_id"])
+    if call is not None:
+        uow.audience.record_call(data["call_id"], call.title, call.topic, data["selected_municipalities"],
+                                 call.decided_at)
 
 
 def record_workshop_results(command: RecordWorkshopResults, uow, clock, settings: PublishingSettings) -> None:
@@ -461,7 +503,8 @@ def render_notice(uow, row) -> tuple[str, str]:
         call_title = call.title if call else PENDING_CALL_TITLE
         places = call.selected_names if call else ()
     return domain.decision_notice(row.kind, row.municipality_name, row.recipient_name, call_title, body_template,
-                                  subject_template=subject_template, selected_municipalities=places)
+                                  subject_template=subject_template, selected_municipalities=places,
+                                  workshop=row.workshop)
 
 
 # --- enquiries -----------------------------------------------------------------------------------
@@ -479,6 +522,8 @@ HANDLERS = {
     RecordSelection: record_selection,
     RecordDecision: record_decision,
     RecordWorkshopResults: record_workshop_results,
+    RecordWorkshopCancellation: record_workshop_cancellation,
+    RecordDecisionAmendment: record_decision_amendment,
     EditPublication: edit_publication,
     PublishPublication: publish_publication,
     AddMember: add_member,

@@ -42,6 +42,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class LateServer:
+    """A service's WSGI app on a port that stays closed until `start()`: an API that is down, then up."""
+
+    def __init__(self, app):
+        self.app = app
+        self.port = free_port()
+        self.server = None
+
+    def start(self):
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        if self.server is not None:
+            self.server.shutdown()
+
+
 class MailSink:
     def __init__(self, *, hold_at: int | None = None):
         self.port = free_port()

@@ -2,14 +2,12 @@
 real applications service returns over HTTP, kept and retried while that service is unreachable."""
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from werkzeug.serving import make_server
 
-from publishing_support import BASE_URL, SECRET, SENDER, STAFF, apply, free_port, mail_sink, text_part
+from publishing_support import BASE_URL, SECRET, SENDER, STAFF, LateServer, apply, mail_sink, text_part
 from services.applications.app import create_app as create_applications_app
 from services.publishing.app import build_dispatcher, create_app
 from services.publishing.directory import ApplicationsDirectory
@@ -49,20 +47,10 @@ def applications(pg_database):
         "contact": {"name": "Lena Probe", "email": "lena.probe@hamm.example"},
         "statement": "Interesse an der Smart City"}).json
 
-    class Service:
-        port = free_port()
-        application_id = application["id"]
-        call_id = call["id"]
-        server = None
-
-        def start(self):
-            self.server = make_server("127.0.0.1", self.port, app, threaded=True)
-            threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    service = Service()
+    service = LateServer(app)
+    service.application_id, service.call_id = application["id"], call["id"]
     yield service
-    if service.server is not None:
-        service.server.shutdown()
+    service.stop()
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ SEGMENTS = {
 }
 NOTICE_STATUSES = {"pending_review": _l("awaiting review"), "approved": _l("approved"), "queued": _l("queued"),
                    "sent": _l("sent"), "failed": _l("failed"), "discarded": _l("discarded")}
-NOTICE_KINDS = {"selected": _l("selected"), "not_selected": _l("not selected")}
+NOTICE_KINDS = {"selected": _l("selected"), "not_selected": _l("not selected"),
+                "workshop_cancelled": _l("workshop cancelled")}
 NEWSLETTER_STATUSES = {"draft": _l("draft"), "scheduled": _l("scheduled"), "sending": _l("sending"),
                        "sent": _l("sent")}
 

@@ -15,7 +15,8 @@ from shared.events.catalogue import TOPIC_PUBLISHING, make_event, spec_for, topi
 from .publishing_helpers import BASE_URL, NOW, workshop_event
 
 CONSUMED = {"SelectionCompleted": "vorort.selection", "ApplicationSelected": "vorort.selection",
-            "ApplicationNotSelected": "vorort.selection", "WorkshopCompleted": "vorort.workshops"}
+            "ApplicationNotSelected": "vorort.selection", "WorkshopCompleted": "vorort.workshops",
+            "DecisionAmended": "vorort.selection", "WorkshopCancelled": "vorort.workshops"}
 EMITTED = ("ResultsPublished", "NewsletterSent")
 
 
