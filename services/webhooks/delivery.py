@@ -130,11 +130,11 @@ class Dispatcher:
                 return []
             jobs = []
             endpoints = {}
-            for delivery in uow.deliveries.by_ids(ids):
-                endpoint = endpoints.get(delivery.endpoint_id)
+            for row in uow.deliveries.payloads(ids):
+                endpoint = endpoints.get(row.endpoint_id)
                 if endpoint is None:
-                    endpoint = endpoints[delivery.endpoint_id] = uow.endpoints.get(delivery.endpoint_id)
-                jobs.append(Job(delivery.id, endpoint.url, delivery.payload, endpoint.signing_secrets(now),
+                    endpoint = endpoints[row.endpoint_id] = uow.endpoints.get(row.endpoint_id)
+                jobs.append(Job(row.id, endpoint.url, row.payload, endpoint.signing_secrets(now),
                                 endpoint.signing_key))
             uow.commit()
         return jobs
@@ -143,15 +143,16 @@ class Dispatcher:
         now = self.clock()
         outcome = dict(zip((job.delivery_id for job in jobs), results))
         with self.uow_factory() as uow:
-            found = uow.deliveries.by_ids(list(outcome))
+            found = uow.deliveries.states_for_update(list(outcome))
             endpoint_ids = sorted({d.endpoint_id for d in found})
             endpoints = {eid: uow.endpoints.get(eid, for_update=True) for eid in endpoint_ids}
-            attempts = []
+            attempts, recorded = [], set()
             for delivery in sorted(found, key=lambda d: d.id):
                 result = outcome[delivery.id]
                 if delivery.status != "pending":
                     continue  # replayed or recorded meanwhile by a worker that took over the lease
                 delivery.record(result, now, self.settings.retry, self.rng)
+                recorded.add(delivery.id)
                 attempts.append({"delivery_id": delivery.id, "attempted_at": now, "latency_ms": result.latency_ms,
                                  "response_code": result.status_code, "error": result.error,
                                  "response_body": (result.response_body or "")[:RESPONSE_BODY_LIMIT] or None})
@@ -164,6 +165,7 @@ class Dispatcher:
                         self._notice(uow, endpoint, now)
                 elif endpoint.record_failure(now, self.settings.disable_after):
                     self._notice(uow, endpoint, now)
+            uow.deliveries.save_states([d for d in found if d.id in recorded])
             uow.deliveries.log_attempts(attempts)
             uow.commit()
 
@@ -181,13 +183,30 @@ class Dispatcher:
         return len(jobs)
 
     def run(self, stop: threading.Event) -> None:
+        """Like `run_once` in a loop, with one batch's outcomes recorded while the next batch is sent. A
+        recording that fails leaves its deliveries claimed: they go out again when their lease ends."""
+        recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-record")
+        recording = None
         while not stop.is_set():
             try:
-                if self.run_once() == 0:
+                jobs = self._claim()
+                results = list(self.pool.map(self.send, jobs)) if jobs else []
+                if recording is not None:
+                    recording, previous = None, recording
+                    previous.result()
+                if jobs:
+                    recording = recorder.submit(self._record, jobs, results)
+                else:
                     stop.wait(self.settings.idle_poll_s)
             except Exception:  # noqa: BLE001 - keep the worker alive; the database may be restarting
                 log.exception("dispatcher error")
                 stop.wait(1.0)
+        if recording is not None:
+            try:
+                recording.result()
+            except Exception:  # noqa: BLE001
+                log.exception("dispatcher error")
+        recorder.shutdown(wait=True)
         self.close()
 
 

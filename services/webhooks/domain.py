@@ -257,12 +257,12 @@ class RetryPolicy:
 
 
 @dataclass
-class Delivery:
+class DeliveryState:
+    """Where a delivery stands; the dispatcher works on these (plain objects, cheap by the thousand)."""
     id: str                 # the webhook-id, the same on every attempt
     endpoint_id: str
     event_id: str
     event_type: str
-    payload: str
     status: str
     attempts: int
     next_attempt_at: datetime | None
@@ -274,11 +274,6 @@ class Delivery:
     response_body: str | None = None
     latency_ms: int | None = None
     last_error: str | None = None
-
-    @classmethod
-    def of(cls, endpoint: Endpoint, event_id: str, event_type: str, payload: str, now: datetime) -> "Delivery":
-        return cls(id=new_message_id(), endpoint_id=endpoint.id, event_id=event_id, event_type=event_type,
-                   payload=payload, status="pending", attempts=0, next_attempt_at=now, created_at=now)
 
     def record(self, result: AttemptResult, now: datetime, policy: RetryPolicy, rng: random.Random) -> None:
         self.attempts += 1
@@ -306,3 +301,13 @@ class Delivery:
         self.next_attempt_at = now
         self.delivered_at = None
 
+
+@dataclass
+class Delivery(DeliveryState):
+    """A delivery with its body: the event as a structured CloudEvent, exactly as it is sent."""
+    payload: str = ""
+
+    @classmethod
+    def of(cls, endpoint: Endpoint, event_id: str, event_type: str, payload: str, now: datetime) -> "Delivery":
+        return cls(id=new_message_id(), endpoint_id=endpoint.id, event_id=event_id, event_type=event_type, payload=payload,
+                   status="pending", attempts=0, next_attempt_at=now, created_at=now)
