@@ -43,26 +43,58 @@ def _seed_applications(db_url: str, size: int) -> str:
     return call_id
 
 
+# A population that lies in the size class (the ranking refuses a candidate whose class contradicts it).
+POPULATION_BY_CLASS = (("rural", 1_000), ("small", 5_000), ("medium", 20_000), ("large", 100_000))
+REVIEWERS = ("stg-a", "stg-b", "stg-c")
+REVIEWED_EVERY = 10  # every tenth candidate has three reviews, so the ranking has a scored head and a long tail
+
+
 def _seed_candidates(db_url: str, size: int) -> str:
-    from services.selection.db import calls, candidates
+    from services.selection import handlers
+    from services.selection.db import calls, candidates, panel_criteria, panel_members, panels, reviews
+    from shared.db import make_session_factory
+    from services.selection.db import SelectionUnitOfWork
 
     engine = create_engine(db_url)
     now = datetime.now(timezone.utc)
     call_id = str(uuid.uuid4())
+    reviewed = []
     with engine.begin() as connection:
         connection.execute(insert(calls).values(id=call_id, title="Growth", topic="Smart City", places=3,
                                                 workshops_per_place=2, status="closed", closed_at=now))
-        batch = []
+        connection.execute(insert(panels).values(call_id=call_id, quorum=None, updated_at=now, updated_by="bench"))
+        connection.execute(insert(panel_members), [
+            {"call_id": call_id, "member_id": m, "position": i, "name": m, "institution": "I",
+             "email": f"{m}@example.org", "role": "member"} for i, m in enumerate(REVIEWERS)])
+        connection.execute(insert(panel_criteria), [
+            {"call_id": call_id, "key": key, "position": i, "label": key, "weight": weight}
+            for i, (key, weight) in enumerate((("concept", 2.0), ("impact", 1.0)))])
+        batch, review_batch = [], []
         for i in range(size):
-            batch.append({"application_id": str(uuid.uuid4()), "call_id": call_id, "ags": f"{i:08d}", "name": f"G{i}",
-                          "population": 1000 + i, "size_class": ("rural", "small", "medium", "large")[i % 4],
+            size_class, population = POPULATION_BY_CLASS[i % 4]
+            application_id = str(uuid.uuid4())
+            batch.append({"application_id": application_id, "call_id": call_id, "ags": f"{i:08d}", "name": f"G{i}",
+                          "population": population + i % 1000, "size_class": size_class,
                           "focus_areas": [], "statement": "x", "partners": [], "status": "submitted",
                           "submitted_at": now + timedelta(microseconds=i), "state_at": now})
+            if i % REVIEWED_EVERY == 0:
+                reviewed.append(application_id)
+                review_batch += [{"call_id": call_id, "application_id": application_id, "member_id": m,
+                                  "scores": {"concept": 1 + (i + j) % 5, "impact": 1 + (i * 7 + j) % 5},
+                                  "comment": "", "abstained": False, "created_at": now, "updated_at": now,
+                                  "updated_by": "bench"} for j, m in enumerate(REVIEWERS)]
             if len(batch) == 5000:
                 connection.execute(insert(candidates), batch)
-                batch = []
+                connection.execute(insert(reviews), review_batch)
+                batch, review_batch = [], []
         if batch:
             connection.execute(insert(candidates), batch)
+            connection.execute(insert(reviews), review_batch)
+    # The kept ranking numbers, as the review transactions would have left them.
+    with SelectionUnitOfWork(make_session_factory(engine)) as uow:
+        handlers.refresh_ranking(uow, call_id, reviewed)
+        uow.commit()
+    with engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
     engine.dispose()
     return call_id
@@ -80,6 +112,8 @@ def _measure(infra, service: str, seed, path_for) -> dict:
             request = lambda i: ("GET", path_for(call_id, i), None, headers)  # noqa: E731
             load(server.port, request, total=20, concurrency=4)
             figures[size] = load(server.port, request, total=REQUESTS, concurrency=4)
+            if set(figures[size]["statuses"]) != {200}:  # an error answers fast and would flatter the ratio
+                raise RuntimeError(f"{service} at {size}: answers {figures[size]['statuses']}, not only 200")
         finally:
             server.stop()
     return figures
@@ -89,7 +123,7 @@ def run(infra) -> Result:
     started = time.perf_counter()
     listing = _measure(infra, "applications", _seed_applications,
                        lambda call_id, i: f"/v1/calls/{call_id}/applications?page={1 + i % 5}&page_size=20")
-    ranking = _measure(infra, "selection", _seed_candidates, lambda call_id, i: f"/v1/calls/{call_id}/ranking")
+    ranking = _measure(infra, "selection", _seed_candidates, lambda call_id, i: f"/v1/calls/{call_id}/ranking?page={1 + i % 5}")
     small, large = SIZES
     list_ratio = listing[large]["p50_ms"] / listing[small]["p50_ms"]
     rank_ratio = ranking[large]["p50_ms"] / ranking[small]["p50_ms"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from datetime import timezone
 
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text,
-                        TypeDecorator, create_engine, event)
+                        TypeDecorator, create_engine, event, func, select)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -90,6 +90,22 @@ def new_metadata() -> MetaData:
         Column("hits", Integer, nullable=False),
     )
     return metadata
+
+
+# Lists count their items for X-Pagination only up to this many (or up to the end of the requested page, if
+# that is further): past it a page costs the same whatever the size of the call.
+COUNT_BOUND = 10_000
+
+
+class AtLeast(int):
+    """A count that stopped at its bound: there are at least this many items (X-Pagination says so)."""
+
+
+def bounded_count(session, query, reach: int = 0, *, bound: int = COUNT_BOUND) -> int:
+    """The number of rows `query` selects, exact up to max(bound, reach); past that an `AtLeast`."""
+    bound = max(bound, reach)
+    counted = session.scalar(select(func.count()).select_from(query.limit(bound + 1).subquery()))
+    return AtLeast(counted) if counted > bound else counted
 
 
 def privacy_erasures_table(metadata: MetaData) -> Table:

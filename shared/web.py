@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from shared import auth, idempotency
+from shared.db import AtLeast
 from shared.errors import Conflict, DomainError
 from shared.uow import is_duplicate_key
 from shared.logs import configure_logging, correlation_id
@@ -53,6 +54,18 @@ class ServiceBlueprint(Blueprint):
                            "previous_page, next_page.",
             "schema": {"type": "string"},
         }
+
+    @staticmethod
+    def _make_pagination_metadata(page, page_size, item_count):
+        # A count that stopped at its bound (shared.db.bounded_count) gives a lower bound for the total and
+        # no last page; the next page exists, because the count went past the end of this one.
+        if not isinstance(item_count, AtLeast):
+            return Blueprint._make_pagination_metadata(page, page_size, item_count)
+        metadata = {"total": int(item_count), "total_is_lower_bound": True, "first_page": 1, "page": page,
+                    "next_page": page + 1}
+        if page > 1:
+            metadata["previous_page"] = page - 1
+        return metadata
 
 
 @dataclass

@@ -5,7 +5,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, 
 from sqlalchemy.orm import registry
 
 from services.applications.domain import Application, Call
-from shared.db import UtcDateTime, new_metadata, privacy_erasures_table
+from shared.db import UtcDateTime, bounded_count, new_metadata, privacy_erasures_table
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -49,6 +49,7 @@ applications = Table(
     Index("uq_applications_call_ags_live", "call_id", "ags", unique=True,
           postgresql_where=text("status = 'submitted'"), sqlite_where=text("status = 'submitted'")),
     Index("ix_applications_call_status", "call_id", "status", "size_class"),
+    Index("ix_applications_call_order", "call_id", "submitted_at", "id"),  # the list's order
 )
 
 # GDPR erasures: an audit of what was done, without the personal data itself (used by shared.privacy).
@@ -114,7 +115,7 @@ class ApplicationRepository:
             query = query.where(applications.c.status == status)
         if size_class:
             query = query.where(applications.c.size_class == size_class)
-        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+        total = bounded_count(self.session, query, offset + limit)
         rows = self.session.scalars(
             query.order_by(applications.c.submitted_at, applications.c.id).offset(offset).limit(limit))
         return list(rows), total

@@ -150,7 +150,7 @@ class Candidates(MethodView):
 
         def fetch(uow):
             handlers.get_call(uow, call_id)
-            rows, total = uow.candidates.rows_for_call(
+            rows, total = uow.candidates.page_for_call(
                 call_id, size_class=query.get("size_class"), offset=pagination_parameters.first_item,
                 limit=pagination_parameters.page_size)
             members, reviews, conflicted = _review_context(uow, call_id)
@@ -380,25 +380,32 @@ class CallReviews(MethodView):
 class Ranking(MethodView):
     @roles_required(*READERS)
     @decision_blp.response(200, RankingSchema)
-    def get(self, call_id):
-        """The ranking: weighted mean, counted reviews, spread and conflicts per candidate.
+    @decision_blp.paginate(page_size=100)
+    def get(self, call_id, pagination_parameters):
+        """The ranking, a page at a time (100 lines by default): weighted mean, counted reviews, spread and
+        conflicts per candidate.
 
         Tie-break, in this order: higher weighted mean; more counted reviews; lower spread; earlier
         submission; application id ascending. Candidates without a counted review come last.
+        The numbers are kept up to date by every review, conflict and panel change, so a page costs the
+        same however many candidates the call has.
         """
         require_role(*READERS)
+        first = pagination_parameters.first_item
 
         def fetch(uow):
-            evaluation = handlers.evaluate(uow, call_id)
-            panel = evaluation.panel
-            criteria = panel.criteria if panel else default_criteria()
+            handlers.get_call(uow, call_id)
+            found = uow.panels.get(call_id)
+            criteria = found[0].criteria if found else default_criteria()
+            rows, total = uow.ranking.page(call_id, offset=first, limit=pagination_parameters.page_size)
             return {"call_id": call_id,
                     "criteria": [{"key": c.key, "label": c.label, "weight": c.weight} for c in criteria],
                     "tie_break": list(handlers.TIE_BREAK),
-                    "entries": [handlers.ranking_line(e, evaluation.candidates[e.application_id])
-                                for e in evaluation.ranking]}
+                    "entries": [handlers.kept_ranking_line(first + i, row) for i, row in enumerate(rows, start=1)]
+                    }, total
 
-        return read(fetch)
+        ranking, pagination_parameters.item_count = read(fetch)
+        return ranking
 
 
 @decision_blp.route("/<call_id>/proposal")

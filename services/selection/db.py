@@ -12,11 +12,11 @@ out domain objects (or plain rows for what the domain does not model).
 """
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, Float, Index, Integer, String, Table, Text, delete, func, insert,
-                        select, text, update)
+from sqlalchemy import (JSON, Boolean, Column, Float, Index, Integer, String, Table, Text, and_, delete, func,
+                        insert, select, text, update)
 
 from services.selection.domain import BalanceRule, Candidate, ConflictOfInterest, Criterion, Panel, PanelMember, Review
-from shared.db import BigId, UtcDateTime, new_metadata, privacy_erasures_table
+from shared.db import BigId, UtcDateTime, bounded_count, new_metadata, privacy_erasures_table
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -53,6 +53,8 @@ candidates = Table(
     Column("state_at", UtcDateTime(), nullable=True),  # when the content we hold was current
     Column("withdrawn_at", UtcDateTime(), nullable=True),
     Index("ix_candidates_call_status", "call_id", "status"),
+    # The order of the candidates list and of the unscored tail of the ranking.
+    Index("ix_candidates_call_order", "call_id", "submitted_at", "application_id"),
 )
 
 PROJECTION_TABLES = (calls, candidates)
@@ -120,6 +122,29 @@ reviews = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("updated_by", String(200), nullable=False),
 )
+
+# The ranking's numbers per candidate, kept by every transaction that changes a review, a conflict or the
+# panel (handlers.refresh_ranking), so that a ranking page reads a few rows in index order instead of
+# ranking the whole call. A row exists for a candidate with at least one review or conflict; a candidate
+# without one ranks in the unscored tail with zero counts. Live or withdrawn is read from `candidates` (the
+# projection) at query time, so a withdrawal costs the consumer nothing here. `weighted_mean` and `spread`
+# are the exact fractions rounded once to float: rounding is monotonic and equal fractions round equally,
+# so the order is the domain's exact order (distinct means of review scores lie far apart for a float).
+ranking_scores = Table(
+    "ranking_scores", metadata,
+    Column("call_id", String(36), primary_key=True),
+    Column("application_id", String(36), primary_key=True),
+    Column("weighted_mean", Float, nullable=True),  # null: no counted review (the unscored tail)
+    Column("review_count", Integer, nullable=False),
+    Column("abstention_count", Integer, nullable=False),
+    Column("spread", Float, nullable=True),
+    Column("std_dev", Float, nullable=True),
+    Column("conflicted_member_ids", JSON, nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=True),  # fixed at submission; copied for the index order
+)
+Index("ix_ranking_scores_order", ranking_scores.c.call_id, ranking_scores.c.weighted_mean.desc(),
+      ranking_scores.c.review_count.desc(), ranking_scores.c.spread, ranking_scores.c.submitted_at,
+      ranking_scores.c.application_id)
 
 decisions = Table(
     "decisions", metadata,
@@ -235,6 +260,16 @@ class CandidateRepository:
             query = query.limit(limit)
         return [dict(row._mapping) for row in self.session.execute(query)], total
 
+    def page_for_call(self, call_id: str, *, size_class: str | None, offset: int, limit: int) -> tuple[list[dict], int]:
+        """One page of the candidates list and a count that stops at a bound (shared.db.bounded_count)."""
+        query = select(candidates).where(candidates.c.call_id == call_id, candidates.c.name.is_not(None),
+                                         candidates.c.status == "submitted")
+        if size_class:
+            query = query.where(candidates.c.size_class == size_class)
+        total = bounded_count(self.session, query, offset + limit)
+        query = query.order_by(candidates.c.submitted_at, candidates.c.application_id).offset(offset).limit(limit)
+        return [dict(row._mapping) for row in self.session.execute(query)], total
+
     def for_call(self, call_id: str) -> list[Candidate]:
         """Every candidate of the call the domain can judge, withdrawn ones included (they never rank)."""
         rows, _ = self.rows_for_call(call_id, live_only=False)
@@ -303,9 +338,9 @@ class ConflictRepository:
     def __init__(self, session):
         self.session = session
 
-    def for_call(self, call_id: str) -> list[ConflictOfInterest]:
+    def for_call(self, call_id: str, *, application_id: str | None = None) -> list[ConflictOfInterest]:
         return [ConflictOfInterest(member_id=row["member_id"], application_id=row["application_id"],
-                                   reason=row["reason"]) for row in self.rows(call_id)]
+                                   reason=row["reason"]) for row in self.rows(call_id, application_id=application_id)]
 
     def rows(self, call_id: str, *, application_id: str | None = None, member_id: str | None = None) -> list[dict]:
         query = select(conflicts).where(conflicts.c.call_id == call_id)
@@ -334,8 +369,8 @@ class ReviewRepository:
     def __init__(self, session):
         self.session = session
 
-    def for_call(self, call_id: str) -> list[Review]:
-        return [review_from_row(row) for row in self.rows(call_id)]
+    def for_call(self, call_id: str, *, application_id: str | None = None) -> list[Review]:
+        return [review_from_row(row) for row in self.rows(call_id, application_id=application_id)]
 
     def rows(self, call_id: str, *, application_id: str | None = None, member_id: str | None = None,
              offset: int = 0, limit: int | None = None) -> list[dict]:
@@ -377,6 +412,54 @@ class ReviewRepository:
 def review_from_row(row: dict) -> Review:
     return Review(member_id=row["member_id"], application_id=row["application_id"], scores=row["scores"],
                   comment=row["comment"], abstained=row["abstained"])
+
+
+class RankingRepository:
+    """The kept ranking numbers (`ranking_scores`) and ranking pages read from them in index order."""
+
+    _ENTRY = (candidates.c.application_id, candidates.c.ags, candidates.c.name, candidates.c.size_class)
+
+    def __init__(self, session):
+        self.session = session
+
+    def replace(self, call_id: str, application_id: str, values: dict | None) -> None:
+        self.session.execute(delete(ranking_scores).where(ranking_scores.c.call_id == call_id,
+                                                          ranking_scores.c.application_id == application_id))
+        if values is not None:
+            self.session.execute(insert(ranking_scores).values(call_id=call_id, application_id=application_id,
+                                                               **values))
+
+    def clear(self, call_id: str) -> None:
+        self.session.execute(delete(ranking_scores).where(ranking_scores.c.call_id == call_id))
+
+    def page(self, call_id: str, *, offset: int, limit: int) -> tuple[list[dict], int]:
+        """Ranking rows offset..offset+limit (best first) and the number of live candidates, counted up to a
+        bound. Scored candidates first, in the kept order; then the unscored tail in submission order."""
+        live = and_(candidates.c.status == "submitted", candidates.c.name.is_not(None))
+        scored = (select(*self._ENTRY, *self._numbers())
+                  .join(ranking_scores, and_(ranking_scores.c.application_id == candidates.c.application_id,
+                                             ranking_scores.c.call_id == call_id))
+                  .where(ranking_scores.c.weighted_mean.is_not(None), candidates.c.call_id == call_id, live))
+        scored_total = bounded_count(self.session, scored, offset + limit)
+        rows = [dict(row._mapping) for row in self.session.execute(scored.order_by(
+            ranking_scores.c.weighted_mean.desc(), ranking_scores.c.review_count.desc(), ranking_scores.c.spread,
+            ranking_scores.c.submitted_at, ranking_scores.c.application_id).offset(offset).limit(limit))]
+        if len(rows) < limit:
+            tail = (select(*self._ENTRY, *self._numbers())
+                    .outerjoin(ranking_scores, and_(ranking_scores.c.application_id == candidates.c.application_id,
+                                                    ranking_scores.c.call_id == call_id))
+                    .where(candidates.c.call_id == call_id, live, ranking_scores.c.weighted_mean.is_(None))
+                    .order_by(candidates.c.submitted_at, candidates.c.application_id)
+                    .offset(max(0, offset - scored_total)).limit(limit - len(rows)))
+            rows += [dict(row._mapping) for row in self.session.execute(tail)]
+        everyone = select(candidates.c.application_id).where(candidates.c.call_id == call_id, live)
+        return rows, bounded_count(self.session, everyone, offset + limit)
+
+    @staticmethod
+    def _numbers():
+        return (ranking_scores.c.weighted_mean, func.coalesce(ranking_scores.c.review_count, 0).label("review_count"),
+                func.coalesce(ranking_scores.c.abstention_count, 0).label("abstention_count"), ranking_scores.c.spread,
+                ranking_scores.c.std_dev, ranking_scores.c.conflicted_member_ids)
 
 
 class DecisionRepository:
@@ -435,6 +518,7 @@ class SelectionUnitOfWork(UnitOfWork):
         self.conflicts = ConflictRepository(self.session)
         self.reviews = ReviewRepository(self.session)
         self.decisions = DecisionRepository(self.session)
+        self.ranking = RankingRepository(self.session)
         self.audit = AuditRepository(self.session)
 
     def clear_projection(self, consumer_group: str) -> None:

@@ -196,6 +196,9 @@ def set_panel(command: SetPanel, uow, clock) -> tuple[Panel, dict]:
 
     now = clock()
     uow.panels.replace(command.call_id, panel, command.quorum, now, command.actor)
+    uow.ranking.clear(command.call_id)
+    refresh_ranking(uow, command.call_id, {r["application_id"] for r in reviews}
+                    | {c.application_id for c in uow.conflicts.for_call(command.call_id)})
     uow.audit.record(call_id=command.call_id, at=now, actor=command.actor,
                      action="panel.set" if previous is None else "panel.changed",
                      details={"before": _panel_summary(*_unpack(previous)) if previous else None,
@@ -244,6 +247,7 @@ def declare_conflict(command: DeclareConflict, uow, clock) -> tuple[dict, bool]:
               "member_id": command.member_id, "reason": conflict.reason.strip(), "declared_at": now,
               "declared_by": actor_name(command.actor_role, command.actor_subject)}
     uow.conflicts.add(values)
+    refresh_ranking(uow, command.call_id, [command.application_id])
     had_review = uow.reviews.get(command.call_id, command.application_id, command.member_id) is not None
     uow.audit.record(call_id=command.call_id, at=now, actor=values["declared_by"], action="conflict.declared",
                      application_id=command.application_id, member_id=command.member_id,
@@ -299,6 +303,7 @@ def write_review(command: WriteReview, uow, clock) -> tuple[dict, bool]:
                              member_id=command.member_id, created_at=now))
     else:
         uow.reviews.update(command.call_id, command.application_id, command.member_id, values)
+    refresh_ranking(uow, command.call_id, [command.application_id])
     uow.audit.record(call_id=command.call_id, at=now, actor=actor,
                      action="review.written" if before is None else "review.changed",
                      application_id=command.application_id, member_id=command.member_id,
@@ -354,6 +359,39 @@ def evaluate(uow, call_id: str) -> Evaluation:
     proposal = propose(ranking, call["places"], rule)
     return Evaluation(call=call, panel=found[0] if found else None, candidates=rows, ranking=ranking, rule=rule,
                       rule_is_default=not explicit, proposal=proposal, conflicts=conflicts)
+
+
+def refresh_ranking(uow, call_id: str, application_ids) -> None:
+    """Bring the kept ranking numbers (db.ranking_scores) of these candidates up to date, in the transaction
+    that changed their reviews, conflicts or the panel. The numbers are `rank`'s own for the one candidate
+    (a candidate's numbers depend only on its reviews, its conflicts and the panel), so a ranking page read
+    from them in index order is `rank`'s order; `evaluate` still ranks from scratch for the proposal."""
+    found = uow.panels.get(call_id)
+    panel = found[0] if found else Panel((), default_criteria())
+    members = {m.id for m in panel.members}
+    for application_id in sorted(application_ids):
+        row = uow.candidates.get_row(application_id)
+        reviews = [r for r in uow.reviews.for_call(call_id, application_id=application_id) if r.member_id in members]
+        conflicts = uow.conflicts.for_call(call_id, application_id=application_id)
+        if row is None or row["name"] is None or not (reviews or conflicts):
+            uow.ranking.replace(call_id, application_id, None)
+            continue
+        # Live or withdrawn is decided when a page is read, from the projection.
+        [entry] = rank([candidate_from_row(dict(row, status="submitted"))], panel, reviews, conflicts)
+        uow.ranking.replace(call_id, application_id, {
+            "weighted_mean": entry.weighted_mean, "review_count": entry.review_count,
+            "abstention_count": entry.abstention_count, "spread": entry.spread, "std_dev": entry.std_dev,
+            "conflicted_member_ids": list(entry.conflicted_member_ids), "submitted_at": row["submitted_at"]})
+
+
+def kept_ranking_line(position: int, row: dict) -> dict:
+    """A ranking line from a page of the kept ranking (RankingRepository.page)."""
+    return {
+        "rank": position, "application_id": row["application_id"], "ags": row["ags"], "name": row["name"],
+        "size_class": row["size_class"], "weighted_mean": row["weighted_mean"], "reviews": row["review_count"],
+        "abstentions": row["abstention_count"], "spread": row["spread"], "std_dev": row["std_dev"],
+        "conflicts": list(row["conflicted_member_ids"] or []),
+    }
 
 
 def ranking_line(entry, row: dict) -> dict:
