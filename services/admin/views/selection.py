@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms import (DateTimeLocalField, FieldList, FloatField, Form, FormField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+from wtforms import (DateTimeLocalField, FieldList, FloatField, Form, FormField, IntegerField, RadioField,
+                     SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -104,6 +104,15 @@ class DecisionForm(FlaskForm):
     present = MultiCheckboxField(_l("Members present"))
     decided_at = DateTimeLocalField(_l("Decided at (meeting of the steering group)"), format=WALL_TIME,
                                     validators=[DataRequired()])
+    rationale = TextAreaField(_l("Rationale"), validators=[DataRequired(), Length(max=10_000)])
+    deviation_reason = TextAreaField(_l("Reason for departing from the proposal"),
+                                     validators=[Optional(), Length(max=10_000)])
+
+
+class AmendmentForm(FlaskForm):
+    successor = RadioField(_l("Successor"), validators=[DataRequired(message=_l("Choose the successor."))])
+    present = MultiCheckboxField(_l("Members present"))
+    decided_at = DateTimeLocalField(_l("Decided at"), format=WALL_TIME, validators=[DataRequired()])
     rationale = TextAreaField(_l("Rationale"), validators=[DataRequired(), Length(max=10_000)])
     deviation_reason = TextAreaField(_l("Reason for departing from the proposal"),
                                      validators=[Optional(), Length(max=10_000)])
@@ -382,11 +391,15 @@ def decision(call_id):
         return render_template("selection/decision.html", title=_("Decision"), section="calls", call=call,
                                known=None, recorded=None, form=None, proposal=None, panel=None, candidates=[])
     recorded = svc.selection.get_or_none(f"/v1/calls/{call_id}/decision") if known.get("decided") else None
+    vacancies = svc.selection.get(f"/v1/calls/{call_id}/decision/vacancies") if recorded else []
+    amendments = svc.selection.get(f"/v1/calls/{call_id}/decision/amendments") if recorded else []
     ask = Tolerant()
     publication = ask("publishing", lambda: publication_of("selection_result", call_id)) if recorded else None
     panel_data = panel_of(call_id)
     candidates = svc.selection.all(f"/v1/calls/{call_id}/candidates")
     names = {c["application_id"]: c["municipality"]["name"] for c in candidates}
+    names.update({v["vacated"]["application_id"]: v["vacated"]["name"] for v in vacancies})
+    names.update({line["application_id"]: line["name"] for line in (recorded or {}).get("ranking", [])})
     try:
         proposal = svc.selection.get(f"/v1/calls/{call_id}/proposal")
     except ApiError:
@@ -418,7 +431,46 @@ def decision(call_id):
                            section="calls", call=call, known=known, recorded=recorded, form=form, proposal=proposal,
                            panel=panel_data, names=names, candidates=candidates,
                            proposed=[e["application_id"] for e in (proposal or {}).get("selected", [])],
-                           publication=publication, notices=ask.notices)
+                           publication=publication, notices=ask.notices, vacancies=vacancies, amendments=amendments)
+
+
+@bp.route("/calls/<call_id>/selection/decision/vacancies/<application_id>", methods=["GET", "POST"])
+def amendment(call_id, application_id):
+    """Name a successor for a place vacated since the decision (a decision amendment)."""
+    svc = services()
+    call = svc.applications.get(f"/v1/calls/{call_id}")
+    vacancy = next((v for v in svc.selection.get(f"/v1/calls/{call_id}/decision/vacancies")
+                    if v["vacated"]["application_id"] == application_id), None)
+    if vacancy is None:
+        flash(_("This place is not vacant (any more)."), "error")
+        return redirect(url_for("selection.decision", call_id=call_id))
+    panel_data = panel_of(call_id)
+    proposed = (vacancy["proposed_successor"] or {}).get("application_id")
+    form = AmendmentForm()
+    form.successor.choices = [
+        (line["application_id"], _("%(name)s (rank %(rank)s, %(size)s)", name=line["name"], rank=line["rank"],
+                                   size=size_class_label(line["size_class"])))
+        for line in vacancy["eligible"]]
+    form.present.choices = [(m["id"], f"{m['name']} ({m['institution']})") for m in (panel_data or {}).get("members", [])]
+    if request.method == "GET":
+        form.successor.data = proposed
+        form.present.data = [m["id"] for m in (panel_data or {}).get("members", [])]
+        form.decided_at.data = now_berlin(round_up=True)  # never before the decision a moment ago
+    elif form.validate_on_submit():
+        body = {"vacated_application_id": application_id, "successor_application_id": form.successor.data,
+                "rationale": form.rationale.data.strip(), "decided_at": iso(from_wall_time(form.decided_at.data)),
+                "present_member_ids": form.present.data or [],
+                "deviation_reason": (form.deviation_reason.data or "").strip() or None}
+        try:
+            svc.selection.post(f"/v1/calls/{call_id}/decision/amendments", body)
+        except ApiError as error:
+            apply_api_errors(form, error, {"present_member_ids": "present", "successor_application_id": "successor"})
+        else:
+            flash(_("The successor has been recorded. Its workshops are planned and its decision notice is "
+                    "prepared for review."), "success")
+            return redirect(url_for("selection.decision", call_id=call_id))
+    return render_template("selection/amendment.html", title=_("Successor for %(name)s", name=vacancy["vacated"]["name"]),
+                           section="calls", call=call, vacancy=vacancy, form=form, proposed=proposed)
 
 
 @bp.get("/calls/<call_id>/selection/audit")
