@@ -175,7 +175,9 @@ def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[s
     env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "SMTP_URL": smtp.url, "VORORT_ENV": "development",
            "VORORT_VAR_DIR": os.environ["VORORT_VAR_DIR"],
            # Its own consumer groups: another platform on the same broker must not take its partitions.
-           "VORORT_CONSUMER_GROUP_SUFFIX": f"-{uuid.uuid4().hex[:8]}"}
+           "VORORT_CONSUMER_GROUP_SUFFIX": f"-{uuid.uuid4().hex[:8]}",
+           # Development's allowance: webhooks may go to receivers the tests run on loopback.
+           "WEBHOOKS_ALLOWED_NETWORKS": "127.0.0.1/32"}
     for name in services:
         env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{ports[name]}"
     for name in services:

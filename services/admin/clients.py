@@ -23,6 +23,7 @@ SERVICE_LABELS = {  # msgids; translated where shown
     "selection": "selection",
     "workshops": "workshops",
     "publishing": "publishing",
+    "webhooks": "webhooks",
 }
 
 

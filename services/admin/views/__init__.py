@@ -9,13 +9,13 @@ from services.admin.accounts import active_staff
 from services.admin.clients import ApiError, Services, ServiceUnavailable
 from services.admin.kafka_ops import KafkaUnavailable
 from services.admin.views import (auth_views, calls, common, dashboard, operations, publishing, selection,
-                                  workshops)
+                                  webhooks, workshops)
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "healthz", "readyz", "metrics"}
 
 
 def register_views(app: Flask) -> None:
-    for module in (auth_views, dashboard, calls, selection, workshops, publishing, operations):
+    for module in (auth_views, dashboard, calls, selection, workshops, publishing, webhooks, operations):
         app.register_blueprint(module.bp)
     common.register_template_helpers(app)
 

@@ -17,6 +17,7 @@ SERVICE_NAMES = {
     "selection": _l("Selection"),
     "workshops": _l("Workshops"),
     "publishing": _l("Publishing"),
+    "webhooks": _l("Webhooks"),
 }
 
 SIZE_CLASSES = ("rural", "small", "medium", "large")
