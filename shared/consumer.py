@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import threading
 import time
 from dataclasses import dataclass
@@ -68,9 +67,11 @@ class EventConsumer:
         self.base_backoff_s = base_backoff_s
         self.max_backoff_s = max_backoff_s
         self.counts = {"applied": 0, "duplicate": 0, "skipped": 0, "dead_lettered": 0}
-        # Fault injection for the chaos suite only: die like a SIGKILL right after a database commit,
-        # before the offset commit, with this probability. Never set in production.
-        self._crash_probability = float(os.environ.get("VORORT_CHAOS_CRASH_AFTER_DB_COMMIT", "0") or 0)
+        # Fault injection for the chaos suite only: die like a SIGKILL right after the Nth database commit
+        # of this process, before its offset commit. Deterministic, so that a test can count the crashes it
+        # asked for. Never set in production.
+        self._crash_after_commits = int(os.environ.get("VORORT_CHAOS_CRASH_AFTER_DB_COMMITS", "0") or 0)
+        self._commits = 0
 
     # --- one message ----------------------------------------------------------------------------
     def _decode(self, message):
@@ -137,7 +138,8 @@ class EventConsumer:
         return [outcomes[id(m)] for m in messages]
 
     def _maybe_crash(self) -> None:
-        if self._crash_probability and random.random() < self._crash_probability:
+        self._commits += 1
+        if self._crash_after_commits and self._commits >= self._crash_after_commits:
             os._exit(137)
 
     def _apply_with_retries(self, message, event: Event, data: dict, handler: Handler) -> Outcome:

@@ -140,12 +140,16 @@ def test_closed_call_refuses_applications_with_409(client, open_call, db_url):
     assert counts(db_url) == before
 
 
-def test_one_application_per_municipality_per_call(client, open_call):
-    assert client.post(f"/v1/calls/{open_call}/applications", headers=WASSENBERG,
-                       json=application_body()).status_code == 201
-    again = client.post(f"/v1/calls/{open_call}/applications", headers=WASSENBERG, json=application_body())
+def test_one_application_per_municipality_per_call(client, open_call, db_url):
+    first = client.post(f"/v1/calls/{open_call}/applications", headers=WASSENBERG, json=application_body())
+    assert first.status_code == 201
+    before = counts(db_url)
+    again = client.post(f"/v1/calls/{open_call}/applications", headers=WASSENBERG,
+                        json=application_body(statement="Eine zweite Fassung"))
     assert again.status_code == 409
     assert "municipality.ags" in again.json["errors"]["json"]
+    assert counts(db_url) == before
+    assert client.get(f"/v1/applications/{first.json['id']}", headers=STAFF).json == first.json
 
 
 def test_concurrent_duplicate_submissions_create_exactly_one(db_url, open_call):
@@ -218,12 +222,15 @@ def test_patch_changes_fields_and_reclassifies_while_open(client, open_call, db_
                         json={"status": "withdrawn"}).status_code == 422
 
 
-def test_patch_after_close_is_409(client, open_call):
+def test_patch_after_close_is_409_and_changes_nothing(client, open_call, db_url):
     created = client.post(f"/v1/calls/{open_call}/applications", headers=WASSENBERG, json=application_body())
     client.post(f"/v1/calls/{open_call}/close", headers=STAFF)
+    before, stored = counts(db_url), client.get(f"/v1/applications/{created.json['id']}", headers=STAFF).json
     response = client.patch(f"/v1/applications/{created.json['id']}", headers=WASSENBERG,
                             json={"statement": "Zu spät"})
     assert response.status_code == 409
+    assert counts(db_url) == before
+    assert client.get(f"/v1/applications/{created.json['id']}", headers=STAFF).json == stored
 
 
 def test_idempotency_key_replays_the_first_answer_and_creates_nothing_twice(client, open_call, db_url):

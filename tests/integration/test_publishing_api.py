@@ -145,12 +145,15 @@ def test_staff_edit_a_draft_then_publish_it_and_results_published_is_in_the_outb
     assert 'lang="de"' in page.get_data(as_text=True)
 
 
-def test_published_results_are_final(client, ctx):
+def test_published_results_are_final(client, ctx, db_url):
     published = published_draft(client, ctx)
+    stored, events = client.get(f"/v1/publications/{published['id']}").json, outbox(db_url)
     again = client.post(f"/v1/publications/{published['id']}/publish", headers=STAFF)
     assert again.status_code == 409 and "already been published" in again.json["message"]
     edit = client.patch(f"/v1/publications/{published['id']}", headers=STAFF, json={"summary": "Nachträglich"})
     assert edit.status_code == 409
+    assert client.get(f"/v1/publications/{published['id']}").json == stored
+    assert outbox(db_url) == events, "no second ResultsPublished"
 
 
 def test_auto_publish_publishes_results_as_they_arrive(db_url, sink):

@@ -374,18 +374,23 @@ def test_decision_emits_selected_not_selected_and_completed_through_the_outbox(a
     assert sum(line["selected"] for line in completed["data"]["ranking"]) == 3
 
 
-def test_the_decision_is_final_and_locks_reviews_panel_and_rule(client, closed):
+def test_the_decision_is_final_and_locks_reviews_panel_and_rule(app, client, closed):
     call_id, ids = closed
     review_everyone(client, call_id, ids, {"Wassenberg": (5, 5), "Arnsberg": (5, 4), "Siegen": (4, 4)})
     chosen = [ids["Wassenberg"], ids["Arnsberg"], ids["Siegen"]]
     assert decide(client, call_id, chosen).status_code == 201
-    second = decide(client, call_id, chosen)
+    before = table_counts(app)
+    readings = {what: client.get(f"/v1/calls/{call_id}/{what}", headers=STAFF).json
+                for what in ("decision", "panel", "balance-rule", "ranking", "reviews?page_size=100")}
+    second = decide(client, call_id, [ids["Wassenberg"], ids["Lemgo"], ids["Siegen"]], deviation_reason="anders")
     assert second.status_code == 409 and "final" in second.json["message"]
     assert review(client, call_id, ids["Siegen"], "stg-ihk", 1, 1).status_code == 409
     assert client.put(f"/v1/calls/{call_id}/panel", headers=STAFF, json=panel_body()).status_code == 409
     assert client.put(f"/v1/calls/{call_id}/balance-rule", headers=STAFF, json={}).status_code == 409
     assert client.post(f"/v1/calls/{call_id}/candidates/{ids['Siegen']}/conflicts/stg-ihk", headers=STAFF,
                        json={"reason": "zu spät"}).status_code == 409
+    assert table_counts(app) == before
+    assert {what: client.get(f"/v1/calls/{call_id}/{what}", headers=STAFF).json for what in readings} == readings
 
 
 def test_a_retried_decision_with_its_idempotency_key_gets_the_first_answer(app, client, closed):

@@ -220,9 +220,12 @@ def test_cancelling_emits_workshop_cancelled_and_closes_registration(client, wor
     response = client.post(f"/v1/workshops/{workshop}/cancel", headers=STAFF, json={"reason": "Raum nicht verfügbar"})
     assert response.status_code == 200 and response.json["status"] == "cancelled"
     assert of_type(outbox(db_url), "WorkshopCancelled")[0]["reason"] == "Raum nicht verfügbar"
+    before, stored = counts(db_url), client.get(f"/v1/workshops/{workshop}", headers=STAFF).json
     assert register(client, workshop).status_code == 409
     assert client.post(f"/v1/workshops/{workshop}/cancel", headers=STAFF).status_code == 409
     assert client.patch(f"/v1/workshops/{workshop}", headers=STAFF, json={"venue": "Burg"}).status_code == 409
+    assert counts(db_url) == before
+    assert client.get(f"/v1/workshops/{workshop}", headers=STAFF).json == stored
 
 
 def test_raising_the_capacity_gives_the_new_places_to_the_waitlist(client, workshop):
@@ -387,10 +390,12 @@ def test_completion_emits_results_and_attendance_counts_without_personal_data(cl
     assert "Familie Beispiel" not in raw and "@" not in raw
 
 
-def test_nothing_changes_after_completion(client, workshop, clock):
+def test_nothing_changes_after_completion(client, workshop, clock, db_url):
     mine = register(client, workshop).json
     clock.now = AFTER_THE_WORKSHOP
     assert client.post(f"/v1/workshops/{workshop}/complete", headers=STAFF, json=RESULTS).status_code == 200
+    before, stored = counts(db_url), client.get(f"/v1/workshops/{workshop}", headers=STAFF).json
+    registration = client.get(f"/v1/workshops/{workshop}/registrations/{mine['id']}", headers=STAFF).json
     late = register(client, workshop, headers=STAFF)
     assert late.status_code == 409 and "taken place" in late.json["message"]
     assert client.delete(f"/v1/workshops/{workshop}/registrations/{mine['id']}", headers=STAFF).status_code == 409
@@ -398,6 +403,9 @@ def test_nothing_changes_after_completion(client, workshop, clock):
     assert client.patch(f"/v1/workshops/{workshop}", headers=STAFF, json={"capacity": 50}).status_code == 409
     assert client.post(f"/v1/workshops/{workshop}/check-in", headers=STAFF,
                        json={"code": mine["manage_code"]}).status_code == 409
+    assert counts(db_url) == before
+    assert client.get(f"/v1/workshops/{workshop}", headers=STAFF).json == stored
+    assert client.get(f"/v1/workshops/{workshop}/registrations/{mine['id']}", headers=STAFF).json == registration
 
 
 # --- bad input: a 4xx that names the problem, never a 500, nothing written --------------------

@@ -120,3 +120,69 @@ def test_parallel_cancellations_promote_one_waiting_person_each(app, db_url, nea
     assert [a.status_code for a in answers] == [200] * 12
     assert Counter(r.status for r in stored(db_url, nearly_full)) == {"confirmed": 40, "waitlisted": 3,
                                                                       "cancelled": 12}
+
+
+@pytest.fixture
+def gunicorn_workshops(db_url, tmp_path):
+    """The workshops web app under the real gunicorn with four worker processes (each with its own
+    connection pool), as in production: the row lock must hold across processes, not only threads."""
+    import os
+    import subprocess
+    import sys
+
+    import requests
+
+    from shared.config import REPO_ROOT
+    from support import eventually, stop_process
+    from vorort.broker import free_port
+
+    port = free_port()
+    env = dict(os.environ, WORKSHOPS_DATABASE_URL=db_url, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
+               VORORT_RATE_LIMIT_PER_MINUTE="0")
+    log = open(tmp_path / "gunicorn.log", "ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "4",
+         "services.workshops.app:create_app()"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def up():
+        assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()[-3000:]
+        try:
+            return requests.get(f"{base}/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    try:
+        eventually(up, timeout=90, interval=0.5, message="gunicorn up")
+        yield base
+    finally:
+        stop_process(process)
+
+
+def test_fifty_registrations_across_gunicorn_worker_processes_confirm_exactly_ten(db_url, nearly_full,
+                                                                                 gunicorn_workshops):
+    import requests
+
+    url = f"{gunicorn_workshops}/v1/workshops/{nearly_full}/registrations"
+    barrier = threading.Barrier(RACERS)
+    answers = [None] * RACERS
+
+    def race(n):
+        with requests.Session() as session:
+            barrier.wait()
+            answers[n] = session.post(url, headers=bearer("partner", f"partner-{n}"), json=person(n, "race"),
+                                      timeout=120)
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [a.status_code for a in answers] == [201] * RACERS, [a.text[:200] for a in answers if a.status_code != 201]
+    assert Counter(a.json()["status"] for a in answers) == {"confirmed": 10, "waitlisted": 40}
+    assert sorted(a.json()["waitlist_position"] for a in answers if a.json()["status"] == "waitlisted") == \
+        list(range(1, 41))
+    rows = stored(db_url, nearly_full)
+    assert Counter(r.status for r in rows) == {"confirmed": CAPACITY, "waitlisted": 40}

@@ -183,8 +183,46 @@ def test_ranking_orders_scored_candidates_by_weighted_mean_and_unscored_last(cal
     assert [e.is_scored for e in ranking] == sorted((e.is_scored for e in ranking), reverse=True)
 
 
+def best_total_by_class_counts(ranking, size, lower, upper):
+    """An oracle for calls too large for `all_selections`: the best total of `size` seats with lower[c] to
+    upper[c] seats per class, by dynamic programming over the classes. Within a class the best k seats are
+    its k best candidates, so only the number per class is open."""
+    by_class = {c: sorted((e.weighted_mean for e in ranking if e.is_scored and e.size_class == c), reverse=True)
+                for c in SIZE_CLASSES}
+    best = {0: 0.0}
+    for c in SIZE_CLASSES:
+        prefix = [0.0]
+        for score in by_class[c]:
+            prefix.append(prefix[-1] + score)
+        step = {}
+        for taken, value in best.items():
+            for k in range(lower[c], upper[c] + 1):
+                if taken + k <= size:
+                    step[taken + k] = max(step.get(taken + k, -math.inf), value + prefix[k])
+        best = step
+    return best.get(size)
+
+
 @settings(max_examples=20, deadline=None)
 @given(calls(max_candidates=500))
-def test_propose_runs_on_large_random_calls(call):
+def test_on_large_random_calls_the_proposal_fills_what_the_rule_allows_with_the_best_total(call):
     ranking, places, rule = call
-    propose(ranking, places * 20, rule)
+    places *= 20
+    proposal = propose(ranking, places, rule)
+    chosen = selected_entries(ranking, proposal)
+    scored = counts(e for e in ranking if e.is_scored)
+    upper = {c: scored[c] if rule.maximum_for(c) is None else min(scored[c], rule.maximum_for(c))
+             for c in SIZE_CLASSES}
+    size = min(places, sum(upper.values()))
+
+    assert len(chosen) == len(set(proposal.selected)) == size
+    assert all(e.is_scored for e in chosen) and within_maximum(chosen, rule)
+    for c in SIZE_CLASSES:  # within a class, nobody is passed over for a lower-scoring candidate
+        taken = [e.weighted_mean for e in chosen if e.size_class == c]
+        left = [e.weighted_mean for e in ranking if e.is_scored and e.size_class == c and e not in chosen]
+        assert not taken or not left or min(taken) >= max(left)
+    minimum = applicable_minimum(ranking, rule)
+    if sum(minimum.values()) <= size:
+        assert all(counts(chosen)[c] >= minimum[c] for c in SIZE_CLASSES)
+        best = best_total_by_class_counts(ranking, size, minimum, upper)
+        assert abs(proposal.total_score - best) <= 1e-6
