@@ -350,6 +350,29 @@ def publication_from_selection(event_data: Mapping[str, Any], now: datetime | No
     )
 
 
+def publication_from_amendment(event_data: Mapping[str, Any], now: datetime | None = None) -> Publication:
+    """Draft publication announcing a successor for a place vacated after the decision (DecisionAmended v1):
+    the members learn who now hosts the workshops. A deviation reason stays internal, as for the decision."""
+    amendment_id = _require(event_data, "amendment_id")
+    successor = _text(event_data["successor"]["name"])
+    vacated = _text(event_data["vacated"]["name"])
+    selected = [_text(name) for name in event_data.get("selected_municipalities") or ()]
+    body = [Section(heading="Ausgewählte Kommunen", items=tuple(selected))]
+    if _text(event_data.get("rationale")):
+        body.append(Section(heading="Zur Nachentscheidung", text=_text(event_data["rationale"])))
+    return Publication(
+        id=publication_id("selection_result", amendment_id),
+        kind="selection_result",
+        source_id=amendment_id,
+        title=f"Änderung der Auswahl: {successor} rückt für {vacated} nach",
+        summary=(f"{vacated} hat die Teilnahme an „Netzwerk vor Ort“ zurückgezogen. Die Steuerungsgruppe des "
+                 f"Netzwerk Innenstadt NRW hat {successor} als Nachfolgerin benannt; die Strategiewerkstätten "
+                 f"finden nun in {german_join(selected)} statt."),
+        body=tuple(body),
+        created_at=_event_time(event_data, "decided_at", now),
+    )
+
+
 def publication_from_workshop(event_data: Mapping[str, Any], now: datetime | None = None) -> Publication:
     """Draft publication with the results of one strategy workshop (WorkshopCompleted v1).
 

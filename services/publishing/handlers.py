@@ -249,13 +249,22 @@ def record_workshop_cancellation(command: RecordWorkshopCancellation, uow, clock
 
 
 def record_decision_amendment(command: RecordDecisionAmendment, uow, clock, settings) -> None:
+    """The selection as it now stands: letters name the new workshop places, the vacated municipality's
+    selection letter is not sent if it has not gone out yet, and the members get a draft announcement."""
     data = command.data
+    now = clock()
     uow.audience.record_decision(data["call_id"], data["vacated_application_id"], data["vacated"]["ags"],
                                  data["vacated"]["name"], False, data["decided_at"])
     call = uow.audience.call(data["call_id"])
     if call is not None:
         uow.audience.record_call(data["call_id"], call.title, call.topic, data["selected_municipalities"],
                                  call.decided_at)
+    letter = uow.notices.get(str(uuid.uuid5(NOTICE_NAMESPACE, f"selected:{data['vacated_application_id']}")),
+                             for_update=True)
+    if letter is not None and letter.status in ("pending_review", "approved"):
+        uow.notices.update(letter.id, status="discarded", reviewed_at=now,
+                           reviewed_by="automatic: withdrew after the decision")
+    _draft(uow, domain.publication_from_amendment(data), now, settings)
 
 
 def record_workshop_results(command: RecordWorkshopResults, uow, clock, settings: PublishingSettings) -> None:

@@ -182,3 +182,22 @@ def test_notices_are_for_the_office_only(client):
     assert client.get("/v1/notices").status_code == 401
     assert client.get("/v1/notices", headers=bearer("steering", "member-1")).status_code == 403
     assert client.post(f"/v1/notices/{uuid.uuid4()}/approve", headers=STAFF).status_code == 404
+
+
+def test_an_amendment_discards_the_vacated_letter_names_the_new_places_and_drafts_an_announcement(
+        app, client, applications):
+    ctx = app.extensions["vorort"]
+    apply(ctx, decide(ctx, applications.call_id, applications.application_id))
+    wassenberg = notices(client)["Wassenberg"]
+    amended = make_event("DecisionAmended", dict(
+        spec_for("DecisionAmended").example, call_id=applications.call_id,
+        vacated_application_id=wassenberg["application_id"], vacated={"ags": "05370040", "name": "Wassenberg"},
+        selected_municipalities=["Bad Berleburg", "Arnsberg", "Siegen"]), source=SELECTION)
+    assert apply(ctx, amended) == "applied"
+
+    after = notices(client)
+    assert after["Wassenberg"]["status"] == "discarded"
+    assert "an den Strategiewerkstätten in Bad Berleburg, Arnsberg und Siegen teilzunehmen" in after["Hamm"]["text"]
+    [announcement] = [p for p in client.get("/v1/publications", headers=STAFF).json
+                      if p["title"] == "Änderung der Auswahl: Bad Berleburg rückt für Wassenberg nach"]
+    assert announcement["status"] == "draft" and "Bad Berleburg" in announcement["summary"]
