@@ -22,6 +22,7 @@ kafka-jars: install
 ## Development only: webhooks may go to the local demo receiver (production allows no private address).
 run: kafka-jars
 	$(BIN)/vorort migrate
+	$(BIN)/vorort identity bootstrap
 	WEBHOOKS_ALLOWED_NETWORKS=127.0.0.1/32 $(BIN)/honcho --procfile deploy/Procfile --app-root . start
 
 ## The whole suite: import contracts, unit, contract and integration tests against real PostgreSQL and Kafka.

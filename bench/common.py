@@ -71,6 +71,9 @@ class Infrastructure:
         self.bootstrap = self.broker.bootstrap_servers
         os.environ.setdefault("VORORT_VAR_DIR", tempfile.mkdtemp(prefix="vorort-bench-var-"))
         os.environ["VORORT_RATE_LIMIT_PER_MINUTE"] = "0"  # one token drives the load
+        from shared.auth import trust_test_issuer
+
+        trust_test_issuer()  # the benchmarks' tokens come from the test issuer, as in the tests
 
     def database(self, service: str) -> str:
         import importlib

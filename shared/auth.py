@@ -1,96 +1,257 @@
-"""Authentication and roles: every API call carries `Authorization: Bearer <JWT>`.
+"""Authentication and roles: every API call carries `Authorization: Bearer <JWT access token>`.
 
-Tokens are HS256-signed with a key from `VORORT_JWT_SECRET`. In development, where it is unset, a key is
-generated once under var/ so that every service on the machine shares it; in production a service
-refuses to start without it. Claims: `sub`, `role` (staff | steering | municipality | partner), `ags` for
-a municipality, `aud` = "vorort", `iss` = "vorort", `exp`.
+Tokens are JWT access tokens (RFC 9068) signed with an asymmetric key by a *trusted issuer*: the identity
+service always (`IDENTITY_ISSUER`, default its URL), and every further issuer an operator lists in
+`VORORT_TRUSTED_ISSUERS` (a JSON list of `{"issuer", "jwks_uri", "audience", "claims", "role", "scopes"}`,
+see docs/security.md). A service verifies a token through its issuer's JWKS (cached, fetched again when a
+token names an unknown `kid`), checks `iss`, `aud`, `exp`, accepts only ES256, EdDSA and RS256 (never HS*,
+never `none`), and refuses tokens of revoked clients and people (the deny list in shared.revocation).
+No service but identity holds a signing key.
+
+Claims we read: `sub`, `role` (staff | steering | municipality | partner), `ags` for a municipality,
+`client_id`, `scope` (space separated). Scopes are `<service>:read` (GET, HEAD) and `<service>:write`
+(every other method); `current_principal()` answers 403 when the token lacks the scope for this request.
+
+Tests mint tokens with `issue_token()`: they are signed by a local *test issuer* whose key lives under
+`$VORORT_VAR_DIR/test-issuer/`; a service accepts them only when the test issuer is configured as trusted
+(`trust_test_issuer()`, which the test suite and the benchmarks call). Services call each other with
+`service_token(name)`: client credentials at identity.
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
-import secrets
-from dataclasses import dataclass
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import wraps
+from pathlib import Path
+from urllib.parse import urlparse
 
 import jwt
-from flask import g, request
+from flask import current_app, g, request
 from flask_smorest import abort
 
 from shared import config
 
+log = logging.getLogger(__name__)
+
 ROLES = ("staff", "steering", "municipality", "partner")
 ANY_ROLE = ROLES
 AUDIENCE = "vorort"
-ISSUER = "vorort"
-ALGORITHM = "HS256"
+ACCEPTED_ALGORITHMS = ("ES256", "EdDSA", "RS256")
+ACCESS_TOKEN_TYPE = "at+jwt"
+LEEWAY_S = 5
+TEST_ISSUER = "urn:vorort:test-issuer"
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class MissingSigningKey(RuntimeError):
-    pass
+def api_scopes() -> tuple[str, ...]:
+    """Every scope there is: read and write on every service with an API (the admin UI has none)."""
+    return tuple(f"{name}:{access}" for name in config.SERVICE_PORTS if name != "admin"
+                 for access in ("read", "write"))
 
 
-def signing_key() -> str:
-    key = os.environ.get("VORORT_JWT_SECRET")
-    if key:
-        return key
-    if config.environment() != "development":
-        raise MissingSigningKey("VORORT_JWT_SECRET must be set outside development mode")
-    path = config.var_dir() / "jwt-dev.key"
-    if not path.exists():
-        candidate = secrets.token_urlsafe(48)
-        try:
-            with open(path, "x") as handle:  # first writer wins; the others read its key
-                handle.write(candidate)
-        except FileExistsError:
-            pass
-    return path.read_text().strip()
-
-
+# --- the caller ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Principal:
     subject: str
     role: str
     ags: str | None = None
+    scopes: frozenset = field(default_factory=lambda: frozenset(api_scopes()))
+    client_id: str | None = None
+    issuer: str | None = None
 
     @property
     def is_staff(self) -> bool:
         return self.role == "staff"
 
-
-def issue_token(role: str, subject: str, ags: str | None = None, ttl: timedelta = timedelta(hours=12),
-                key: str | None = None) -> str:
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}")
-    if role == "municipality" and not ags:
-        raise ValueError("a municipality token needs its AGS")
-    now = datetime.now(timezone.utc)
-    claims = {"sub": subject, "role": role, "aud": AUDIENCE, "iss": ISSUER, "iat": now, "exp": now + ttl}
-    if ags:
-        claims["ags"] = ags
-    return jwt.encode(claims, key or signing_key(), algorithm=ALGORITHM)
+    def may(self, scope: str) -> bool:
+        return scope in self.scopes
 
 
 class InvalidToken(Exception):
     pass
 
 
-def verify_token(token: str, key: str | None = None) -> Principal:
+class MisconfiguredIssuers(RuntimeError):
+    pass
+
+
+# --- trusted issuers -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrustedIssuer:
+    """One issuer whose tokens the services accept, with how its claims map onto ours.
+
+    `claims` names the token claims that carry role, ags, subject and scope (defaults: role, ags, sub,
+    scope). `role` is a fixed role for every token of this issuer (when it has no role claim of ours);
+    `scopes` are granted when a token carries none of ours. `require_typ` holds tokens to RFC 9068's
+    `typ: at+jwt` (identity's do; many external issuers' tokens do not)."""
+    issuer: str
+    jwks_uri: str
+    audience: str = AUDIENCE
+    claims: dict = field(default_factory=dict)
+    role: str | None = None
+    scopes: tuple = ()
+    require_typ: bool = False
+
+    def claim(self, name: str) -> str:
+        return self.claims.get(name, {"subject": "sub"}.get(name, name))
+
+
+def identity_issuer() -> str:
+    return os.environ.get("IDENTITY_ISSUER") or config.service_url("identity")
+
+
+def identity_jwks_uri() -> str:
+    return config.service_url("identity") + "/.well-known/jwks.json"
+
+
+def trusted_issuers() -> dict[str, TrustedIssuer]:
+    """Identity, then every issuer in `VORORT_TRUSTED_ISSUERS` (read at each call: cheap, and tests change it)."""
+    issuers = {identity_issuer(): TrustedIssuer(identity_issuer(), identity_jwks_uri(), require_typ=True)}
+    raw = os.environ.get("VORORT_TRUSTED_ISSUERS", "").strip()
+    if not raw:
+        return issuers
     try:
-        claims = jwt.decode(token, key or signing_key(), algorithms=[ALGORITHM], audience=AUDIENCE,
-                            issuer=ISSUER, options={"require": ["exp", "sub", "aud", "iss"]})
+        entries = json.loads(raw)
+        for entry in entries:
+            unknown = set(entry) - {"issuer", "jwks_uri", "audience", "claims", "role", "scopes", "require_typ"}
+            if unknown or not entry.get("issuer") or not entry.get("jwks_uri"):
+                raise ValueError(f"bad entry {entry!r}")
+            if entry.get("role") is not None and entry["role"] not in ROLES:
+                raise ValueError(f"unknown role {entry['role']!r}")
+            issuers[entry["issuer"]] = TrustedIssuer(
+                issuer=entry["issuer"], jwks_uri=entry["jwks_uri"], audience=entry.get("audience", AUDIENCE),
+                claims=dict(entry.get("claims") or {}), role=entry.get("role"),
+                scopes=tuple(entry.get("scopes") or ()), require_typ=bool(entry.get("require_typ", False)))
+    except (ValueError, TypeError, AttributeError) as error:
+        raise MisconfiguredIssuers(f"VORORT_TRUSTED_ISSUERS is not a list of issuers: {error}") from None
+    return issuers
+
+
+def check_configuration() -> None:
+    """Called when a service starts: a broken trust configuration stops it at once, not at the first call."""
+    trusted_issuers()
+
+
+# --- key sets ------------------------------------------------------------------------------------
+class JwksCache:
+    """The keys of each issuer, by `kid`. Fetched again after `max_age_s`, or when a token names a `kid`
+    we do not know (at most every `min_refresh_s`, so unknown kids cannot make us hammer the issuer)."""
+
+    def __init__(self, max_age_s: float | None = None, min_refresh_s: float = 1.0):
+        self.max_age_s = max_age_s if max_age_s is not None else float(
+            os.environ.get("VORORT_JWKS_CACHE_SECONDS", "300"))
+        self.min_refresh_s = min_refresh_s
+        self._keys: dict[str, dict] = {}
+        self._fetched: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self.local: dict[str, object] = {}  # jwks_uri -> callable returning a JWKS (identity's own keys)
+
+    def key(self, jwks_uri: str, kid: str):
+        now = time.monotonic()
+        with self._lock:
+            keys = self._keys.get(jwks_uri)
+            age = now - self._fetched.get(jwks_uri, -1e9)
+            if keys is None or age > self.max_age_s or (kid not in keys and age > self.min_refresh_s):
+                keys = self._fetch(jwks_uri)
+                self._keys[jwks_uri], self._fetched[jwks_uri] = keys, now
+        return keys.get(kid)
+
+    def _fetch(self, jwks_uri: str) -> dict:
+        try:
+            document = self._document(jwks_uri)
+            found = {}
+            for entry in document.get("keys", []):
+                if entry.get("kid") and entry.get("kty") in ("EC", "OKP", "RSA") and entry.get("use", "sig") == "sig":
+                    try:
+                        found[entry["kid"]] = jwt.PyJWK(entry)
+                    except jwt.PyJWTError:
+                        continue
+            return found
+        except Exception as error:  # noqa: BLE001 - an unreachable issuer means: no keys, 401
+            log.warning("cannot fetch JWKS", extra={"jwks_uri": jwks_uri, "error": str(error)[:300]})
+            return self._keys.get(jwks_uri, {})
+
+    def _document(self, jwks_uri: str) -> dict:
+        if jwks_uri in self.local:
+            return self.local[jwks_uri]()
+        if jwks_uri.startswith("file://"):
+            return json.loads(Path(urlparse(jwks_uri).path).read_text())
+        import requests
+
+        response = requests.get(jwks_uri, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+
+JWKS = JwksCache()
+
+
+# --- verification --------------------------------------------------------------------------------
+def verify_token(token: str) -> Principal:
+    """The principal of a valid token; InvalidToken for anything else (the caller answers 401)."""
+    try:
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as error:
+        raise InvalidToken(f"malformed: {error}") from None
+    algorithm = header.get("alg")
+    if algorithm not in ACCEPTED_ALGORITHMS:
+        raise InvalidToken(f"algorithm {algorithm!r} is not accepted")
+    issuer = trusted_issuers().get(unverified.get("iss")) if isinstance(unverified.get("iss"), str) else None
+    if issuer is None:
+        raise InvalidToken("unknown issuer")
+    if issuer.require_typ and str(header.get("typ", "")).lower() not in (ACCESS_TOKEN_TYPE,
+                                                                          "application/" + ACCESS_TOKEN_TYPE):
+        raise InvalidToken("not an access token (typ)")
+    kid = header.get("kid")
+    key = JWKS.key(issuer.jwks_uri, kid) if isinstance(kid, str) else None
+    if key is None:
+        raise InvalidToken("unknown signing key")
+    if key.algorithm_name != algorithm:
+        raise InvalidToken("the key does not sign with this algorithm")
+    try:
+        claims = jwt.decode(token, key.key, algorithms=[algorithm], audience=issuer.audience, issuer=issuer.issuer,
+                            leeway=LEEWAY_S, options={"require": ["exp", "iss", "aud", "sub"]})
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from None
-    role = claims.get("role")
+    return _principal(claims, issuer)
+
+
+def _principal(claims: dict, issuer: TrustedIssuer) -> Principal:
+    role = issuer.role or claims.get(issuer.claim("role"))
     if role not in ROLES:
         raise InvalidToken("unknown role")
-    if role == "municipality" and not claims.get("ags"):
+    ags = claims.get(issuer.claim("ags"))
+    if role == "municipality" and not (isinstance(ags, str) and ags):
         raise InvalidToken("municipality token without ags")
-    return Principal(subject=str(claims["sub"]), role=role, ags=claims.get("ags"))
+    scope = claims.get(issuer.claim("scope"))
+    ours = set(api_scopes())
+    scopes = {s for s in scope.split() if s in ours} if isinstance(scope, str) else set()
+    if not scopes:
+        scopes = set(issuer.scopes) & ours
+    subject = claims.get(issuer.claim("subject"))
+    if not isinstance(subject, str) or not subject:
+        raise InvalidToken("no subject")
+    client_id = claims.get("client_id") or claims.get("azp")
+    return Principal(subject=subject, role=role, ags=ags if role == "municipality" else (ags or None),
+                     scopes=frozenset(scopes), client_id=str(client_id) if client_id else None,
+                     issuer=issuer.issuer)
+
+
+def _service_name() -> str | None:
+    ctx = current_app.extensions.get("vorort") if current_app else None
+    return getattr(ctx, "name", None)
 
 
 def current_principal() -> Principal:
-    """The caller of this request; answers 401 when there is no valid bearer token."""
+    """The caller of this request: 401 without a valid bearer token or when its access was revoked,
+    403 when the token lacks the scope for this service and method."""
     principal = getattr(g, "principal", None)
     if principal is not None:
         return principal
@@ -99,10 +260,20 @@ def current_principal() -> Principal:
     if scheme.lower() != "bearer" or not token:
         abort(401, message="A bearer token is required.")
     try:
-        g.principal = verify_token(token.strip())
+        principal = verify_token(token.strip())
     except InvalidToken as error:
         abort(401, message=f"Invalid token: {error}")
-    return g.principal
+    from shared.revocation import is_revoked
+
+    if is_revoked(principal):
+        abort(401, message="Invalid token: access revoked.")
+    service = _service_name()
+    if service:
+        needed = f"{service}:{'read' if request.method in READ_METHODS else 'write'}"
+        if not principal.may(needed):
+            abort(403, message=f"This token lacks the scope {needed}.")
+    g.principal = principal
+    return principal
 
 
 def require_role(*roles: str) -> Principal:
@@ -122,3 +293,149 @@ def roles_required(*roles: str):
         wrapper._vorort_roles = roles  # read by the authorization matrix test
         return wrapper
     return decorator
+
+
+# --- the test issuer (tests and benchmarks only) -------------------------------------------------
+def _test_issuer_dir() -> Path:
+    return config.var_dir() / "test-issuer"
+
+
+def _test_issuer_key():
+    """The test issuer's private key, made once per var dir (first writer wins), with its public JWKS."""
+    from joserfc import jwk
+
+    directory = _test_issuer_dir()
+    private = directory / "private.jwk"
+    if not private.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        key = jwk.ECKey.generate_key("P-256", parameters={"kid": f"test-{uuid.uuid4().hex[:12]}",
+                                                          "alg": "ES256", "use": "sig"})
+        staging = directory / f".private-{uuid.uuid4().hex}"
+        staging.write_text(json.dumps(key.as_dict(private=True)))
+        public = directory / f".jwks-{uuid.uuid4().hex}"
+        public.write_text(json.dumps({"keys": [key.as_dict(private=False)]}))
+        try:
+            os.link(staging, private)  # atomic, and fails if another process won
+            os.replace(public, directory / "jwks.json")
+        except FileExistsError:
+            public.unlink()
+        staging.unlink()
+    return jwt.PyJWK(json.loads(private.read_text()))
+
+
+def test_issuer_entry() -> dict:
+    _test_issuer_key()
+    return {"issuer": TEST_ISSUER, "jwks_uri": (_test_issuer_dir() / "jwks.json").as_uri(), "audience": AUDIENCE}
+
+
+def trusted_entries(environ=os.environ) -> list[dict]:
+    """The further issuers as configured (`VORORT_TRUSTED_ISSUERS`), to extend in tests."""
+    return json.loads(environ.get("VORORT_TRUSTED_ISSUERS") or "[]")
+
+
+def trust_test_issuer(environ=os.environ) -> None:
+    """Make this process and its children accept `issue_token()`'s tokens (tests and benchmarks only)."""
+    entries = trusted_entries(environ)
+    if not any(entry.get("issuer") == TEST_ISSUER for entry in entries):
+        entries.append(test_issuer_entry())
+    environ["VORORT_TRUSTED_ISSUERS"] = json.dumps(entries)
+
+
+def test_issuer_trusted() -> bool:
+    try:
+        return TEST_ISSUER in trusted_issuers()
+    except MisconfiguredIssuers:
+        return False
+
+
+def issue_token(role: str, subject: str, ags: str | None = None, ttl: timedelta = timedelta(minutes=10),
+                scopes=None, client_id: str | None = None) -> str:
+    """A token of the test issuer (see the module docstring): for tests, benchmarks and fixtures."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if role == "municipality" and not ags:
+        raise ValueError("a municipality token needs its AGS")
+    key = _test_issuer_key()
+    now = datetime.now(timezone.utc)
+    claims = {"sub": subject, "role": role, "aud": AUDIENCE, "iss": TEST_ISSUER, "iat": now, "exp": now + ttl,
+              "jti": uuid.uuid4().hex, "client_id": client_id or f"test:{subject}",
+              "scope": " ".join(api_scopes() if scopes is None else scopes)}
+    if ags:
+        claims["ags"] = ags
+    return jwt.encode(claims, key.key, algorithm="ES256",
+                      headers={"kid": key.key_id, "typ": ACCESS_TOKEN_TYPE})
+
+
+# --- service-to-service --------------------------------------------------------------------------
+@dataclass
+class ClientCredentials:
+    client_id: str
+    client_secret: str
+
+
+def service_credentials(name: str) -> ClientCredentials | None:
+    """`<NAME>_CLIENT_ID` and `<NAME>_CLIENT_SECRET`, else (development) var/clients/<name>.json."""
+    client_id = os.environ.get(f"{name.upper()}_CLIENT_ID")
+    secret = os.environ.get(f"{name.upper()}_CLIENT_SECRET")
+    if client_id and secret:
+        return ClientCredentials(client_id, secret)
+    path = config.var_dir() / "clients" / f"{name}.json"
+    if path.exists():
+        stored = json.loads(path.read_text())
+        return ClientCredentials(stored["client_id"], stored["client_secret"])
+    return None
+
+
+class TokenSource:
+    """Access tokens by client credentials (client_secret_basic), kept until shortly before they expire."""
+
+    def __init__(self, credentials: ClientCredentials, scopes: tuple = (), token_url: str | None = None):
+        self.credentials = credentials
+        self.scopes = scopes
+        self.token_url = token_url or config.service_url("identity") + "/oauth/token"
+        self._token = None
+        self._valid_until = 0.0
+        self._lock = threading.Lock()
+
+    def token(self) -> str:
+        import requests
+
+        with self._lock:
+            if self._token is None or time.monotonic() > self._valid_until:
+                data = {"grant_type": "client_credentials"}
+                if self.scopes:
+                    data["scope"] = " ".join(self.scopes)
+                response = requests.post(self.token_url, data=data, timeout=10,
+                                         auth=(self.credentials.client_id, self.credentials.client_secret))
+                if response.status_code != 200:
+                    raise InvalidToken(f"identity refused the client credentials: {response.status_code} "
+                                       f"{response.text[:200]}")
+                body = response.json()
+                self._token = body["access_token"]
+                self._valid_until = time.monotonic() + max(5, int(body.get("expires_in", 60)) - 30)
+            return self._token
+
+
+_SOURCES: dict[str, TokenSource] = {}
+_SOURCES_LOCK = threading.Lock()
+
+
+def service_token(name: str, scopes: tuple = (), role: str = "staff") -> str:
+    """A token for service `name`'s own calls to other services: by its client credentials at identity.
+    In the test suite, where services run without credentials, the test issuer stands in."""
+    credentials = service_credentials(name)
+    if credentials is None:
+        if test_issuer_trusted():
+            return issue_token(role, f"service:{name}", scopes=scopes or None, client_id=f"service:{name}")
+        raise InvalidToken(f"no client credentials for {name}: set {name.upper()}_CLIENT_ID and "
+                           f"{name.upper()}_CLIENT_SECRET")
+    with _SOURCES_LOCK:
+        source = _SOURCES.get(name)
+        if source is None or source.credentials != credentials:
+            source = _SOURCES[name] = TokenSource(credentials, scopes)
+    return source.token()
+
+
+def signing_key() -> str:
+    """Deprecated: a local symmetric secret for sessions and links (never for tokens any more)."""
+    return config.local_secret("session-dev", "VORORT_SESSION_SECRET")

@@ -18,6 +18,7 @@ SERVICE_PORTS = {
     "selection": 8002,
     "workshops": 8003,
     "publishing": 8004,
+    "identity": 8006,
     "portal": 8005,
     "webhooks": 8007,
 }
@@ -28,6 +29,31 @@ def var_dir() -> Path:
     path = Path(os.environ.get("VORORT_VAR_DIR", REPO_ROOT / "var"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def local_secret(name: str, env_var: str) -> str:
+    """A symmetric secret for sessions or links (never for tokens): `env_var`, else in development one
+    generated once under var/ so that every process on the machine shares it; outside development
+    a missing `env_var` is an error."""
+    value = os.environ.get(env_var)
+    if value:
+        return value
+    if environment() != "development":
+        raise MissingSecret(f"{env_var} must be set outside development mode")
+    import secrets
+
+    path = var_dir() / f"{name}.key"
+    if not path.exists():
+        try:
+            with open(path, "x") as handle:  # first writer wins; the others read its key
+                handle.write(secrets.token_urlsafe(48))
+        except FileExistsError:
+            pass
+    return path.read_text().strip()
+
+
+class MissingSecret(RuntimeError):
+    pass
 
 
 def environment() -> str:

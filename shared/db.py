@@ -120,6 +120,17 @@ def privacy_erasures_table(metadata: MetaData) -> Table:
     )
 
 
+def revoked_access_table(metadata: MetaData) -> Table:
+    """The deny list of a service that verifies tokens: `(kind, ref)` with kind `client` (a token's
+    `client_id`) or `subject` (a token's `sub`), filled from `AccessRevoked` events (shared.revocation)."""
+    return Table(
+        "revoked_access", metadata,
+        Column("kind", String(20), primary_key=True),
+        Column("ref", String(300), primary_key=True),
+        Column("revoked_at", UtcDateTime(), nullable=False),
+    )
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine with the settings this platform relies on (WAL and a busy timeout on SQLite)."""
     if url.startswith("sqlite"):

@@ -126,7 +126,7 @@ def public(view):
 def create_api_app(*, name: str, title: str, description: str, blueprints: list, ctx: ServiceContext,
                    version: str = "v1") -> Flask:
     configure_logging(name)
-    auth.signing_key()  # outside development this refuses to start without a key
+    auth.check_configuration()  # a broken trust configuration stops the service at once
     app = Flask(f"services.{name}")  # the real package: a bare name may resolve to some other module
     app.config.update(
         API_TITLE=title,

@@ -15,12 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from shared.auth import trust_test_issuer
 from shared.config import REPO_ROOT
 from support import Postgres
 
 os.environ.setdefault("VORORT_VAR_DIR", tempfile.mkdtemp(prefix="vorort-test-var-"))
 # Tests drive thousands of requests with one token; the limit itself has its own test.
 os.environ.setdefault("VORORT_RATE_LIMIT_PER_MINUTE", "0")
+# `issue_token()` signs with the local test issuer; every service started by the tests trusts it.
+trust_test_issuer()
 
 
 @pytest.fixture(scope="session")

@@ -160,7 +160,8 @@ class RunningPlatform:
         return self.urls[service]
 
 
-def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[str]) -> RunningPlatform:
+def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[str],
+                   extra_env: dict | None = None) -> RunningPlatform:
     """Every given service as real processes: its web app under gunicorn and its worker, on fresh
     PostgreSQL databases and the session's Kafka broker, with a local SMTP sink."""
     import importlib
@@ -187,6 +188,7 @@ def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[s
             migrate(url, module.MIGRATIONS)
             env[f"{name.upper()}_DATABASE_URL"] = url
     env["PUBLISHING_BASE_URL"] = env.get("PUBLISHING_URL", "")
+    env.update(extra_env or {})
     full_env = dict(os.environ)
     full_env.update(env)
     staff = {}

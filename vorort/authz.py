@@ -17,7 +17,7 @@ import io
 from shared.auth import ROLES
 from shared.config import ServiceSettings
 
-API_SERVICES = ("applications", "selection", "workshops", "publishing", "webhooks")
+API_SERVICES = ("applications", "selection", "workshops", "publishing", "webhooks", "identity")
 COLUMNS = ("service", "method", "path") + ROLES + ("anonymous",)
 
 

@@ -5,14 +5,12 @@ import importlib
 import json
 import sys
 import time
-from datetime import timedelta
 
 import click
 
-from shared import auth
 from shared.config import SERVICE_PORTS, ServiceSettings, kafka_bootstrap_servers, kafka_security
 
-API_SERVICES = ("applications", "selection", "workshops", "publishing", "webhooks")
+API_SERVICES = ("identity", "applications", "selection", "workshops", "publishing", "webhooks")
 ALL_SERVICES = API_SERVICES + ("admin", "portal")
 
 
@@ -33,17 +31,6 @@ def existing_services() -> list[str]:
 @click.group()
 def main():
     """Operate the Netzwerk vor Ort platform."""
-
-
-@main.command()
-@click.option("--role", type=click.Choice(auth.ROLES), required=True)
-@click.option("--ags", help="The municipality's 8-digit AGS (role municipality).")
-@click.option("--subject", help="Who the token is for (default: the role).")
-@click.option("--hours", type=int, default=12, show_default=True)
-def token(role, ags, subject, hours):
-    """Print a signed bearer token."""
-    click.echo(auth.issue_token(role, subject or (f"municipality:{ags}" if ags else role), ags=ags,
-                                ttl=timedelta(hours=hours)))
 
 
 @main.command()
@@ -301,6 +288,16 @@ def _register_webhooks():
 
 
 _register_webhooks()
+
+
+def _register_identity():
+    from vorort.identity_cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_register_identity()
 
 
 @main.group()

@@ -17,8 +17,9 @@ from datetime import datetime, timedelta, timezone
 import click
 import requests
 
-from shared.auth import issue_token
+from shared.auth import service_token
 from shared.config import service_url, var_dir
+from vorort.demo_identity import DemoIdentities
 
 CALL_TITLE = "Netzwerk vor Ort: Smart City (Fallbeispiel 2018)"
 
@@ -53,18 +54,36 @@ STATEMENTS = {
 }
 
 
+IDENTITIES: DemoIdentities | None = None
+
+
+def identities() -> DemoIdentities:
+    global IDENTITIES
+    if IDENTITIES is None:
+        IDENTITIES = DemoIdentities()
+    return IDENTITIES
+
+
 def headers(role: str, subject: str, ags: str | None = None) -> dict:
-    return {"Authorization": "Bearer " + issue_token(role, subject, ags=ags)}
-
-
-STAFF = None
+    """A principal's headers: its own API client at identity (registered on first use), its own token."""
+    return identities().headers(role, subject, ags)
 
 
 def staff_headers() -> dict:
-    global STAFF
-    if STAFF is None:
-        STAFF = headers("staff", "demo:geschaeftsstelle")
-    return STAFF
+    """The demo loader's own token (client `demo`, role staff)."""
+    return {"Authorization": "Bearer " + service_token("demo")}
+
+
+def register_organisations() -> None:
+    """The 2018 case's organisations and the steering group's members, in identity."""
+    from vorort.demo_selection import PANEL
+
+    for ags, name, _ in APPLICANTS:
+        identities().organisation("municipality", name, ags)
+    for member in PANEL:
+        organisation = identities().organisation("steering_institution", member["institution"])
+        identities().person(organisation, member["name"], f"{member['id']}@steuerungsgruppe.example.org",
+                            member["id"])
 
 
 def wait_for_platform(services, timeout: float = 300.0) -> None:
@@ -143,6 +162,9 @@ def load(services) -> None:
     if existing_call() is not None:
         click.echo("demo: the 2018 case is already loaded")
         return
+    if "identity" in services:
+        register_organisations()
+        click.echo("demo: organisations and the steering group registered in identity")
     if "webhooks" in services:
         register_demo_webhook()
     call_id, ids = load_applications()
@@ -204,6 +226,10 @@ def demo_command(stay):
         lines.append(f"  {name + ' API:':18} {service_url(name)}/docs")
     if "publishing" in services:
         lines.append(f"  Public results:    {service_url('publishing')}/results")
+    if "identity" in services:
+        lines += [f"  Tokens:            {service_url('identity')}/oauth/token (client credentials)",
+                  "                     new client: .venv/bin/vorort clients add --name N --role R [--ags AGS]",
+                  "                     for development: .venv/bin/vorort token --role staff"]
     lines += ["  Ctrl-C stops everything.", "=" * 72, ""]
     click.echo("\n".join(lines))
     while stay:

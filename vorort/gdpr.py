@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import requests
 from kafka import KafkaConsumer, TopicPartition
 
-from shared.auth import issue_token
+from shared.auth import service_token
 from shared.config import kafka_bootstrap_servers, kafka_security, service_url
 from shared.events.catalogue import TOPIC_PRIVACY
 from shared.events.envelope import Event
@@ -20,11 +20,11 @@ from shared.kafka import ensure_topics, make_producer
 from shared.privacy import erasure_request
 
 # Services that hold personal data and answer erasure requests.
-PERSONAL_DATA_SERVICES = ("applications", "selection", "workshops", "publishing", "webhooks")
+PERSONAL_DATA_SERVICES = ("applications", "selection", "workshops", "publishing", "webhooks", "identity")
 
 
 def export(email: str, services=PERSONAL_DATA_SERVICES, requested_by: str = "staff:gdpr") -> dict:
-    headers = {"Authorization": "Bearer " + issue_token("staff", requested_by)}
+    headers = {"Authorization": "Bearer " + service_token("operator")}
     result = {"email": email, "exported_at": datetime.now(timezone.utc).isoformat(), "services": {}}
     for name in services:
         response = requests.get(f"{service_url(name)}/v1/personal-data", params={"email": email}, headers=headers,

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from services.admin.db import StaffStore
 from services.admin.kafka_ops import KafkaOperations
 from shared import auth
-from shared.config import ServiceSettings
+from shared.config import ServiceSettings, local_secret
 from shared.db import make_engine, migrate
 from shared.logs import configure_logging
 from shared.pages import register_front_end
@@ -56,13 +56,13 @@ def admin_context() -> AdminContext:
 
 
 def session_secret(settings: ServiceSettings) -> str:
-    """`ADMIN_SECRET_KEY`; in development a key derived from the platform's signing key."""
+    """`ADMIN_SECRET_KEY`; in development a key derived from the machine's local development secret."""
     secret = os.environ.get("ADMIN_SECRET_KEY")
     if secret:
         return secret
     if settings.environment != "development":
         raise MissingSecretKey("ADMIN_SECRET_KEY must be set outside development mode")
-    return hmac.new(auth.signing_key().encode(), b"vorort-admin-session", hashlib.sha256).hexdigest()
+    return hmac.new(local_secret("session-dev", "VORORT_SESSION_SECRET").encode(), b"vorort-admin-session", hashlib.sha256).hexdigest()
 
 
 def select_locale() -> str:
@@ -77,7 +77,7 @@ babel = Babel()
 def create_app(settings: ServiceSettings | None = None) -> Flask:
     settings = settings or ServiceSettings.from_env(NAME)
     configure_logging(NAME)
-    auth.signing_key()  # outside development this refuses to start without a key
+    auth.check_configuration()
     app = Flask(NAME, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
                 static_url_path="/static")
     app.config.update(

@@ -1,22 +1,18 @@
-"""The admin's only way into the other services: their public HTTP APIs, with a staff token.
+"""The admin's only way into the other services: their public HTTP APIs, with the admin's own token.
 
-Each logged-in staff member gets a short-lived token of their own (`admin:<username>`), so that the
-services' audit trails show who acted. A service that cannot be reached, times out or answers 5xx
+The admin is an API client of identity (role staff; client credentials from `ADMIN_CLIENT_ID` and
+`ADMIN_CLIENT_SECRET`, or var/clients/admin.json in development): `auth.service_token("admin")`. A service that cannot be reached, times out or answers 5xx
 raises `ServiceUnavailable` (the page shows a German notice); a 4xx answer raises `ApiError` with the
 service's message and field errors, for the form to show.
 """
 from __future__ import annotations
-
-from datetime import timedelta
 
 import requests
 
 from shared import auth
 from shared.apiclient import ApiError, Page, ServiceClient, ServiceUnavailable
 
-__all__ = ["ApiError", "Page", "ServiceClient", "ServiceUnavailable", "Services", "TOKEN_TTL"]
-
-TOKEN_TTL = timedelta(minutes=10)
+__all__ = ["ApiError", "Page", "ServiceClient", "ServiceUnavailable", "Services"]
 
 SERVICE_LABELS = {  # msgids; translated where shown
     "applications": "applications",
@@ -39,7 +35,7 @@ class Services:
         if name not in SERVICE_LABELS:
             raise AttributeError(name)
         if name not in self._clients:
-            self._clients[name] = ServiceClient(name, auth.issue_token("staff", self.subject, ttl=TOKEN_TTL),
+            self._clients[name] = ServiceClient(name, auth.service_token("admin"),
                                                 session=self._session)
         return self._clients[name]
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from shared.privacy import ERASED_NAME, erased_email, privacy_consumer
+from shared.revocation import revocation_consumer
 
 
 def export_personal_data(uow, digest: str) -> list[dict]:
@@ -22,4 +23,4 @@ def erase_personal_data(uow, digest: str) -> int:
     return len(applications)
 
 
-CONSUMERS = [privacy_consumer("applications", erase_personal_data)]
+CONSUMERS = [privacy_consumer("applications", erase_personal_data), revocation_consumer("applications")]

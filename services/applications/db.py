@@ -5,7 +5,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, 
 from sqlalchemy.orm import registry
 
 from services.applications.domain import Application, Call
-from shared.db import UtcDateTime, bounded_count, new_metadata, privacy_erasures_table
+from shared.db import UtcDateTime, bounded_count, new_metadata, privacy_erasures_table, revoked_access_table
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -54,6 +54,7 @@ applications = Table(
 
 # GDPR erasures: an audit of what was done, without the personal data itself (used by shared.privacy).
 privacy_erasures = privacy_erasures_table(metadata)
+revoked_access = revoked_access_table(metadata)
 
 _mapper_registry = registry()
 _mapped = False

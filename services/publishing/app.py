@@ -22,6 +22,7 @@ from shared.bus import system_clock
 from shared.config import ServiceSettings
 from shared.db import migrate
 from shared.logs import configure_logging
+from shared.revocation import revocation_consumer
 from shared.web import ServiceContext, create_api_app, service_context
 from shared.worker import ConsumerSpec, Periodic, WorkerPlan, run_worker
 
@@ -65,7 +66,8 @@ def worker_plan(ctx: ServiceContext, dispatcher: Dispatcher | None = None) -> Wo
         consumers=[ConsumerSpec(group_id=options.consumer_group, topics=TOPICS,
                                 handlers=event_handlers(options, ctx.extras["clock"])),
                    ConsumerSpec(group_id=options.privacy_consumer_group, topics=PRIVACY_TOPICS,
-                                handlers=privacy_handlers())],
+                                handlers=privacy_handlers()),
+                   revocation_consumer(NAME, f"{options.consumer_group}.access")],
         periodic=[
             Periodic("send-newsletters", 0.2, dispatcher.run_newsletters),
             Periodic("send-mails", 0.5, dispatcher.run_mails),

@@ -18,7 +18,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, Column, ForeignKey, Index, In
 
 from services.publishing.domain import (Enquiry, Link, Member, Newsletter, Publication, Section, SolutionApproach,
                                         Subscriber)
-from shared.db import BigId, UtcDateTime, new_metadata, privacy_erasures_table
+from shared.db import BigId, UtcDateTime, new_metadata, privacy_erasures_table, revoked_access_table
 from shared.privacy import ERASED_NAME, email_digest, erased_email
 from shared.uow import UnitOfWork
 
@@ -215,6 +215,7 @@ enquiries = Table(
 
 
 privacy_erasures = privacy_erasures_table(metadata)
+revoked_access = revoked_access_table(metadata)
 
 
 def email_key(email: str) -> str:

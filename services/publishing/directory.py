@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from urllib.parse import quote
 
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from shared.auth import issue_token
+from shared.auth import service_token
 from shared.config import service_url
 
 log = logging.getLogger(__name__)
@@ -80,7 +79,7 @@ class ApplicationsDirectory:
         raise AssertionError("unreachable")
 
     def _fetch(self, service: str, url: str) -> dict | None:
-        token = issue_token("staff", "service:publishing", ttl=timedelta(minutes=5))
+        token = service_token("publishing", scopes=("applications:read", "workshops:read"))
         try:
             response = self.session.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout_s)
         except requests.RequestException as error:

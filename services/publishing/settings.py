@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from shared import auth, config
+from shared import config
 
 DEFAULT_SENDER = "Netzwerk Innenstadt NRW <info@innenstadt-nrw.de>"
 DEFAULT_CONSUMER_GROUP = "publishing.results"
@@ -42,8 +42,8 @@ def _number(name: str, default: float) -> float:
 
 
 def _development_secret() -> str:
-    # Separate from the JWT key on purpose: a leaked link secret must not let anyone mint API tokens.
-    return hmac.new(auth.signing_key().encode(), b"vorort/publishing/links", hashlib.sha256).hexdigest()
+    # Derived for this purpose only: one leaked derived secret tells nothing about the others.
+    return hmac.new(config.local_secret("session-dev", "VORORT_SESSION_SECRET").encode(), b"vorort/publishing/links", hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)

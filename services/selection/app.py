@@ -21,6 +21,7 @@ from shared.config import ServiceSettings, consumer_group
 from shared.db import migrate
 from shared.events.catalogue import TOPIC_APPLICATIONS
 from shared.logs import configure_logging
+from shared.revocation import revocation_consumer
 from shared.web import ServiceContext, create_api_app, service_context
 from shared.worker import ConsumerSpec, WorkerPlan, run_worker
 
@@ -48,7 +49,7 @@ def worker_plan(ctx: ServiceContext, group_id: str = consumers.CONSUMER_GROUP) -
         service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
         bootstrap_servers=ctx.kafka_bootstrap_servers,
         consumers=[ConsumerSpec(group_id=group_id, topics=[TOPIC_APPLICATIONS], handlers=consumers.HANDLERS),
-                   PRIVACY_CONSUMER],
+                   PRIVACY_CONSUMER, revocation_consumer(NAME)],
     )
 
 

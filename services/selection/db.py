@@ -16,7 +16,8 @@ from sqlalchemy import (JSON, Boolean, Column, Float, Index, Integer, String, Ta
                         insert, select, text, update)
 
 from services.selection.domain import BalanceRule, Candidate, ConflictOfInterest, Criterion, Panel, PanelMember, Review
-from shared.db import BigId, UtcDateTime, bounded_count, new_metadata, privacy_erasures_table
+from shared.db import (BigId, UtcDateTime, bounded_count, new_metadata, privacy_erasures_table,
+                       revoked_access_table)
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -90,6 +91,7 @@ panel_members = Table(
 
 # GDPR erasures: an audit of what was done, without the personal data itself (used by shared.privacy).
 privacy_erasures = privacy_erasures_table(metadata)
+revoked_access = revoked_access_table(metadata)
 
 panel_criteria = Table(
     "panel_criteria", metadata,

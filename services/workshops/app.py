@@ -22,6 +22,7 @@ from shared.config import ServiceSettings
 from shared.db import migrate
 from shared.events.catalogue import TOPIC_PRIVACY, TOPIC_SELECTION
 from shared.logs import configure_logging
+from shared.revocation import revocation_consumer
 from shared.web import ServiceContext, create_api_app, service_context
 from shared.worker import ConsumerSpec, Periodic, WorkerPlan, run_worker
 
@@ -53,7 +54,8 @@ def worker_plan(ctx: ServiceContext, group_prefix: str = consumers.GROUP_PREFIX)
         consumers=[ConsumerSpec(group_id=f"{group_prefix}.selection", topics=[TOPIC_SELECTION],
                                 handlers=consumers.selection_handlers(clock)),
                    ConsumerSpec(group_id=f"{group_prefix}.privacy", topics=[TOPIC_PRIVACY],
-                                handlers=consumers.privacy_handlers(clock))],
+                                handlers=consumers.privacy_handlers(clock)),
+                   revocation_consumer(NAME, f"{group_prefix}.access")],
         periodic=[Periodic("purge-expired-participant-data", 3600.0,
                            lambda: ctx.extras["bus"].handle(handlers.PurgeExpiredParticipantData(retention())))],
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import registry
 
 from services.workshops.domain import (Registration, ResultDocument, SolutionApproach, Workshop,
                                        WorkshopResults)
-from shared.db import UtcDateTime, new_metadata, privacy_erasures_table
+from shared.db import UtcDateTime, new_metadata, privacy_erasures_table, revoked_access_table
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -113,6 +113,7 @@ Index("uq_registrations_workshop_email_live", registrations.c.workshop_id, func.
 
 # GDPR erasures: an audit of what was done, without the personal data itself.
 privacy_erasures = privacy_erasures_table(metadata)
+revoked_access = revoked_access_table(metadata)
 
 _mapper_registry = registry()
 _mapped = False

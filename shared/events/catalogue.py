@@ -23,7 +23,8 @@ TOPIC_SELECTION = "vorort.selection"
 TOPIC_WORKSHOPS = "vorort.workshops"
 TOPIC_PUBLISHING = "vorort.publishing"
 TOPIC_PRIVACY = "vorort.privacy"
-TOPICS = (TOPIC_APPLICATIONS, TOPIC_SELECTION, TOPIC_WORKSHOPS, TOPIC_PUBLISHING, TOPIC_PRIVACY)
+TOPIC_IDENTITY = "vorort.identity"
+TOPICS = (TOPIC_APPLICATIONS, TOPIC_SELECTION, TOPIC_WORKSHOPS, TOPIC_PUBLISHING, TOPIC_PRIVACY, TOPIC_IDENTITY)
 
 SIZE_CLASSES = ("rural", "small", "medium", "large")
 
@@ -278,6 +279,51 @@ class PersonalDataErasedV1(EventSchema):
     erased_at = _when(required=True)
 
 
+# --- identity ------------------------------------------------------------------------------------
+# Ids and roles only: names and e-mail addresses of people stay in the identity service.
+ROLES = ("staff", "steering", "municipality", "partner")
+ORGANISATION_KINDS = ("municipality", "steering_institution", "partner", "office")
+
+
+class OrganisationRegisteredV1(EventSchema):
+    organisation_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(ORGANISATION_KINDS))
+    ags = fields.String(load_default=None, allow_none=True)
+    registered_at = _when(required=True)
+
+
+class PersonRegisteredV1(EventSchema):
+    person_id = fields.String(required=True)
+    organisation_id = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    subject = fields.String(required=True)
+    ags = fields.String(load_default=None, allow_none=True)
+    panel_call_ids = fields.List(fields.String(), load_default=list)
+    registered_at = _when(required=True)
+
+
+class ClientRegisteredV1(EventSchema):
+    client_id = fields.String(required=True)
+    organisation_id = fields.String(load_default=None, allow_none=True)
+    person_id = fields.String(load_default=None, allow_none=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    subject = fields.String(required=True)
+    ags = fields.String(load_default=None, allow_none=True)
+    scopes = fields.List(fields.String(), required=True)
+    auth_method = fields.String(required=True)
+    expires_at = _when(load_default=None, allow_none=True)
+    registered_at = _when(required=True)
+
+
+class AccessRevokedV1(EventSchema):
+    """A client or a person lost access. Services deny tokens whose `client_id` or `sub` matches."""
+    kind = fields.String(required=True, validate=validate.OneOf(("client", "person")))
+    id = fields.String(required=True)
+    client_id = fields.String(load_default=None, allow_none=True)
+    subject = fields.String(load_default=None, allow_none=True)
+    revoked_at = _when(required=True)
+
+
 # --- the registry --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EventSpec:
@@ -293,6 +339,8 @@ class EventSpec:
 _A = "c0a8e2f4-3b1d-4e5f-9a6b-7c8d9e0f1a2b"
 _APP = "5f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
 _WS = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
+_ORG = "7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d"
+_PERSON = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
 _MUN = {"ags": "05370040", "name": "Wassenberg", "population": 18500, "size_class": "small"}
 
 SPECS: tuple[EventSpec, ...] = (
@@ -398,6 +446,24 @@ SPECS: tuple[EventSpec, ...] = (
               "A service erased or anonymised the records of an erasure request; an audit fact without the data.",
               {"request_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a", "service": "applications", "records": 1,
                "erased_at": "2026-11-26T09:00:01+00:00"}, "request_id"),
+    EventSpec("OrganisationRegistered", 1, TOPIC_IDENTITY, OrganisationRegisteredV1,
+              "The office registered an organisation (a municipality, a steering-group institution, a partner).",
+              {"organisation_id": _ORG, "kind": "municipality", "ags": "05370040",
+               "registered_at": "2026-11-29T09:00:00+00:00"}, "organisation_id"),
+    EventSpec("PersonRegistered", 1, TOPIC_IDENTITY, PersonRegisteredV1,
+              "The office registered a person who acts for an organisation (no name, no address).",
+              {"person_id": _PERSON, "organisation_id": _ORG, "role": "municipality", "subject": _PERSON,
+               "ags": "05370040", "panel_call_ids": [], "registered_at": "2026-11-29T09:01:00+00:00"}, "person_id"),
+    EventSpec("ClientRegistered", 1, TOPIC_IDENTITY, ClientRegisteredV1,
+              "The office created an API client for a partner system.",
+              {"client_id": "vc_Wassenberg0123456789", "organisation_id": _ORG, "person_id": None,
+               "role": "municipality", "subject": "municipality:05370040", "ags": "05370040",
+               "scopes": ["applications:read", "applications:write"], "auth_method": "client_secret_basic",
+               "expires_at": None, "registered_at": "2026-11-29T09:02:00+00:00"}, "client_id"),
+    EventSpec("AccessRevoked", 1, TOPIC_IDENTITY, AccessRevokedV1,
+              "A client or a person lost access; every service denies its tokens from now on.",
+              {"kind": "client", "id": "vc_Wassenberg0123456789", "client_id": "vc_Wassenberg0123456789",
+               "subject": None, "revoked_at": "2026-11-29T10:00:00+00:00"}, "id"),
     EventSpec("ResultsPublished", 1, TOPIC_PUBLISHING, ResultsPublishedV1,
               "Results were published to the members of the network.",
               {"publication_id": "0d9c8b7a-6f5e-4d3c-9b2a-1f0e9d8c7b6a", "kind": "workshop_result",

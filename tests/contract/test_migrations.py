@@ -10,7 +10,7 @@ from sqlalchemy import create_engine
 
 from shared.db import migrate
 
-SERVICES = ["applications", "selection", "workshops", "publishing", "admin", "portal", "webhooks"]
+SERVICES = ["applications", "selection", "workshops", "publishing", "admin", "portal", "webhooks", "identity"]
 
 
 @pytest.mark.parametrize("service", SERVICES)

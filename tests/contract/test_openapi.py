@@ -8,7 +8,7 @@ from openapi_spec_validator import validate
 
 from shared.config import ServiceSettings
 
-API_SERVICES = ["applications", "selection", "workshops", "publishing", "webhooks"]
+API_SERVICES = ["applications", "selection", "workshops", "publishing", "webhooks", "identity"]
 
 
 def openapi_of(service: str) -> dict:

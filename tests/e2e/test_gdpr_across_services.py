@@ -87,11 +87,17 @@ def test_one_persons_data_is_exported_and_then_erased_in_every_service(service_e
         "name": f"Stadtwerke Probe {uuid.uuid4().hex[:6]}", "kind": "partner", "email": OTHER_MEMBER}))
     sent = send_newsletter(pub, platform, published_result(pub, platform, call["id"]), "Ergebnisse vor der Löschung")
     assert {PERSON.lower(), OTHER_MEMBER} <= {r["email"].lower() for r in sent["recipients"]}, sent["recipients"]
+    # identity: Greta acts for the IHK, whose steering-group seat she holds
+    idn = platform.url("identity")
+    ihk = _json(requests.post(f"{idn}/v1/organisations", headers=STAFF,
+                              json={"kind": "steering_institution", "name": "IHK NRW"}))
+    _json(requests.post(f"{idn}/v1/people", headers=STAFF, json={
+        "organisation_id": ihk["id"], "name": "Greta Probe", "email": PERSON, "subject": f"greta-{uuid.uuid4().hex[:6]}"}))
 
     from vorort.gdpr import erase, export
 
     exported = export(PERSON)
-    for service in ("applications", "selection", "workshops", "publishing"):
+    for service in ("applications", "selection", "workshops", "publishing", "identity"):
         assert exported["services"][service], f"{service} exported nothing"
         assert PERSON.lower() in json.dumps(exported["services"][service]).lower()
     print("\nexport:", {s: len(r) for s, r in exported["services"].items()})
@@ -108,7 +114,7 @@ def test_one_persons_data_is_exported_and_then_erased_in_every_service(service_e
     needle = PERSON.lower()
     databases = {key.removesuffix("_DATABASE_URL").lower(): url for key, url in platform.env.items()
                  if key.endswith("_DATABASE_URL")}
-    assert {"applications", "selection", "workshops", "publishing"} <= set(databases), databases
+    assert {"applications", "selection", "workshops", "publishing", "identity"} <= set(databases), databases
     scanned = {}
     for service, url in sorted(databases.items()):
         engine = create_engine(url)
@@ -124,7 +130,7 @@ def test_one_persons_data_is_exported_and_then_erased_in_every_service(service_e
     print("scanned tables:", len(scanned), "in", sorted(databases))
     listings = [f"{apps}/v1/calls/{call['id']}/applications", f"{sel}/v1/calls/{call['id']}/panel",
                 f"{ws}/v1/workshops/{workshop_id}/registrations", f"{pub}/v1/members", f"{pub}/v1/subscriptions",
-                f"{pub}/v1/enquiries"]
+                f"{pub}/v1/enquiries", f"{idn}/v1/people"]
     for url in listings:
         response = requests.get(url, headers=STAFF, params={"page_size": 100})
         assert response.status_code == 200, (url, response.status_code)

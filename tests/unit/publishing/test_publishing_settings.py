@@ -28,10 +28,10 @@ def test_defaults_run_on_one_machine():
     assert settings.allows_http_links
 
 
-def test_the_development_link_secret_is_derived_stable_and_not_the_jwt_key(tmp_path):
+def test_the_development_link_secret_is_derived_stable_and_not_the_local_secret(tmp_path):
     first, second = PublishingSettings.from_env(), PublishingSettings.from_env()
     assert first.secret == second.secret and len(first.secret) == 64
-    assert first.secret not in (tmp_path / "jwt-dev.key").read_text()
+    assert first.secret not in (tmp_path / "session-dev.key").read_text()
 
 
 def test_settings_come_from_the_environment(monkeypatch):

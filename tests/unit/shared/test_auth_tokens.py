@@ -1,12 +1,15 @@
-"""Tokens: only a well-signed, unexpired token for our audience with a known role gets in."""
+"""Tokens: only an asymmetrically signed, unexpired access token of a trusted issuer, for our audience,
+with a known role and a key in that issuer's JWKS, gets in; its scopes decide what it may do."""
 from __future__ import annotations
 
 import base64
 import json
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import jwt
 import pytest
+from joserfc import jwk
 
 from shared import auth
 from shared.config import ServiceSettings
@@ -14,62 +17,136 @@ from shared.config import ServiceSettings
 
 def _claims(**overrides):
     now = datetime.now(timezone.utc)
-    claims = {"sub": "erika", "role": "staff", "aud": "vorort", "iss": "vorort", "iat": now,
-              "exp": now + timedelta(minutes=5)}
+    claims = {"sub": "erika", "role": "staff", "aud": "vorort", "iss": auth.TEST_ISSUER, "iat": now,
+              "exp": now + timedelta(minutes=5), "scope": " ".join(auth.api_scopes())}
     claims.update(overrides)
-    return claims
+    return {k: v for k, v in claims.items() if v is not None}
 
 
-def _client():
-    from services.applications.app import create_app
+def _test_key():
+    return auth._test_issuer_key()
 
-    return create_app(ServiceSettings("applications", "sqlite://", "127.0.0.1:1", "development")).test_client()
+
+def _signed(claims: dict, *, key=None, kid=None, alg="ES256", typ="at+jwt") -> str:
+    test_key = _test_key()
+    return jwt.encode(claims, (key or test_key.key), algorithm=alg,
+                      headers={"kid": kid or test_key.key_id, "typ": typ})
+
+
+def _foreign_key():
+    return jwk.ECKey.generate_key("P-256", parameters={"kid": "foreign", "alg": "ES256"}, private=True)
+
+
+def _unsigned(claims: dict) -> str:
+    def part(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    body = {k: (int(v.timestamp()) if isinstance(v, datetime) else v) for k, v in claims.items()}
+    return ".".join([part({"alg": "none", "typ": "at+jwt", "kid": _test_key().key_id}), part(body), ""])
+
+
+def _public_pem() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return _test_key().key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _signed_by_a_foreign_key_with_our_kid() -> str:
+    return _signed(_claims(), key=jwt.PyJWK(_foreign_key().as_dict(private=True)).key)
+
+
+@pytest.fixture
+def client(tmp_path):
+    from services.applications.app import MIGRATIONS, create_app
+    from shared.db import migrate
+
+    url = f"sqlite:///{tmp_path / 'applications.db'}"
+    migrate(url, MIGRATIONS)
+    return create_app(ServiceSettings("applications", url, "127.0.0.1:1", "development")).test_client()
 
 
 def test_a_valid_token_identifies_the_principal():
     principal = auth.verify_token(auth.issue_token("municipality", "wassenberg", ags="05370040"))
     assert (principal.role, principal.ags, principal.subject) == ("municipality", "05370040", "wassenberg")
+    assert principal.issuer == auth.TEST_ISSUER and "applications:write" in principal.scopes
 
 
-@pytest.mark.parametrize("name,token_factory", [
-    ("expired", lambda: jwt.encode(_claims(exp=datetime.now(timezone.utc) - timedelta(seconds=5)),
-                                   auth.signing_key(), algorithm="HS256")),
-    ("wrong signature", lambda: jwt.encode(_claims(), "another-key-entirely-0123456789abcdef", algorithm="HS256")),
-    ("wrong audience", lambda: jwt.encode(_claims(aud="someone-else"), auth.signing_key(), algorithm="HS256")),
-    ("wrong issuer", lambda: jwt.encode(_claims(iss="someone-else"), auth.signing_key(), algorithm="HS256")),
-    ("unknown role", lambda: jwt.encode(_claims(role="admin"), auth.signing_key(), algorithm="HS256")),
-    ("municipality without ags", lambda: jwt.encode(_claims(role="municipality"), auth.signing_key(),
-                                                   algorithm="HS256")),
-    ("no expiry", lambda: jwt.encode({k: v for k, v in _claims().items() if k != "exp"}, auth.signing_key(),
-                                     algorithm="HS256")),
-    ("alg none", lambda: ".".join([
-        base64.urlsafe_b64encode(json.dumps({"alg": "none", "typ": "JWT"}).encode()).decode().rstrip("="),
-        base64.urlsafe_b64encode(json.dumps({"sub": "x", "role": "staff", "aud": "vorort", "iss": "vorort",
-                                             "exp": 4102444800}).encode()).decode().rstrip("="), ""])),
+def _hs256_with_the_public_key():
+    # the classic confusion: the issuer's public key used as an HMAC secret; PyJWT itself refuses to do
+    # this, so the token is assembled by hand
+    import hashlib
+    import hmac
+
+    def part(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    body = {k: (int(v.timestamp()) if isinstance(v, datetime) else v) for k, v in _claims().items()}
+    signing_input = part({"alg": "HS256", "typ": "at+jwt", "kid": _test_key().key_id}) + "." + part(body)
+    signature = hmac.new(_public_pem(), signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + base64.urlsafe_b64encode(signature).decode().rstrip("=")
+
+
+BAD_TOKENS = [
+    ("HS256 with some key", lambda: jwt.encode(_claims(), "another-key-entirely-0123456789abcdef", algorithm="HS256",
+                                               headers={"kid": _test_key().key_id})),
+    ("HS256 with the issuer's public key", _hs256_with_the_public_key),
+    ("alg none", lambda: _unsigned(_claims())),
+    ("expired", lambda: _signed(_claims(exp=datetime.now(timezone.utc) - timedelta(seconds=60)))),
+    ("wrong audience", lambda: _signed(_claims(aud="someone-else"))),
+    ("unknown issuer", lambda: _signed(_claims(iss="https://issuer.example.org"))),
+    ("unknown kid", lambda: _signed(_claims(), kid="no-such-key")),
+    ("right kid, foreign key", _signed_by_a_foreign_key_with_our_kid),
+    ("unknown role", lambda: _signed(_claims(role="admin"))),
+    ("municipality without ags", lambda: _signed(_claims(role="municipality"))),
+    ("no expiry", lambda: _signed(_claims(exp=None))),
     ("garbage", lambda: "not.a.token"),
-])
-def test_bad_tokens_are_refused_with_401(name, token_factory):
+]
+
+
+@pytest.mark.parametrize("name,token_factory", BAD_TOKENS, ids=[name for name, _ in BAD_TOKENS])
+def test_bad_tokens_are_refused_with_401(client, name, token_factory):
     token = token_factory()
     with pytest.raises(auth.InvalidToken):
         auth.verify_token(token)
-    response = _client().get("/v1/calls", headers={"Authorization": f"Bearer {token}"})
+    response = client.get("/v1/calls", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401, name
     assert response.json["code"] == 401
 
 
-def test_a_service_refuses_to_start_without_its_key_outside_development(monkeypatch):
-    monkeypatch.setenv("VORORT_ENV", "production")
-    monkeypatch.delenv("VORORT_JWT_SECRET", raising=False)
+def test_a_token_reaches_only_what_its_scopes_allow(client):
+    read_only = auth.issue_token("staff", "erika", scopes=["applications:read"])
+    other_service = auth.issue_token("staff", "erika", scopes=["selection:read", "selection:write"])
+    body = {"title": "T", "topic": "Smart City", "opens_at": "2030-01-01T09:00:00+01:00",
+            "closes_at": "2030-02-01T09:00:00+01:00", "places": 3}
+    assert client.get("/v1/calls", headers={"Authorization": f"Bearer {read_only}"}).status_code == 200
+    refused = client.post("/v1/calls", json=body, headers={"Authorization": f"Bearer {read_only}"})
+    assert refused.status_code == 403 and "applications:write" in refused.json["message"]
+    assert client.get("/v1/calls", headers={"Authorization": f"Bearer {other_service}"}).status_code == 403
+    full = auth.issue_token("staff", "erika")
+    assert client.post("/v1/calls", json=body, headers={"Authorization": f"Bearer {full}"}).status_code == 201
+
+
+def test_a_service_refuses_to_start_with_a_broken_trust_configuration(monkeypatch):
+    monkeypatch.setenv("VORORT_TRUSTED_ISSUERS", json.dumps([{"issuer": "https://x.example.org"}]))
     from services.applications.app import create_app
 
-    with pytest.raises(auth.MissingSigningKey):
+    with pytest.raises(auth.MisconfiguredIssuers):
         create_app(ServiceSettings("applications", "sqlite://", "127.0.0.1:1", "production"))
 
 
-def test_in_production_the_key_comes_from_the_environment(monkeypatch):
-    monkeypatch.setenv("VORORT_ENV", "production")
-    monkeypatch.setenv("VORORT_JWT_SECRET", "a-production-secret-of-enough-length-0123456789")
-    token = auth.issue_token("staff", "erika")
-    assert auth.verify_token(token).subject == "erika"
-    assert jwt.decode(token, "a-production-secret-of-enough-length-0123456789", algorithms=["HS256"],
-                      audience="vorort")["role"] == "staff"
+def test_an_issuer_from_configuration_is_trusted_with_its_claim_mapping(client, monkeypatch, tmp_path):
+    key = jwk.ECKey.generate_key("P-256", parameters={"kid": "partner-1", "alg": "ES256", "use": "sig"},
+                                 private=True)
+    (tmp_path / "jwks.json").write_text(json.dumps({"keys": [key.as_dict(private=False)]}))
+    issuer = f"https://idp.example.org/realms/{uuid.uuid4().hex[:6]}"
+    monkeypatch.setenv("VORORT_TRUSTED_ISSUERS", json.dumps(auth.trusted_entries() + [{
+        "issuer": issuer, "jwks_uri": (tmp_path / "jwks.json").as_uri(), "audience": "vorort-api",
+        "claims": {"role": "vorort_role", "subject": "azp"}, "scopes": ["applications:read"]}]))
+    now = datetime.now(timezone.utc)
+    token = jwt.encode({"iss": issuer, "aud": "vorort-api", "sub": "f81d4fae", "azp": "stadtwerke-gis",
+                        "vorort_role": "partner", "iat": now, "exp": now + timedelta(minutes=5)},
+                       jwt.PyJWK(key.as_dict(private=True)).key, algorithm="ES256", headers={"kid": "partner-1"})
+    principal = auth.verify_token(token)
+    assert (principal.subject, principal.role, principal.scopes) == (
+        "stadtwerke-gis", "partner", frozenset({"applications:read"}))
+    assert client.get("/v1/calls", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.post("/v1/calls", json={}, headers={"Authorization": f"Bearer {token}"}).status_code == 403

@@ -1,0 +1,85 @@
+"""The deny list: tokens of revoked clients and people are refused by every service within seconds.
+
+Identity emits `AccessRevoked` (topic vorort.identity) when the office revokes a client or a person. Every
+service that verifies tokens consumes it in its worker (`revocation_consumer(service)`) into its own
+`revoked_access` table (shared.db.revoked_access_table), and its web process checks each caller against
+that table, read again at most every `VORORT_DENY_LIST_REFRESH_SECONDS` (default 1). A token is denied when
+its `client_id` or its `sub` is on the list, whoever issued it. Access tokens live 10 minutes; the list
+keeps its entries, because identity never issues tokens to a revoked client or person again.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from sqlalchemy import select
+
+from shared.events.catalogue import TOPIC_IDENTITY
+
+CLIENT = "client"
+SUBJECT = "subject"
+
+
+def denials(data: dict) -> list[tuple[str, str]]:
+    found = []
+    if data.get("client_id"):
+        found.append((CLIENT, data["client_id"]))
+    if data.get("subject"):
+        found.append((SUBJECT, data["subject"]))
+    return found
+
+
+def apply_revocation(event, data, uow) -> None:
+    """Consumer handler of AccessRevoked: idempotent (an entry that exists stays as it is)."""
+    table = uow.metadata.tables["revoked_access"]
+    for kind, ref in denials(data):
+        exists = uow.session.execute(select(table.c.ref).where(table.c.kind == kind, table.c.ref == ref)).first()
+        if not exists:
+            uow.session.execute(table.insert().values(kind=kind, ref=ref, revoked_at=data["revoked_at"]))
+
+
+def revocation_consumer(service: str, group_id: str | None = None):
+    from shared.worker import ConsumerSpec
+
+    return ConsumerSpec(group_id=group_id or f"{service}.access", topics=[TOPIC_IDENTITY],
+                        handlers={"AccessRevoked": apply_revocation})
+
+
+class DenyList:
+    """One process's view of its service's `revoked_access` table, refreshed every `refresh_s`."""
+
+    def __init__(self, refresh_s: float | None = None):
+        self.refresh_s = refresh_s if refresh_s is not None else float(
+            os.environ.get("VORORT_DENY_LIST_REFRESH_SECONDS", "1"))
+        self._entries: dict[int, tuple[float, frozenset]] = {}
+        self._lock = threading.Lock()
+
+    def entries(self, engine, table) -> frozenset:
+        key = id(engine)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._entries.get(key)
+            if cached is not None and now - cached[0] < self.refresh_s:
+                return cached[1]
+        with engine.connect() as connection:
+            rows = frozenset((row.kind, row.ref) for row in connection.execute(select(table.c.kind, table.c.ref)))
+        with self._lock:
+            self._entries[key] = (now, rows)
+        return rows
+
+
+DENY_LIST = DenyList()
+
+
+def is_revoked(principal) -> bool:
+    """True when the principal's client or subject is on this service's deny list."""
+    from flask import current_app
+
+    ctx = current_app.extensions.get("vorort")
+    table = getattr(ctx, "metadata", None) and ctx.metadata.tables.get("revoked_access")
+    if table is None:
+        return False
+    entries = DENY_LIST.entries(ctx.engine, table)
+    return ((CLIENT, principal.client_id) in entries if principal.client_id else False) or \
+        (SUBJECT, principal.subject) in entries
