@@ -386,12 +386,18 @@ def service_credentials(name: str) -> ClientCredentials | None:
     return None
 
 
-class TokenSource:
-    """Access tokens by client credentials (client_secret_basic), kept until shortly before they expire."""
+DELEGATION_GRANT = "urn:vorort:params:oauth:grant-type:delegation"
 
-    def __init__(self, credentials: ClientCredentials, scopes: tuple = (), token_url: str | None = None):
+
+class TokenSource:
+    """Access tokens by client credentials (client_secret_basic), kept until shortly before they expire.
+    `grant` replaces the grant's form parameters (for the delegation grant)."""
+
+    def __init__(self, credentials: ClientCredentials, scopes: tuple = (), token_url: str | None = None,
+                 grant: dict | None = None):
         self.credentials = credentials
         self.scopes = scopes
+        self.grant = grant or {"grant_type": "client_credentials"}
         self.token_url = token_url or config.service_url("identity") + "/oauth/token"
         self._token = None
         self._valid_until = 0.0
@@ -402,7 +408,7 @@ class TokenSource:
 
         with self._lock:
             if self._token is None or time.monotonic() > self._valid_until:
-                data = {"grant_type": "client_credentials"}
+                data = dict(self.grant)
                 if self.scopes:
                     data["scope"] = " ".join(self.scopes)
                 response = requests.post(self.token_url, data=data, timeout=10,
@@ -433,6 +439,32 @@ def service_token(name: str, scopes: tuple = (), role: str = "staff") -> str:
         source = _SOURCES.get(name)
         if source is None or source.credentials != credentials:
             source = _SOURCES[name] = TokenSource(credentials, scopes)
+    return source.token()
+
+
+_DELEGATED: dict[tuple, TokenSource] = {}
+MAX_DELEGATED_SOURCES = 2000
+
+
+def delegated_token(name: str, role: str, subject: str, ags: str | None = None, scopes: tuple = ()) -> str:
+    """A token for a person that service `name` signed in itself (the portal): the delegation grant at
+    identity with `name`'s client credentials. In the test suite the test issuer stands in."""
+    credentials = service_credentials(name)
+    if credentials is None:
+        if test_issuer_trusted():
+            return issue_token(role, subject, ags=ags, scopes=scopes or None, client_id=f"service:{name}")
+        raise InvalidToken(f"no client credentials for {name}: set {name.upper()}_CLIENT_ID and "
+                           f"{name.upper()}_CLIENT_SECRET")
+    key = (name, credentials.client_id, role, subject, ags, tuple(scopes))
+    with _SOURCES_LOCK:
+        source = _DELEGATED.get(key)
+        if source is None:
+            if len(_DELEGATED) >= MAX_DELEGATED_SOURCES:
+                _DELEGATED.clear()
+            grant = {"grant_type": DELEGATION_GRANT, "role": role, "subject": subject}
+            if ags:
+                grant["ags"] = ags
+            source = _DELEGATED[key] = TokenSource(credentials, scopes, grant=grant)
     return source.token()
 
 

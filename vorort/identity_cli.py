@@ -18,9 +18,14 @@ SERVICE_CLIENTS = {
     "admin": ("staff", auth.api_scopes()),                 # the staff UI reaches every API
     "publishing": ("staff", ("applications:read",)),       # contacts of applications, for notices
     "demo": ("staff", auth.api_scopes()),                  # loads the case; registers the demo's clients
+    "webhooks": ("staff", ("selection:read",)),            # panels of calls, for steering members' endpoints
     "operator": ("staff", ("applications:read", "selection:read", "workshops:read", "publishing:read",
                            "identity:read")),              # vorort gdpr export (erasure goes by event)
+    # the portal signs people in itself and gets their tokens by the delegation grant (never as staff)
+    "portal": ("partner", tuple(f"{s}:{a}" for s in ("applications", "selection", "workshops", "publishing")
+                                for a in ("read", "write"))),
 }
+DELEGATES = {"portal": ("municipality", "steering", "partner")}
 
 
 def _context():
@@ -45,12 +50,12 @@ def _client_row(client) -> dict:
 
 
 def register_client(name: str, role: str | None, ags=None, subject=None, scopes=(), organisation_id=None,
-                    person_id=None, public_jwk=None, expires_at=None):
+                    person_id=None, public_jwk=None, expires_at=None, delegate_roles=()):
     from services.identity.handlers import RegisterClient
 
     return _handle(RegisterClient(name=name, role=role, ags=ags, subject=subject, scopes=list(scopes),
                                   organisation_id=organisation_id, person_id=person_id, public_jwk=public_jwk,
-                                  expires_at=expires_at))
+                                  expires_at=expires_at, delegate_roles=list(delegate_roles)))
 
 
 @click.group()
@@ -177,7 +182,8 @@ def ensure_service_client(name: str) -> str:
             if client is not None and client.may_get_tokens(datetime.now(timezone.utc)):
                 return stored["client_id"]
     role, scopes = SERVICE_CLIENTS[name]
-    new = register_client(f"Plattform: {name}", role, subject=f"service:{name}", scopes=scopes)
+    new = register_client(f"Plattform: {name}", role, subject=f"service:{name}", scopes=scopes,
+                          delegate_roles=DELEGATES.get(name, ()))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"client_id": new.client.client_id, "client_secret": new.client_secret}))
     path.chmod(0o600)
@@ -186,7 +192,7 @@ def ensure_service_client(name: str) -> str:
 
 @identity.command("bootstrap")
 def identity_bootstrap():
-    """Create the platform's own clients (admin, publishing, demo) unless they exist, with their
+    """Create the platform's own clients (admin, publishing, webhooks, portal, demo, operator) unless they exist, with their
     credentials under var/clients/ (development; in production set <NAME>_CLIENT_ID/_SECRET)."""
     from services.identity.handlers import EnsureSigningKey
 

@@ -5,3 +5,4 @@ CREATE DATABASE workshops;
 CREATE DATABASE publishing;
 CREATE DATABASE admin;
 CREATE DATABASE webhooks;
+CREATE DATABASE identity;

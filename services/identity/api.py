@@ -169,7 +169,11 @@ TOKEN_REQUEST = {
         "type": "object",
         "required": ["grant_type"],
         "properties": {
-            "grant_type": {"type": "string", "enum": ["client_credentials"]},
+            "grant_type": {"type": "string",
+                           "enum": ["client_credentials", "urn:vorort:params:oauth:grant-type:delegation"]},
+            "role": {"type": "string", "description": "delegation only"},
+            "subject": {"type": "string", "description": "delegation only"},
+            "ags": {"type": "string", "description": "delegation only"},
             "scope": {"type": "string", "description": "Space-separated; default: every scope of the client. "
                                                        "Known: " + " ".join(api_scopes())},
             "client_id": {"type": "string", "description": "client_secret_post"},

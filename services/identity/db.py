@@ -53,6 +53,7 @@ clients = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=True),
     Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("delegate_roles", JSON, nullable=False, default=list),
 )
 
 signing_keys = Table(

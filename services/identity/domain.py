@@ -6,6 +6,8 @@
 - An API client acts for an organisation (and optionally for one person) with one role, the AGS of a
   municipality, a subject (the `sub` of its tokens), scopes and an optional expiry. It authenticates with a
   secret (kept only as an argon2 hash) or with a registered public key (`private_key_jwt`).
+- A front end that signs people in itself (the portal) may hold a *delegating* client: it gets tokens for
+  the people it acts for (never as staff), each carrying the client in `act`.
 - Revoking a client or a person is final: identity issues no more tokens to it, and every service denies
   the tokens already issued.
 - Signing keys rotate: a new key is published `lead` before it signs; the key it replaces stops signing
@@ -112,6 +114,7 @@ class ApiClient:
     person_id: str | None = None
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    delegate_roles: list = field(default_factory=list)
 
     @staticmethod
     def new_client_id() -> str:
@@ -125,7 +128,7 @@ class ApiClient:
     def register(cls, *, name: str, role: str | None, ags: str | None, subject: str | None, scopes: list,
                  allowed_scopes: tuple, auth_method: str, secret_hash: str | None, public_jwk: dict | None,
                  expires_at: datetime | None, now: datetime, organisation: Organisation | None = None,
-                 person: Person | None = None) -> "ApiClient":
+                 person: Person | None = None, delegate_roles: list = ()) -> "ApiClient":
         if person is not None:
             if organisation is not None and person.organisation_id != organisation.id:
                 raise InvalidInput("The person does not act for this organisation.", field="person_id")
@@ -158,6 +161,9 @@ class ApiClient:
             raise InvalidInput("private_key_jwt needs a public key (JWK), and only it.", field="public_jwk")
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("The expiry must lie in the future.", field="expires_at")
+        if any(r not in ROLES or r == "staff" for r in delegate_roles):
+            raise InvalidInput("A client may act for municipalities, steering members and partners, never as "
+                               "staff.", field="delegate_roles")
         client_id = cls.new_client_id()
         if subject is None:
             subject = f"municipality:{ags}" if role == "municipality" else client_id
@@ -165,7 +171,8 @@ class ApiClient:
                    scopes=list(scopes or allowed_scopes), auth_method=auth_method, secret_hash=secret_hash,
                    public_jwk=public_jwk, status=ACTIVE, created_at=now,
                    organisation_id=organisation.id if organisation else None,
-                   person_id=person.id if person else None, expires_at=expires_at)
+                   person_id=person.id if person else None, expires_at=expires_at,
+                   delegate_roles=list(delegate_roles))
 
     def may_get_tokens(self, now: datetime) -> bool:
         return self.status == ACTIVE and (self.expires_at is None or now < self.expires_at)

@@ -49,6 +49,7 @@ class RegisterClient:
     public_jwk: dict | None = None
     auth_method: str | None = None
     expires_at: datetime | None = None
+    delegate_roles: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -147,12 +148,13 @@ def register_client(command: RegisterClient, uow, clock) -> NewClient:
         name=command.name, role=command.role, ags=command.ags, subject=command.subject, scopes=command.scopes,
         allowed_scopes=api_scopes(), auth_method=method, secret_hash=HASHER.hash(secret) if secret else None,
         public_jwk=command.public_jwk, expires_at=command.expires_at, now=clock(), organisation=organisation,
-        person=person)
+        person=person, delegate_roles=command.delegate_roles)
     uow.clients.add(client)
     uow.emit(_event("ClientRegistered", {
         "client_id": client.client_id, "organisation_id": client.organisation_id, "person_id": client.person_id,
         "role": client.role, "subject": client.subject, "ags": client.ags, "scopes": client.scopes,
-        "auth_method": client.auth_method, "expires_at": client.expires_at, "registered_at": client.created_at}))
+        "auth_method": client.auth_method, "expires_at": client.expires_at, "registered_at": client.created_at,
+        "delegate_roles": client.delegate_roles}))
     uow.commit()
     return NewClient(client, secret)
 

@@ -7,13 +7,15 @@ argon2 secret check, the replay store for assertion `jti`s, the claims we add (r
 """
 from __future__ import annotations
 
+import re
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidRequestError, UnauthorizedClientError
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
@@ -76,11 +78,55 @@ class OAuthClient(ClientMixin):
         return False
 
     def check_grant_type(self, grant_type):
-        return grant_type == "client_credentials" and self.client.may_get_tokens(self.now)
+        if not self.client.may_get_tokens(self.now):
+            return False
+        return grant_type == "client_credentials" or (grant_type == DELEGATION_GRANT and
+                                                      bool(self.client.delegate_roles))
 
 
 class ClientCredentials(ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", KEY_METHOD]
+
+
+DELEGATION_GRANT = "urn:vorort:params:oauth:grant-type:delegation"
+SUBJECT = re.compile(r"^[A-Za-z0-9._:@-]{1,200}$")
+AGS = re.compile(r"^\d{8}$")
+
+
+@dataclass(frozen=True)
+class Delegated:
+    """The person a delegating client acts for (Authlib's "user" of the token)."""
+    subject: str
+    role: str
+    ags: str | None
+
+    def get_user_id(self):
+        return self.subject
+
+
+class Delegation(ClientCredentials):
+    """A client that signs people in itself (the portal) gets a token for one of them: form parameters
+    `role`, `subject` and, for a municipality, `ags`. Only roles listed in the client's `delegate_roles`
+    (never staff); the token's `act` claim names the client (RFC 8693's actor claim)."""
+    GRANT_TYPE = DELEGATION_GRANT
+
+    def validate_token_request(self):
+        super().validate_token_request()
+        data = self.request.payload.data
+        role, subject, ags = data.get("role"), data.get("subject"), data.get("ags") or None
+        if role not in self.request.client.client.delegate_roles:
+            raise UnauthorizedClientError(f"This client may not act for the role {role!r}.")
+        if not isinstance(subject, str) or not SUBJECT.match(subject):
+            raise InvalidRequestError("subject: letters, digits and . _ : @ - only, at most 200 characters.")
+        if (role == "municipality") != (ags is not None) or (ags is not None and not AGS.match(ags)):
+            raise InvalidRequestError("ags: a municipality's 8-digit AGS, and only for a municipality.")
+        self.request.user = Delegated(subject, role, ags)
+
+    def create_token_response(self):
+        token = self.generate_token(user=self.request.user, scope=self.request.payload.scope,
+                                    include_refresh_token=False)
+        self.save_token(token)
+        return 200, token, self.TOKEN_RESPONSE_HEADER
 
 
 class PrivateKeyJWT(JWTBearerClientAssertion):
@@ -126,6 +172,11 @@ class AccessTokens(JWTBearerTokenGenerator):
         return AUDIENCE
 
     def get_extra_claims(self, client, grant_type, user, scope):
+        if isinstance(user, Delegated):
+            claims = {"sub": user.subject, "role": user.role, "act": {"sub": client.client.client_id}}
+            if user.ags:
+                claims["ags"] = user.ags
+            return claims
         claims = {"sub": client.client.subject, "role": client.client.role}
         if client.client.ags:
             claims["ags"] = client.client.ags
@@ -142,6 +193,7 @@ class IdentityServer(AuthorizationServer):
         self.init_app(app, query_client=self.load_client, save_token=lambda token, request: None)
         self.register_token_generator("default", AccessTokens(self))
         self.register_grant(ClientCredentials)
+        self.register_grant(Delegation)
         self.register_client_auth_method(KEY_METHOD, PrivateKeyJWT(self))
 
     def load_client(self, client_id):
@@ -170,7 +222,7 @@ class IdentityServer(AuthorizationServer):
             "issuer": issuer,
             "token_endpoint": issuer + TOKEN_PATH,
             "jwks_uri": issuer + JWKS_PATH,
-            "grant_types_supported": ["client_credentials"],
+            "grant_types_supported": ["client_credentials", DELEGATION_GRANT],
             "response_types_supported": [],  # no authorization endpoint: client credentials only
             "token_endpoint_auth_methods_supported": list(ClientCredentials.TOKEN_ENDPOINT_AUTH_METHODS),
             "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256", "PS256"],

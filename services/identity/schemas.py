@@ -76,6 +76,10 @@ class ClientCreateSchema(StrictSchema):
         "description": "A public JWK (EC P-256 or RSA) for private_key_jwt; without it the client gets a secret."})
     auth_method = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(AUTH_METHODS))
     expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    delegate_roles = fields.List(fields.String(validate=validate.OneOf(["steering", "municipality", "partner"])),
+                                 load_default=list, metadata={
+        "description": "Roles this client may get tokens for on behalf of people it signed in itself "
+                       "(grant urn:vorort:params:oauth:grant-type:delegation); for the portal."})
 
     @validates("public_jwk")
     def _public_key(self, value, **_kwargs):
@@ -108,6 +112,7 @@ class ClientSchema(OutSchema):
     created_at = fields.AwareDateTime()
     expires_at = fields.AwareDateTime(allow_none=True)
     revoked_at = fields.AwareDateTime(allow_none=True)
+    delegate_roles = fields.List(fields.String())
 
 
 class NewClientSchema(ClientSchema):

@@ -28,7 +28,7 @@ from services.portal.people import LocalPeople
 from services.portal.signin import SigninLinks
 from shared import auth
 from shared.bus import system_clock
-from shared.config import ServiceSettings, service_url
+from shared.config import ServiceSettings, local_secret, service_url
 from shared.db import make_engine, migrate
 from shared.logs import configure_logging
 from shared.pages import register_front_end
@@ -86,13 +86,14 @@ def portal_context() -> PortalContext:
 
 
 def session_secret(settings: ServiceSettings) -> str:
-    """`PORTAL_SECRET_KEY`; in development a key derived from the platform's signing key."""
+    """`PORTAL_SECRET_KEY`; in development a key derived from the machine's local development secret."""
     secret = os.environ.get("PORTAL_SECRET_KEY")
     if secret:
         return secret
     if settings.environment != "development":
         raise MissingSecretKey("PORTAL_SECRET_KEY must be set outside development mode")
-    return hmac.new(auth.signing_key().encode(), b"vorort-portal-session", hashlib.sha256).hexdigest()
+    return hmac.new(local_secret("session-dev", "VORORT_SESSION_SECRET").encode(), b"vorort-portal-session",
+                    hashlib.sha256).hexdigest()
 
 
 def select_locale() -> str:
@@ -118,7 +119,7 @@ def create_app(settings: ServiceSettings | None = None, clock=system_clock,
                portal: PortalSettings | None = None) -> Flask:
     ctx = build_context(settings, clock, portal)
     configure_logging(NAME)
-    auth.signing_key()  # outside development this refuses to start without a key
+    auth.check_configuration()
     app = Flask(NAME, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
                 static_url_path="/static")
     app.config.update(

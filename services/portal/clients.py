@@ -1,14 +1,13 @@
 """The portal's way into the API services: HTTP, with a token for the signed-in person.
 
-`token_for(person)` is the one place that mints a person's token (today with shared.auth.issue_token;
-when the identity service lands, this is where its token is obtained). A municipality's token carries
+`token_for(person)` is the one place that gets a person's token: from identity, by the delegation grant
+with the portal's own client credentials (`auth.delegated_token("portal", ...)`; the token names the
+portal in `act`). A municipality's token carries
 its AGS, a steering member's subject is its panel member id, so that the services' own rules decide what
 the person may see and change. Guests without an account use `guest_token()`: role partner, subject
 `portal:guests`; they manage their registration with its manage code.
 """
 from __future__ import annotations
-
-from datetime import timedelta
 
 import requests
 
@@ -16,20 +15,19 @@ from services.portal.people import Person
 from shared import auth
 from shared.apiclient import ServiceClient
 
-TOKEN_TTL = timedelta(minutes=10)
 SERVICES = ("applications", "selection", "workshops", "publishing")
 
 
 def token_for(person: Person) -> str:
     if person.role == "municipality":
-        return auth.issue_token("municipality", f"portal:{person.id}", ags=person.ags, ttl=TOKEN_TTL)
+        return auth.delegated_token("portal", "municipality", f"portal:{person.id}", ags=person.ags)
     if person.role == "steering":
-        return auth.issue_token("steering", person.member_id, ttl=TOKEN_TTL)
-    return auth.issue_token("partner", f"portal:{person.id}", ttl=TOKEN_TTL)
+        return auth.delegated_token("portal", "steering", person.member_id)
+    return auth.delegated_token("portal", "partner", f"portal:{person.id}")
 
 
 def guest_token() -> str:
-    return auth.issue_token("partner", "portal:guests", ttl=TOKEN_TTL)
+    return auth.delegated_token("portal", "partner", "portal:guests")
 
 
 class PersonServices:

@@ -16,6 +16,7 @@ from services.webhooks.domain import PUBLIC_EVENT_TYPES, Delivery, may_see
 from shared.events.catalogue import TOPIC_APPLICATIONS, TOPIC_PUBLISHING, TOPIC_SELECTION, TOPIC_WORKSHOPS
 from shared.events.envelope import utcnow
 from shared.privacy import email_digest, erased_email, privacy_consumer
+from shared.revocation import revocation_consumer
 from shared.worker import ConsumerSpec
 
 FANOUT_GROUP = "webhooks.fanout"
@@ -58,4 +59,5 @@ def erase_personal_data(uow, digest: str) -> int:
 
 
 def consumers(panel_members) -> list[ConsumerSpec]:
-    return [fanout_consumer(panel_members), privacy_consumer("webhooks", erase_personal_data)]
+    return [fanout_consumer(panel_members), privacy_consumer("webhooks", erase_personal_data),
+            revocation_consumer("webhooks")]

@@ -11,7 +11,7 @@ from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import registry
 
 from services.webhooks.domain import Delivery, DeliveryState, Endpoint
-from shared.db import BigId, UtcDateTime, new_metadata, privacy_erasures_table
+from shared.db import BigId, UtcDateTime, new_metadata, privacy_erasures_table, revoked_access_table
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -90,6 +90,7 @@ endpoint_notices = Table(
 )
 
 privacy_erasures = privacy_erasures_table(metadata)
+revoked_access = revoked_access_table(metadata)
 
 _mapper_registry = registry()
 _mapped = False

@@ -4,7 +4,6 @@ selection service raises, so that the consumer retries the event instead of gues
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 import time
 
 import requests
@@ -26,7 +25,7 @@ class SelectionPanels:
         self._lock = threading.Lock()
 
     def _token(self) -> str:
-        return auth.issue_token("staff", "service:webhooks", ttl=timedelta(minutes=5))
+        return auth.service_token("webhooks", scopes=("selection:read",))
 
     def __call__(self, call_id: str) -> frozenset:
         with self._lock:

@@ -313,6 +313,7 @@ class ClientRegisteredV1(EventSchema):
     auth_method = fields.String(required=True)
     expires_at = _when(load_default=None, allow_none=True)
     registered_at = _when(required=True)
+    delegate_roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), load_default=list)
 
 
 class AccessRevokedV1(EventSchema):

@@ -139,9 +139,34 @@ def test_the_metadata_names_the_endpoints_and_the_jwks_holds_public_keys_only(cl
     assert metadata_document == client.get("/.well-known/openid-configuration").json
     assert metadata_document["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic", "client_secret_post", "private_key_jwt"]
-    assert metadata_document["grant_types_supported"] == ["client_credentials"]
+    assert metadata_document["grant_types_supported"] == [
+        "client_credentials", "urn:vorort:params:oauth:grant-type:delegation"]
     created = client.post("/v1/clients", json={"name": "x", "role": "partner"}, headers=STAFF).json
     client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": created["client_id"],
                                       "client_secret": created["client_secret"]})
     keys = client.get("/.well-known/jwks.json").json["keys"]
     assert keys and all(key["kty"] == "EC" and "d" not in key for key in keys)
+
+
+def test_a_delegating_client_gets_tokens_for_the_people_it_signed_in_but_never_as_staff(client):
+    portal = client.post("/v1/clients", headers=STAFF, json={
+        "name": "Portal", "role": "partner", "delegate_roles": ["municipality", "steering", "partner"]}).json
+    assert client.post("/v1/clients", headers=STAFF, json={
+        "name": "x", "role": "partner", "delegate_roles": ["staff"]}).status_code == 422
+    grant = "urn:vorort:params:oauth:grant-type:delegation"
+
+    def ask(who, secret, **form):
+        return client.post("/oauth/token", data={"grant_type": grant, "client_id": who, "client_secret": secret,
+                                                 **form})
+
+    issued = ask(portal["client_id"], portal["client_secret"], role="municipality", subject="portal:17",
+                 ags="05370040")
+    assert issued.status_code == 200, issued.json
+    claims = jwt.decode(issued.json["access_token"], options={"verify_signature": False})
+    assert (claims["sub"], claims["role"], claims["ags"], claims["act"]) == (
+        "portal:17", "municipality", "05370040", {"sub": portal["client_id"]})
+    assert ask(portal["client_id"], portal["client_secret"], role="staff", subject="x").status_code in (400, 401)
+    assert ask(portal["client_id"], portal["client_secret"], role="municipality", subject="y").status_code == 400
+    plain = client.post("/v1/clients", headers=STAFF, json={"name": "y", "role": "partner"}).json
+    refused = ask(plain["client_id"], plain["client_secret"], role="partner", subject="z")
+    assert refused.status_code in (400, 401) and "access_token" not in refused.json

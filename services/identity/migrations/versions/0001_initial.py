@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 23:38:03.884247
+Create Date: 2026-11-30 00:06:38.772484
 """
 from alembic import op
 import sqlalchemy as sa
@@ -127,6 +127,7 @@ def upgrade() -> None:
     sa.Column('created_at', shared.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('expires_at', shared.db.UtcDateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', shared.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('delegate_roles', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_api_clients_organisation_id_organisations')),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_api_clients_person_id_people')),
     sa.PrimaryKeyConstraint('client_id', name=op.f('pk_api_clients'))
