@@ -5,7 +5,7 @@
 - forged and unfit tokens (HS256 with any key, alg none, unknown issuer, wrong audience, expired, unknown
   kid) get 401 on every service; tokens issued before a key rotation keep working until they expire, and
   the rotated-out key leaves the JWKS after that.
-This platform runs with short token lifetimes (20 s) and a short key lead (2 s), so that expiry and
+This platform runs with short token lifetimes (60 s) and a short key lead (2 s), so that expiry and
 rotation can be watched; production defaults are 600 s and 60 s.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ from support import eventually, start_platform, stop_platform
 pytestmark = pytest.mark.integration
 
 SERVICES = ["identity", "applications", "selection", "workshops", "publishing"]
-TOKEN_TTL_S = 20
+TOKEN_TTL_S = 60
 # every API service has this staff-only read; a non-staff token gets 403 there, never 401, while it is valid
 PROBE = "/v1/personal-data?email=probe@example.org"
 
@@ -80,6 +80,10 @@ def token_by_private_key_jwt(platform, client_id: str, key: jwk.ECKey) -> reques
         "client_assertion": assertion})
 
 
+def expiry(token: str) -> int:
+    return jwt.decode(token, options={"verify_signature": False})["exp"]
+
+
 def status(platform, service: str, token: str, path: str = PROBE) -> int:
     return requests.get(platform.url(service) + path, headers={"Authorization": f"Bearer {token}"},
                         timeout=30).status_code
@@ -122,6 +126,8 @@ def test_a_cli_client_gets_tokens_is_admitted_and_is_locked_out_everywhere_once_
     by_key = token_by_private_key_jwt(platform, staff_id, staff_key)
     assert by_key.status_code == 200, by_key.text
     key_token = by_key.json()["access_token"]
+    basic_token = token_by_basic(platform, municipality["client_id"], municipality["client_secret"]).json()[
+        "access_token"]  # afresh: creating the second client may take a while on a loaded machine
     for service in SERVICES:
         assert status(platform, service, key_token) == 200, service
         assert status(platform, service, basic_token) == 403, service  # valid, but not staff
@@ -129,18 +135,29 @@ def test_a_cli_client_gets_tokens_is_admitted_and_is_locked_out_everywhere_once_
                          headers={"Authorization": f"Bearer {key_token}"}, timeout=30)
     assert calls.status_code == 200
 
+    # one revocation by the CLI, one by the API (as the admin pages do); each must reach every service
+    # within 10 s of the moment it was made
+    def locked_out_everywhere(token):
+        return lambda: all(status(platform, service, token) == 401 for service in SERVICES)
+
     vorort(platform, "clients", "revoke", municipality["client_id"])
-    first_revoked = time.monotonic()  # the deadline runs from the first revocation, the second one inside it
-    vorort(platform, "clients", "revoke", staff_id)
-
-    def locked_out_everywhere():
-        return all(status(platform, service, token) == 401 for service in SERVICES
-                   for token in (basic_token, key_token))
-
-    eventually(locked_out_everywhere, timeout=10 - (time.monotonic() - first_revoked), interval=0.2,
-               message="every service refuses the revoked clients' tokens within 10 s")
-    print(f"\nrevocations effective on {len(SERVICES)} services {time.monotonic() - first_revoked:.1f} s "
-          f"after the first")
+    revoked = time.monotonic()
+    eventually(locked_out_everywhere(basic_token), timeout=10, interval=0.2,
+               message="every service refuses the CLI-revoked client's token within 10 s")
+    by_cli = time.monotonic() - revoked
+    assert time.time() < expiry(basic_token), "refused because revoked, not because expired"
+    key_token = token_by_private_key_jwt(platform, staff_id, staff_key).json()["access_token"]  # a fresh one
+    assert status(platform, "applications", key_token) == 200
+    answer = requests.post(f"{platform.url('identity')}/v1/clients/{staff_id}/revoke", timeout=30,
+                           headers={"Authorization": "Bearer " + auth.issue_token("staff", "erika.office")})
+    assert answer.status_code == 200 and answer.json()["status"] == "revoked"
+    revoked = time.monotonic()
+    eventually(locked_out_everywhere(key_token), timeout=10, interval=0.2,
+               message="every service refuses the API-revoked client's token within 10 s")
+    by_api = time.monotonic() - revoked
+    assert time.time() < expiry(key_token), "refused because revoked, not because expired"
+    print(f"\nrevocation effective on all {len(SERVICES)} services: {by_cli:.1f} s after the CLI, "
+          f"{by_api:.1f} s after the API")
     again = token_by_basic(platform, municipality["client_id"], municipality["client_secret"])
     assert again.status_code in (400, 401) and "access_token" not in again.json()
     assert token_by_private_key_jwt(platform, staff_id, staff_key).status_code in (400, 401)
@@ -219,7 +236,7 @@ def test_tokens_from_before_a_rotation_live_until_they_expire_and_the_old_key_th
         return token if jwt.get_unverified_header(token)["kid"] in new_kids else None
 
     after = eventually(signed_by_the_new_key, timeout=30, interval=0.5, message="the new key signs")
-    assert time.time() < expires, "the platform is too slow for this test's 20 s tokens"
+    assert time.time() < expires, "the platform is too slow for this test's short-lived tokens"
     for service in SERVICES:
         assert status(platform, service, before) == 200, service
         assert status(platform, service, after) == 200, service
