@@ -11,7 +11,8 @@ The rule for "exactly one delivery per recipient"
 Per row, three steps, each its own transaction:
 1. claim: `pending -> sending`, `attempts + 1`, `claimed_by` = this worker's lease key; commit;
 2. the SMTP transaction (MAIL, RCPT, DATA); the server accepts with its reply to the final dot;
-3. mark: `sending -> sent` with the Message-ID; commit, at once.
+3. mark: `sending -> sent` with the Message-ID; commit, at once. The same commit claims the next row of
+   the batch (step 1 for it), so a message costs one commit; at most one row per worker is `sending`.
 A row is never claimed twice while its claimer lives: the claim is a conditional update, and a claim whose
 worker is alive is never touched. A row left in `sending` by a worker that died is *ambiguous*; it is put
 back to pending and sent again, with the same Message-ID (deterministic per newsletter and recipient):
@@ -52,15 +53,15 @@ from email import policy as email_policy
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import and_, select, text, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from services.publishing import domain
 from services.publishing.db import deliveries, mails, notices
 from services.publishing.directory import DirectoryUnavailable
-from services.publishing.handlers import SOURCE, queue_mail, recipients_of, render_newsletter
-from services.publishing.mail import lint_message, notice_message, sender_address
+from services.publishing.handlers import SOURCE, queue_mail, recipients_of, render_newsletter, unsubscribe_url
+from services.publishing.mail import PersonalisedNewsletter, lint_message, notice_message, sender_address
 from services.publishing.settings import PublishingSettings
 from shared.events.catalogue import make_event
 
@@ -288,15 +289,24 @@ class SendingQueue:
                 .order_by(table.c.id).limit(limit)).all()
 
     def claim(self, row_id: int, now: datetime) -> bool:
-        table = self.table
         with self._transaction() as connection:
-            return connection.execute(update(table).where(table.c.id == row_id, table.c.status == "pending").values(
-                status="sending", attempts=table.c.attempts + 1, claimed_by=self.lease.key,
-                claimed_at=now)).rowcount == 1
+            return self._claim(connection, row_id, now)
 
-    def mark_sent(self, row_id: int, now: datetime, message_id: str | None) -> None:
-        """Record an accepted message. The server has it already, so a database hiccup here must not leave
-        the row claimed (a restart would send it again): the commit is retried on fresh connections."""
+    def _claim(self, connection, row_id: int, now: datetime) -> bool:
+        table = self.table
+        # A row this worker claimed already counts too: a retried commit may have committed the first time.
+        return connection.execute(update(table).where(
+            table.c.id == row_id, or_(table.c.status == "pending",
+                                      and_(table.c.status == "sending", table.c.claimed_by == self.lease.key)))
+            .values(status="sending", attempts=table.c.attempts + 1, claimed_by=self.lease.key,
+                    claimed_at=now)).rowcount == 1
+
+    def mark_sent(self, row_id: int, now: datetime, message_id: str | None, *, claim_next: int | None = None) -> bool:
+        """Record an accepted message, and claim the next row in the same commit (one commit per message
+        instead of two; the claimed row is the next to go out, so `sending` still means "in flight or about
+        to be"). Returns whether the next row was claimed. The server has this message already, so a
+        database hiccup here must not leave the row claimed (a restart would send it again): the commit is
+        retried on fresh connections."""
         table = self.table
         retrying = Retrying(stop=stop_after_delay(MARK_SENT_PATIENCE_S), reraise=True,
                             wait=wait_exponential(multiplier=0.2, max=5), retry=retry_if_exception_type(DBAPIError))
@@ -306,6 +316,8 @@ class SendingQueue:
                 connection.execute(update(table).where(table.c.id == row_id).values(
                     status="sent", sent_at=now, message_id=message_id))
                 self.after_outcome(connection, row_id, "sent", now, None)
+                claimed = claim_next is not None and self._claim(connection, claim_next, now)
+        return claimed
 
     def mark_failure(self, row_id: int, attempts: int, failure: SendFailure, now: datetime) -> None:
         table = self.table
@@ -340,6 +352,16 @@ class SendingQueue:
 
 
 # --- the worker's jobs ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outgoing:
+    """One message ready to go: its queue row, the SMTP recipient, the text, its Message-ID, lint problems."""
+    row: object
+    recipient: str
+    message: str
+    message_id: str
+    problems: list
+
+
 class Dispatcher:
     """The periodic jobs of the worker: start due newsletters and send them, send single mails, write letters.
 
@@ -409,9 +431,15 @@ class Dispatcher:
         log.info("newsletter sending started", extra={"newsletter_id": newsletter_id, "recipients": len(recipients)})
 
     def _send_newsletter(self, newsletter_id: str, scope, transport: SmtpTransport, deadline: float) -> int:
+        """Send the due deliveries of one newsletter. The newsletter is rendered once; per recipient only the
+        personal part (greeting, unsubscribe link, To, Message-ID) is filled in. The first message of each
+        batch is built and linted the ordinary way; the others differ from it only in what
+        `PersonalisedNewsletter.problems` checks."""
         with self.uow_factory() as uow:
             newsletter = uow.newsletters.get(newsletter_id)
             publications = uow.publications.by_ids(newsletter.publication_ids)
+        once = PersonalisedNewsletter(newsletter, publications, self.settings.sender, base_url=self.settings.base_url,
+                                      allow_http_unsubscribe=self.settings.allows_http_links)
         sent = 0
         while time.monotonic() < deadline:
             batch = self.deliveries.due(scope, self.clock(), 200, deliveries.c.email, deliveries.c.email_key,
@@ -420,15 +448,23 @@ class Dispatcher:
                 break
             with self.uow_factory() as uow:
                 suppressed = uow.suppressions.keys()
+            now = self.clock()
+            outgoing = []
             for row in batch:
-                if time.monotonic() >= deadline:
-                    break
                 if row.email_key in suppressed:  # unsubscribed after the newsletter started
                     self.deliveries.skip(row.id, "unsubscribed before this newsletter reached the address")
                     continue
-                message = render_newsletter(self.settings, newsletter, publications, row.email, row.name,
-                                            self.clock())
-                sent += self._deliver(self.deliveries, row, row.email, message, transport, bulk=True)
+                url = unsubscribe_url(self.settings, row.email, now)
+                if not outgoing:  # the batch's first message: built and linted the ordinary way
+                    message = render_newsletter(self.settings, newsletter, publications, row.email, row.name, now)
+                    problems = lint_message(message, bulk=True,
+                                            allow_http_unsubscribe=self.settings.allows_http_links)
+                    outgoing.append(Outgoing(row, row.email, message.as_string(), str(message["Message-ID"]),
+                                             problems))
+                    continue
+                raw, message_id = once.message(row.email, row.name or None, url, now)
+                outgoing.append(Outgoing(row, row.email, raw, message_id, once.problems(raw, row.name)))
+            sent += self._deliver_all(self.deliveries, outgoing, transport, deadline)
         return sent
 
     def _complete_if_done(self, newsletter_id: str) -> None:
@@ -462,34 +498,51 @@ class Dispatcher:
                                            mails.c.kind)
                     if not batch:
                         break
+                    outgoing = []
                     for row in batch:
-                        if time.monotonic() >= deadline:
-                            break
                         message = message_from_string(row.message, policy=email_policy.default)
-                        sent += self._deliver(self.mails, row, row.recipient, message, transport,
-                                              bulk=row.kind == "newsletter_test")
+                        problems = lint_message(message, bulk=row.kind == "newsletter_test",
+                                                allow_http_unsubscribe=self.settings.allows_http_links)
+                        outgoing.append(Outgoing(row, row.recipient, message.as_string(), str(message["Message-ID"]),
+                                                 problems))
+                    sent += self._deliver_all(self.mails, outgoing, transport, deadline)
         finally:
             transport.close()
         return sent
 
-    def _deliver(self, queue: SendingQueue, row, recipient: str, message, transport: SmtpTransport, *,
-                 bulk: bool) -> int:
-        problems = lint_message(message, bulk=bulk, allow_http_unsubscribe=self.settings.allows_http_links)
-        self.throttle.wait()
-        if not queue.claim(row.id, self.clock()):
-            return 0  # another worker has it
-        attempts = row.attempts + 1
-        if problems:
-            queue.mark_failure(row.id, attempts, SendFailure("not sent, the message is faulty: "
-                                                             + "; ".join(problems), temporary=False), self.clock())
-            return 0
-        try:
-            transport.send(self.envelope_from, recipient, message.as_string())
-        except SendFailure as failure:
-            queue.mark_failure(row.id, attempts, failure, self.clock())
-            return 0
-        queue.mark_sent(row.id, self.clock(), str(message["Message-ID"]))
-        return 1
+    def _deliver_all(self, queue: SendingQueue, outgoing: list["Outgoing"], transport: SmtpTransport,
+                     deadline: float) -> int:
+        """Claim, send and mark each message in turn: claim (commit), SMTP, mark sent (commit, at once). The
+        mark of one message claims the next in the same commit, while the deadline allows it; a message
+        claimed that way is always sent. Returns how many were accepted."""
+        sent, claimed = 0, None
+        for index, item in enumerate(outgoing):
+            if claimed != item.row.id:
+                if time.monotonic() >= deadline:
+                    break
+                self.throttle.wait()
+                if not queue.claim(item.row.id, self.clock()):
+                    continue  # another worker has it
+            else:
+                self.throttle.wait()
+            claimed = None
+            attempts = item.row.attempts + 1
+            if item.problems:
+                queue.mark_failure(item.row.id, attempts, SendFailure(
+                    "not sent, the message is faulty: " + "; ".join(item.problems), temporary=False), self.clock())
+                continue
+            try:
+                transport.send(self.envelope_from, item.recipient, item.message)
+            except SendFailure as failure:
+                queue.mark_failure(item.row.id, attempts, failure, self.clock())
+                continue
+            following = outgoing[index + 1] if index + 1 < len(outgoing) else None
+            chain = following is not None and not following.problems and time.monotonic() < deadline
+            if queue.mark_sent(item.row.id, self.clock(), item.message_id,
+                               claim_next=following.row.id if chain else None):
+                claimed = following.row.id
+            sent += 1
+        return sent
 
     # --- decision notices ----------------------------------------------------------------------------
     def run_notices(self) -> int:

@@ -9,8 +9,10 @@ HTML templates are autoescaped: subjects, intros and results are typed by people
 """
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
+import secrets
 from datetime import datetime, timedelta, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 
 from .domain import (
     Enquiry,
@@ -173,6 +176,106 @@ def newsletter_message(
     msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return msg
+
+
+class PersonalisedNewsletter:
+    """A newsletter rendered once, for sending to many recipients: per recipient only what is personal
+    changes (the To header, the greeting, the unsubscribe link in both parts and in List-Unsubscribe, the
+    Message-ID), substituted into the message rendered and serialised once. `message()` gives the exact
+    text `newsletter_message(...).as_string()` gives for the same recipient, up to the quoted-printable
+    line breaks of the two parts, which a C encoder (binascii) makes here; the decoded parts and every
+    header are the same (tests/unit/publishing/test_publishing_mail.py compares them).
+
+    Placeholders carry a random nonce, so no text that people typed can be mistaken for one.
+    """
+
+    def __init__(self, newsletter: Newsletter, publications, sender: str, *, base_url: str | None = None,
+                 allow_http_unsubscribe: bool = False):
+        nonce = secrets.token_hex(8)
+        self._greeting, self._unsubscribe = f"vorortgreeting{nonce}", f"vorortunsubscribe{nonce}"
+        self._allow_http = allow_http_unsubscribe
+        self._sender = sender
+        self._newsletter = newsletter
+        # The ordinary path renders the templates (and checks the publications) with placeholders.
+        template = newsletter_message(newsletter, publications, "recipient@placeholder.invalid", self._greeting,
+                                      f"https://{self._unsubscribe}.invalid", sender, base_url=base_url,
+                                      allow_http_unsubscribe=allow_http_unsubscribe,
+                                      now=datetime(2000, 1, 1, tzinfo=timezone.utc))
+        self._policy = template.policy
+        parts = {part.get_content_type(): part.get_content() for part in template.walk() if not part.is_multipart()}
+        url = f"https://{self._unsubscribe}.invalid"
+        self._greeting = f"Guten Tag {self._greeting},"
+        self._text = parts["text/plain"].replace(url, self._unsubscribe)
+        self._html = parts["text/html"].replace(url, self._unsubscribe)
+        for body in (self._text, self._html):
+            if body.count(self._greeting) != 1 or self._unsubscribe not in body:
+                raise ValueError("cannot personalise the newsletter: its templates changed shape")
+        self._domain = _sender_address(sender).domain
+        # The skeleton: the same message with one marker per part body, serialised once.
+        self._text_marker, self._html_marker = f"vororttext{nonce}", f"vororthtml{nonce}"
+        plain, html = [part for part in template.walk() if not part.is_multipart()]
+        plain.set_content(self._text_marker, subtype="plain", charset="utf-8", cte="quoted-printable")
+        html.set_content(self._html_marker, subtype="html", charset="utf-8", cte="quoted-printable")
+        skeleton = template.as_string()
+        self._slots = {name: self._fold(name, template[name]) for name in ("To", "Message-ID", "List-Unsubscribe",
+                                                                           "Date")}
+        self._slots["text"], self._slots["html"] = self._text_marker + "\n", self._html_marker + "\n"
+        self._pieces = [skeleton]
+        for slot in self._slots.values():  # split the skeleton at each slot, in order of appearance
+            if skeleton.count(slot) != 1:
+                raise ValueError(f"cannot personalise the newsletter: {slot!r} is not unique in its skeleton")
+        order = sorted(self._slots, key=lambda name: skeleton.index(self._slots[name]))
+        self._order, self._pieces, rest = order, [], skeleton
+        for name in order:
+            head, rest = rest.split(self._slots[name], 1)
+            self._pieces.append(head)
+        self._pieces.append(rest)
+
+    def _fold(self, name: str, value) -> str:
+        return self._policy.header_factory(name, value).fold(policy=self._policy)
+
+    def message(self, recipient_email: str, recipient_name: str | None, unsubscribe_url: str,
+                now: datetime) -> tuple[str, str]:
+        """(the message as text, its Message-ID) for one recipient."""
+        scheme = r"^https?://\S+$" if self._allow_http else r"^https://\S+$"
+        if not re.match(scheme, unsubscribe_url or ""):
+            raise ValueError("The unsubscribe link must be an https URL.")
+        greeting = f"Guten Tag {recipient_name}," if recipient_name else "Guten Tag,"
+        message_id = newsletter_message_id(self._newsletter.id, recipient_email, self._domain)
+        values = {
+            "To": self._fold("To", Address(display_name=recipient_name or "", addr_spec=recipient_email)),
+            "Message-ID": self._fold("Message-ID", message_id),
+            "List-Unsubscribe": self._fold("List-Unsubscribe", f"<{unsubscribe_url}>"),
+            "Date": self._fold("Date", format_datetime(now)),
+            "text": _quoted_printable(self._text.replace(self._greeting, greeting)
+                                      .replace(self._unsubscribe, unsubscribe_url)),
+            "html": _quoted_printable(self._html.replace(self._greeting, str(escape(greeting)))
+                                      .replace(self._unsubscribe, str(escape(unsubscribe_url)))),
+        }
+        pieces = [self._pieces[0]]
+        for name, piece in zip(self._order, self._pieces[1:]):
+            pieces += [values[name], piece]
+        return "".join(pieces), message_id
+
+    @staticmethod
+    def problems(raw: str, recipient_name: str | None) -> list[str]:
+        """What `lint_message` could find in one personalised message that it did not find in the first of
+        its batch (everything else is the same text): unencoded header bytes, long lines, template syntax."""
+        problems = []
+        head = raw.split("\n\n", 1)[0]
+        if not head.isascii():
+            problems.append("a header contains non-ASCII characters that are not encoded")
+        if any(len(line) > 998 for line in raw.split("\n")):
+            problems.append("a line is longer than 998 bytes")
+        if recipient_name and ("{{" in recipient_name or "{%" in recipient_name):
+            problems.append("the greeting contains unrendered template syntax")
+        return problems
+
+
+def _quoted_printable(text: str) -> str:
+    # As the email package prepares a text part (line ends normalised, one final newline), then encoded.
+    data = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
+    return binascii.b2a_qp(data, istext=True).decode("ascii")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -343,5 +446,6 @@ __all__ = [
     "lint_message",
     "newsletter_message",
     "newsletter_message_id",
+    "PersonalisedNewsletter",
     "notice_message",
 ]

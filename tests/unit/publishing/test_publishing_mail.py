@@ -11,6 +11,7 @@ import pytest
 
 from services.publishing.domain import create_enquiry, create_newsletter, decision_notice
 from services.publishing.mail import (
+    PersonalisedNewsletter,
     confirmation_message,
     enquiry_ack_message,
     lint_message,
@@ -213,3 +214,36 @@ def test_lint_reports_unrendered_template_syntax(newsletter_mail):
     broken.set_content("Guten Tag {{ name }},")
     broken.add_alternative("<p>Guten Tag</p>", subtype="html")
     assert lint_message(broken) == ["text/plain part contains unrendered template syntax"]
+
+
+@pytest.mark.parametrize("name", ["Erika Musterfrau", None, "Jürgen Müller, Äbtissin", "<img src=x> & \"Co\"",
+                                  "Zoë " + "Langname" * 12, "{{ kein Template }}"])
+@pytest.mark.parametrize("unsubscribe", [UNSUBSCRIBE_URL, UNSUBSCRIBE_URL + "&x=<1>" + "y" * 90])
+def test_a_newsletter_rendered_once_and_personalised_is_the_mail_rendered_for_the_recipient(
+        newsletter, selection_pub, workshop_pub, name, unsubscribe):
+    address = "erika.musterfrau@wassenberg.example"
+    expected = newsletter_message(newsletter, [selection_pub, workshop_pub], address, name, unsubscribe, SENDER,
+                                  base_url=BASE_URL, now=NOW)
+    once = PersonalisedNewsletter(newsletter, [selection_pub, workshop_pub], SENDER, base_url=BASE_URL)
+    raw, message_id = once.message(address, name, unsubscribe, NOW)
+    got = email.message_from_string(raw, policy=email.policy.default)
+    assert message_id == str(expected["Message-ID"])
+    wire = expected.as_string()
+    expected = email.message_from_string(wire, policy=email.policy.default)  # as the server receives it
+    assert got.keys() == expected.keys()
+    assert [(k, str(v)) for k, v in got.items() if k != "Content-Type"] == \
+        [(k, str(v)) for k, v in expected.items() if k != "Content-Type"]
+    # The same header text on the wire (the multipart boundary aside), and the same decoded parts.
+    head = lambda text: [line for line in text.split("\n\n", 1)[0].splitlines() if "boundary=" not in line]  # noqa: E731
+    assert head(raw) == head(wire)
+    assert [(p.get_content_type(), p["Content-Transfer-Encoding"], p.get_content()) for p in _parts(got).values()] == \
+        [(p.get_content_type(), p["Content-Transfer-Encoding"], p.get_content()) for p in _parts(expected).values()]
+    problems = PersonalisedNewsletter.problems(raw, name)
+    assert lint_message(got) == lint_message(expected) or problems
+    assert bool(problems) == bool(lint_message(expected))
+
+
+def test_a_personalised_newsletter_refuses_a_non_https_unsubscribe_link(newsletter, selection_pub, workshop_pub):
+    once = PersonalisedNewsletter(newsletter, [selection_pub, workshop_pub], SENDER, base_url=BASE_URL)
+    with pytest.raises(ValueError):
+        once.message("a@example.org", None, "http://vorort.example/unsubscribe", NOW)
