@@ -9,8 +9,10 @@ For each message:
 3. transient failures are retried with exponential backoff; after `max_attempts` the message goes to the
    dead-letter topic, with its original topic, partition, offset and error in headers.
 For speed, the messages of one poll are first applied together in one transaction (one query for the
-processed records, one insert for the new ones); if anything in that batch fails, the batch is rolled
-back and its messages are applied one by one as above, so one bad message never takes others with it.
+processed records, one insert for the new ones); consecutive events whose handler has a set-based form
+(`handler.batch`) are applied by it in one go (one INSERT ... ON CONFLICT for a projection, say). If
+anything in that batch fails, the batch is rolled back and its messages are applied one by one as above,
+with the plain handlers, so one bad message never takes others with it.
 Offsets are committed only after the database commits (and after a dead letter is acknowledged), so a
 crash redelivers and the processed record turns the redelivery into a no-op. The partition keeps flowing.
 """
@@ -51,6 +53,15 @@ class PermanentError(Exception):
 class Outcome:
     status: str  # applied | duplicate | skipped | dead_lettered
     error: str | None = None
+
+
+def _apply_run(run: list, uow) -> None:
+    """Apply consecutive events whose handlers have the same set-based form (`handler.batch(items, uow)`,
+    items = [(event, data)]), in one call, and empty the run. A set-based form must leave the state that
+    applying the events one by one, in order, would leave."""
+    if run:
+        run[0][2].batch([(event, data) for event, data, _ in run], uow)
+        run.clear()
 
 
 class EventConsumer:
@@ -109,19 +120,26 @@ class EventConsumer:
             try:
                 with self.uow_factory() as uow:
                     seen = uow.processed_among(self.group_id, [event.id for _, (event, _, _) in todo])
-                    applied = []
+                    applied, run = [], []  # run: consecutive events whose handlers share a set-based form
                     for message, (event, data, handler) in todo:
                         if event.id in seen:
                             outcomes[id(message)] = Outcome("duplicate")
                             continue
-                        token = correlation_id.set(event.correlation_id or event.id)
-                        try:
-                            handler(event, data, uow)
-                        finally:
-                            correlation_id.reset(token)
+                        together = getattr(handler, "batch", None)
+                        if run and getattr(run[0][2], "batch", None) is not together:
+                            _apply_run(run, uow)
+                        if together is not None:
+                            run.append((event, data, handler))
+                        else:
+                            token = correlation_id.set(event.correlation_id or event.id)
+                            try:
+                                handler(event, data, uow)
+                            finally:
+                                correlation_id.reset(token)
                         seen.add(event.id)
                         applied.append(event)
                         outcomes[id(message)] = Outcome("applied")
+                    _apply_run(run, uow)
                     uow.mark_processed_many(self.group_id, applied)
                     uow.commit()
                 self._maybe_crash()

@@ -106,6 +106,23 @@ def application_updated(event: Event, data: dict, uow) -> None:
     _upsert_content(data, data["updated_at"], uow)
 
 
+def _upsert_contents(items: list, uow) -> None:
+    """The set-based form of `_upsert_content` for a run of submissions and updates (shared.consumer applies
+    a poll's consecutive ones together): the newest content per application, by the same rule, written
+    with one INSERT ... ON CONFLICT whose condition is `_upsert_content`'s."""
+    newest = {}
+    for event, data in items:
+        state_at = data["updated_at"] if event.type == "ApplicationUpdated" else data["submitted_at"]
+        values = dict(_candidate_content(data, state_at), application_id=data["application_id"])
+        held = newest.get(values["application_id"])
+        if held is None or not state_at < held["state_at"]:
+            newest[values["application_id"]] = values
+    uow.candidates.upsert_contents(list(newest.values()))
+
+
+application_submitted.batch = application_updated.batch = _upsert_contents
+
+
 def application_withdrawn(event: Event, data: dict, uow) -> None:
     known = uow.candidates.get_row(data["application_id"], for_update=True)
     if known is not None and known["name"] is not None:

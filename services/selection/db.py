@@ -13,7 +13,9 @@ out domain objects (or plain rows for what the domain does not model).
 from __future__ import annotations
 
 from sqlalchemy import (JSON, Boolean, Column, Float, Index, Integer, String, Table, Text, and_, delete, func,
-                        insert, select, text, update)
+                        insert, or_, select, text, update)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.selection.domain import BalanceRule, Candidate, ConflictOfInterest, Criterion, Panel, PanelMember, Review
 from shared.db import (BigId, UtcDateTime, bounded_count, new_metadata, privacy_erasures_table,
@@ -248,6 +250,20 @@ class CandidateRepository:
 
     def update(self, application_id: str, values: dict) -> None:
         self.session.execute(update(candidates).where(candidates.c.application_id == application_id).values(**values))
+
+    def upsert_contents(self, rows: list[dict]) -> None:
+        """Insert these candidates as submitted, or replace the content of those we hold, unless what we hold
+        is newer (`state_at`); the status (withdrawn is final) stays. One statement for all rows."""
+        if not rows:
+            return
+        dialect = self.session.get_bind().dialect.name
+        insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert_for(candidates).values([dict(row, status="submitted", withdrawn_at=None) for row in rows])
+        content = [name for name in rows[0] if name != "application_id"]
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=[candidates.c.application_id], set_={name: statement.excluded[name] for name in content},
+            where=or_(candidates.c.name.is_(None), candidates.c.state_at.is_(None),
+                      statement.excluded.state_at >= candidates.c.state_at)))
 
     def rows_for_call(self, call_id: str, *, live_only: bool = True, size_class: str | None = None,
                       offset: int = 0, limit: int | None = None) -> tuple[list[dict], int]:

@@ -142,3 +142,34 @@ def test_a_calls_changed_times_reach_the_projection(store):
     feed(uow, opened, changed)
     [call] = projection(engine, call_id)["calls"]
     assert call["closes_at"].replace(tzinfo=later.tzinfo) == later and call["status"] == "open"
+
+
+class _Message:
+    def __init__(self, offset, event):
+        self.topic, self.partition, self.offset = "vorort.applications", 0, offset
+        self.key, self.value, self.headers = event.key(), event.value(), event.headers()
+
+
+@settings(deadline=None)
+@given(order=st.permutations(range(7)), replays=st.lists(st.integers(0, 6), max_size=4), data=st.data(),
+       poll=st.integers(1, 11))
+def test_a_poll_applied_set_based_ends_in_the_state_of_events_applied_one_by_one(order, replays, data, poll):
+    from shared.consumer import EventConsumer
+
+    call_id = new_id()
+    history = _history(call_id)
+    shuffled = [history[i] for i in order]
+    for index in replays:
+        again = history[index]
+        shuffled.insert(data.draw(st.integers(0, len(shuffled))),
+                        make_event(again.type, dict(again.data), source=again.source))
+    reference_engine, reference = _store()
+    feed(reference, *shuffled)
+
+    engine, uow = _store()
+    consumer = EventConsumer(group_id="selection.candidates", topics=["vorort.applications"], handlers=HANDLERS,
+                             uow_factory=uow, consumer=None, producer=None)
+    messages = [_Message(offset, event) for offset, event in enumerate(shuffled)]
+    for start in range(0, len(messages), poll):  # polls of `poll` messages, each applied in one transaction
+        assert {o.status for o in consumer.process_batch(messages[start:start + poll])} <= {"applied", "duplicate"}
+    assert projection(engine) == projection(reference_engine)
