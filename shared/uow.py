@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,10 +27,12 @@ class UnitOfWork:
         self._processed = metadata.tables["processed_messages"]
         self.session: Session | None = None
         self.events: list[Event] = []
+        self._writes: list = []
 
     def __enter__(self):
         self.session = self._session_factory()
         self.events = []
+        self._writes = []
         self.start()
         return self
 
@@ -46,10 +48,17 @@ class UnitOfWork:
     def emit(self, event: Event) -> None:
         self.events.append(event)
 
+    def write_with_events(self, statement) -> None:
+        """A Core INSERT to send with the outbox rows at commit: on PostgreSQL the state, the outbox rows and
+        the relay's wake-up go in one statement (one round trip); elsewhere one after the other."""
+        self._writes.append(statement)
+
     def commit(self) -> None:
+        writes, self._writes = self._writes, []
+        postgres = self.session.get_bind().dialect.name == "postgresql"
         if self.events:
             now = utcnow()
-            self.session.execute(insert(self._outbox), [
+            outbox = insert(self._outbox).values([
                 {
                     "event_id": event.id,
                     "event_type": event.type,
@@ -62,15 +71,26 @@ class UnitOfWork:
                 }
                 for event in self.events
             ])
-            if self.session.get_bind().dialect.name == "postgresql":
-                # Delivered at commit, and only if the commit succeeds: wakes the relay at once.
-                self.session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+            if postgres:
+                # Data-modifying CTEs run whether or not the main statement reads them. pg_notify is
+                # delivered at commit, and only if the commit succeeds: it wakes the relay at once.
+                for index, write in enumerate(writes):
+                    outbox = outbox.add_cte(write.cte(f"write_{index}"))
+                self.session.execute(outbox.returning(func.pg_notify(OUTBOX_CHANNEL, ""))).all()
+            else:
+                for write in writes:
+                    self.session.execute(write)
+                self.session.execute(outbox)
+        else:
+            for write in writes:
+                self.session.execute(write)
         self.session.commit()
         self.events = []
 
     def rollback(self) -> None:
         self.session.rollback()
         self.events = []
+        self._writes = []
 
     # --- idempotent consumers -------------------------------------------------------------------
     def already_processed(self, consumer_group: str, event_id: str) -> bool:

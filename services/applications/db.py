@@ -1,7 +1,7 @@
 """The applications service's tables, their mapping to the domain, repositories and unit of work."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, func, select, text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, func, insert, select, text
 from sqlalchemy.orm import registry
 
 from services.applications.domain import Application, Call
@@ -97,11 +97,14 @@ class CallRepository:
 
 
 class ApplicationRepository:
-    def __init__(self, session):
+    def __init__(self, session, uow=None):
         self.session = session
+        self.uow = uow
 
     def add(self, application: Application) -> None:
-        self.session.add(application)
+        """A new application: written with its events' outbox rows in one statement (no ORM flush)."""
+        self.uow.write_with_events(insert(applications).values(
+            {column.name: getattr(application, column.name) for column in applications.columns}))
 
     def get(self, application_id: str, *, for_update: bool = False) -> Application | None:
         query = select(Application).where(applications.c.id == application_id)
@@ -142,4 +145,4 @@ class ApplicationsUnitOfWork(UnitOfWork):
 
     def start(self) -> None:
         self.calls = CallRepository(self.session)
-        self.applications = ApplicationRepository(self.session)
+        self.applications = ApplicationRepository(self.session, self)

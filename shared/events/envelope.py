@@ -6,10 +6,11 @@ parsing the value.
 """
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+
+import orjson
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -59,7 +60,8 @@ class Event:
         return envelope
 
     def value(self) -> bytes:
-        return json.dumps(self.to_cloudevent(), ensure_ascii=False, separators=(",", ":")).encode()
+        # orjson writes what json.dumps(ensure_ascii=False, separators=(",", ":")) writes, several times faster.
+        return orjson.dumps(self.to_cloudevent())
 
     def key(self) -> bytes:
         return self.subject.encode()
@@ -103,8 +105,8 @@ class Event:
         if value is None:
             raise EnvelopeError("empty message")
         try:
-            envelope = json.loads(value)
-        except (UnicodeDecodeError, json.JSONDecodeError) as bad:
+            envelope = orjson.loads(value)
+        except orjson.JSONDecodeError as bad:
             raise EnvelopeError(f"not JSON: {bad}") from None
         if not isinstance(envelope, dict):
             raise EnvelopeError("envelope must be a JSON object")
