@@ -354,3 +354,36 @@ def staff_list():
 
 
 __all__ = ["main", "SERVICE_PORTS"]
+
+
+@main.group()
+def people():
+    """People who may sign in to the portal (until the identity service keeps them)."""
+
+
+def portal_people():
+    from services.portal.people import LocalPeople
+    from shared.db import make_engine
+
+    return LocalPeople(make_engine(ServiceSettings.from_env("portal").database_url))
+
+
+@people.command("add")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["municipality", "steering", "partner"]), required=True)
+@click.option("--ags", help="The municipality's 8-digit AGS (role municipality).")
+@click.option("--member-id", help="The panel member id in the selection service (role steering).")
+@click.option("--organisation", default="")
+def people_add(email, name, role, ags, member_id, organisation):
+    """Register EMAIL for the portal's sign-in (the portal database must be migrated)."""
+    from datetime import datetime, timezone
+
+    from services.portal.people import PersonError
+
+    try:
+        person = portal_people().add(email=email, name=name, role=role, ags=ags, member_id=member_id,
+                                     organisation=organisation, now=datetime.now(timezone.utc))
+    except PersonError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{person.email} may sign in to the portal as {person.role}")

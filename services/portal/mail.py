@@ -78,12 +78,12 @@ def message_of(row, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = row.recipient
     message["Message-ID"] = make_msgid(domain="netzwerk-vor-ort.invalid")
-    message["Content-Language"] = "de"
     message.set_content(row.text_body)
     message.add_alternative(row.html_body, subtype="html")
     if row.attachment:
         message.add_attachment(row.attachment.encode(), maintype="text", subtype="calendar",
                                filename=row.attachment_name or "termin.ics")
+    message["Content-Language"] = "de"  # after the content: set_content() drops Content-* headers
     return message
 
 

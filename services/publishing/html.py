@@ -8,6 +8,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from services.publishing.domain import german_date, results_page_url
 from services.publishing.feeds import atom_feed_url, json_feed_url
+from shared.config import service_url
 from shared.web import context
 
 _env = Environment(
@@ -24,7 +25,7 @@ def render_page(name: str, **values) -> str:
     base_url = context().extras["settings"].base_url
     return _env.get_template(f"pages/{name}").render(
         results_url=results_page_url(base_url), atom_url=atom_feed_url(base_url), json_url=json_feed_url(base_url),
-        **values)
+        portal_url=service_url("portal"), **values)
 
 
 def wants_html() -> bool:

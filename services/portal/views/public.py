@@ -88,7 +88,8 @@ def workshop(workshop_id):
         try:
             registration = services().guest("workshops").post(f"/v1/workshops/{workshop_id}/registrations", {
                 "name": form.name.data.strip(), "email": form.email.data.strip(),
-                "organisation": (form.organisation.data or "").strip(), "participant_type": form.participant_type.data})
+                "organisation": (form.organisation.data or "").strip(), "participant_type": form.participant_type.data,
+                "consent": bool(form.consent.data)})
         except ApiError as error:
             if error.status not in (400, 403, 409, 422):
                 raise
