@@ -211,8 +211,8 @@ def demo_command(stay):
     """Load the 2018 Smart City case through the public APIs and print the staff login."""
     from vorort.cli import existing_services
 
-    services = [s for s in existing_services() if s != "admin"]
-    wait_for_platform(services + (["admin"] if "admin" in existing_services() else []))
+    services = [s for s in existing_services() if s not in ("admin", "portal")]
+    wait_for_platform(services + [s for s in ("admin", "portal") if s in existing_services()])
     try:
         load(services)
     except requests.HTTPError as error:
@@ -222,6 +222,10 @@ def demo_command(stay):
         username, password = ensure_staff_login()
         lines += [f"  Admin (staff UI):  {service_url('admin')}",
                   f"  Login:             {username} / {password}"]
+    if "portal" in existing_services():
+        from vorort.demo_portal import load_portal_demo
+
+        lines += load_portal_demo(existing_call()["id"], staff_headers())
     for name in services:
         lines.append(f"  {name + ' API:':18} {service_url(name)}/docs")
     if "publishing" in services:

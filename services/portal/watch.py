@@ -5,7 +5,9 @@
   (a place was freed and it was promoted, or the host approved it), the guest gets one mail with the
   calendar file. The workshops service publishes no events per registration (they would carry personal
   data), so the portal asks for the registrations it knows.
-- `workshop_handlers` (consumer of `vorort.workshops`): a rescheduled or cancelled workshop mails every
+- `workshop_handlers` (consumer of `vorort.workshops`): a scheduled workshop invites the portal's people of
+  the invited municipalities (the not selected applicants of the call), once per workshop and person; a
+  rescheduled or cancelled workshop mails every
   guest who is still registered through the portal, with a new calendar file. The mail's key names the
   event, and the consumer records the event in the same transaction, so each guest gets each mail once.
 """
@@ -17,7 +19,7 @@ from sqlalchemy import select, update
 
 from services.portal import mail
 from services.portal.clients import guest_token
-from services.portal.db import guest_registrations
+from services.portal.db import guest_registrations, people
 from shared.apiclient import ApiError, ServiceClient, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -101,7 +103,24 @@ def workshop_handlers(ctx) -> dict:
                        registration={"name": row.name}, workshop=workshop, reason=data.get("reason"),
                        link=manage_link(ctx.portal.base_url, row))
 
+    def invite(event, data, uow):
+        """A scheduled workshop invites the people of the invited (not selected) municipalities."""
+        client = _workshops()
+        workshop = client.get(f"/v1/workshops/{data['workshop_id']}")
+        invited = set(workshop.get("invited_ags") or []) - {workshop["municipality"]["ags"]}
+        if not invited:
+            return
+        connection = uow.session.connection()
+        attachment = calendar_file(client, data["workshop_id"])
+        link = f"{ctx.portal.base_url}/workshops/{data['workshop_id']}"
+        for person in connection.execute(select(people).where(
+                people.c.role == "municipality", people.c.ags.in_(sorted(invited)), people.c.active.is_(True))):
+            mail.queue(connection, key=f"invitation:{data['workshop_id']}:{person.id}", kind="workshop_invitation",
+                       recipient=person.email, template="workshop_invitation", now=ctx.clock(),
+                       attachment=attachment, registration={"name": person.name}, workshop=workshop, link=link)
+
     return {
+        "WorkshopScheduled": invite,
         "WorkshopRescheduled": lambda event, data, uow: notify(event, data, uow, "workshop_rescheduled"),
         "WorkshopCancelled": lambda event, data, uow: notify(event, data, uow, "workshop_cancelled"),
     }

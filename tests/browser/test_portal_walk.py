@@ -16,7 +16,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from admin_browser_support import AxeChecker, launch, wait_for_browser
+from admin_browser_support import AxeChecker
 from portal_support import mails_to, signin_link, text_of
 from shared.config import REPO_ROOT
 from support import bearer, eventually
@@ -74,6 +74,7 @@ def world(platform):
     people = {
         "wassenberg": f"jana.beispiel-{RUN}@wassenberg.example.org",
         "arnsberg": f"tom.muster-{RUN}@arnsberg.example.org",
+        "bocholt": f"bea.beispiel-{RUN}@bocholt.example.org",
         "petra": f"petra.beispiel-{RUN}@mhkbg.example.org",
         "max": f"max.mustermann-{RUN}@staedtetag.example.org",
         "lena": f"lena.probe-{RUN}@tu-dortmund.example.org",
@@ -82,6 +83,8 @@ def world(platform):
                organisation="Stadt Wassenberg")
     add_person(platform, people["arnsberg"], "Tom Muster", "municipality", ags="05958004",
                organisation="Stadt Arnsberg")
+    add_person(platform, people["bocholt"], "Bea Beispiel", "municipality", ags="05554008",
+               organisation="Stadt Bocholt")
     members = {"petra": f"petra-{RUN}", "max": f"max-{RUN}", "lena": f"lena-{RUN}"}
     for key, name in (("petra", "Petra Beispiel"), ("max", "Max Mustermann"), ("lena", "Lena Probe")):
         add_person(platform, people[key], name, "steering", member_id=members[key])
@@ -108,18 +111,7 @@ def world(platform):
             "other_call": other_call, "candidates": candidates}
 
 
-# --- the browser ------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    wait_for_browser()
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
+# --- the browser (the `browser` fixture is tests/browser/conftest.py's) ------------------------------
 class Visitor:
     """One person's browser: checks every portal page it lands on (axe at both widths, screenshots) and
     records every request the portal's pages make."""
@@ -206,11 +198,14 @@ def test_a_municipality_drafts_submits_edits_and_sees_its_application(world, vis
     jana.check("home")
     jana.sign_in(world["people"]["wassenberg"])
     page = jana.page
-    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Aufrufe und Bewerbung").click()
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Aufrufe und Bewerbung").click()
     jana.check("calls")
-    page.get_by_role("link", name=f"Netzwerk vor Ort 2027 {RUN}").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=f"Netzwerk vor Ort 2027 {RUN}").click()
     jana.check("call-new")
-    page.get_by_role("link", name="Interessensbekundung beginnen").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Interessensbekundung beginnen").click()
     jana.check("form-new")
     page.get_by_label("Name der Kommune").fill("Stadt Wassenberg")
     page.get_by_role("button", name="Entwurf speichern").click()
@@ -232,7 +227,8 @@ def test_a_municipality_drafts_submits_edits_and_sees_its_application(world, vis
     expect(page.locator(".status").first).to_contain_text("eingereicht")
     jana.check("call-submitted")
 
-    page.get_by_role("link", name="Bewerbung ändern").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Bewerbung ändern").click()
     jana.check("form-edit")
     page.get_by_label("Interessensbekundung (Text)").fill("Smart-City-Strategie, ergänzt um Bürgerbeteiligung.")
     page.get_by_role("button", name="Änderungen speichern").click()
@@ -245,6 +241,9 @@ def test_a_municipality_drafts_submits_edits_and_sees_its_application(world, vis
     assert mine["statement"] == "Smart-City-Strategie, ergänzt um Bürgerbeteiligung."
     assert mine["partners"] == ["Werbegemeinschaft Wassenberg", "Gesamtschule Wassenberg"]
     assert sorted(mine["focus_areas"]) == ["mobility", "participation"]
+    received = eventually(lambda: mails_to(platform.smtp, world["people"]["wassenberg"])[1:], timeout=60,
+                          message="the confirmation of the application")  # [0] is the sign-in link
+    assert [m["Subject"] for m in received] == [f"Interessensbekundung eingegangen: Netzwerk vor Ort 2027 {RUN}"]
 
     # English on request, German again.
     page.get_by_role("link", name="English").click()
@@ -255,7 +254,7 @@ def test_a_municipality_drafts_submits_edits_and_sees_its_application(world, vis
     expect(page.locator("html")).to_have_attribute("lang", "de")
 
 
-def test_another_municipality_sees_nothing_of_the_first(world, visitors):
+def test_another_municipality_sees_and_changes_nothing_of_the_first(world, visitors, platform):
     tom = visitors("municipality-other")
     tom.sign_in(world["people"]["arnsberg"])
     tom.goto(f"/municipality/calls/{world['open_call']}")
@@ -265,6 +264,13 @@ def test_another_municipality_sees_nothing_of_the_first(world, visitors):
     tom.goto(f"/municipality/calls/{world['open_call']}/application")
     assert tom.page.get_by_label("Interessensbekundung (Text)").input_value() == ""
     assert tom.page.get_by_label("Name der Kommune").input_value() == "Stadt Arnsberg"  # its own organisation
+    # Withdrawing "the application of this call" reaches only Arnsberg's own (it has none): Wassenberg's stays.
+    token = tom.page.locator("input[name=csrf_token]").first.get_attribute("value")
+    answer = tom.context.request.post(tom.portal + f"/municipality/calls/{world['open_call']}/withdraw",
+                                      form={"csrf_token": token})
+    assert answer.status == 400
+    apps = api(platform, "applications", "GET", f"/v1/calls/{world['open_call']}/applications")
+    assert [a["status"] for a in apps if a["municipality"]["ags"] == "05370040"] == ["submitted"]
     # steering pages are not for a municipality
     response = tom.page.goto(tom.portal + f"/review/{world['review_call']}")
     assert response.status == 403
@@ -290,12 +296,14 @@ def test_two_steering_members_review_blind_until_the_review_closes(world, visito
     expect(petra.page.get_by_role("heading", level=1)).to_have_text("Ihre Begutachtungen")
     petra.check("calls")
     assert f"Anderes Gremium {RUN}" not in petra.page.get_by_role("main").inner_text()
-    petra.page.get_by_role("link", name=f"Smart City Prüfung {RUN}").click()
+    with petra.page.expect_navigation():
+        petra.page.get_by_role("link", name=f"Smart City Prüfung {RUN}").click()
     petra.check("call")
     expect(petra.page.locator(".progress-text")).to_contain_text("0 von 3")
 
     # Petra declares a conflict for Siegen (and withdraws and declares it again: both work).
-    petra.page.get_by_role("link", name="Siegen", exact=True).click()
+    with petra.page.expect_navigation():
+        petra.page.get_by_role("link", name="Siegen", exact=True).click()
     petra.check("candidate")
     petra.page.get_by_label("Grund").fill("Ich berate die Stadt Siegen.")
     petra.page.get_by_role("button", name="Befangenheit erklären").click()
@@ -392,7 +400,8 @@ def test_a_waitlisted_guest_is_promoted_when_someone_cancels_through_the_persona
 
     anna.goto("/workshops")
     anna.check("workshops")
-    anna.page.get_by_role("link", name=workshop["title"]).click()
+    with anna.page.expect_navigation():
+        anna.page.get_by_role("link", name=workshop["title"]).click()
     anna.check("workshop")
     expect(anna.page.get_by_role("main")).to_contain_text("Was gespeichert wird")  # the consent text
     anna.page.get_by_role("button", name="Teilnahme anmelden").click()  # empty: refused, nothing stored
@@ -429,6 +438,28 @@ def test_a_waitlisted_guest_is_promoted_when_someone_cancels_through_the_persona
         "Ein Platz ist frei geworden", "Warteliste"]
     for message in mails_to(platform.smtp, anna_mail) + mails_to(platform.smtp, ben_mail):
         assert message["Content-Language"] == "de" and text_of(message).startswith("Guten Tag")
+
+    # The not selected municipality's person was invited when the workshop was scheduled, once.
+    invitations = eventually(lambda: mails_to(platform.smtp, world["people"]["bocholt"]), timeout=60,
+                             message="the invitation of the not selected municipality")
+    assert [m["Subject"] for m in invitations] == [f"Einladung zur Strategiewerkstatt: {workshop['title']}"]
+
+    # The workshop moves, then is cancelled: the registered guest hears of both, with a calendar file;
+    # the guest who cancelled hears of neither.
+    later = datetime.now(timezone.utc) + timedelta(days=28)
+    api(platform, "workshops", "PATCH", f"/v1/workshops/{workshop['id']}", json={
+        "starts_at": later.isoformat(), "ends_at": (later + timedelta(hours=4)).isoformat()})
+    eventually(lambda: [m for m in mails_to(platform.smtp, ben_mail) if m["Subject"].startswith("Neuer Termin")],
+               timeout=90, interval=0.5, message="the rescheduling mail")
+    api(platform, "workshops", "POST", f"/v1/workshops/{workshop['id']}/cancel", json={"reason": "Hochwasser"})
+    cancelled = eventually(lambda: [m for m in mails_to(platform.smtp, ben_mail)
+                                    if m["Subject"].startswith("Abgesagt")], timeout=90, interval=0.5,
+                           message="the cancellation mail")
+    assert "Hochwasser" in text_of(cancelled[0])
+    assert any(part.get_content_type() == "text/calendar" for part in cancelled[0].iter_attachments())
+    assert sorted(m["Subject"].split(":")[0] for m in mails_to(platform.smtp, ben_mail)) == [
+        "Abgesagt", "Ein Platz ist frei geworden", "Neuer Termin", "Warteliste"]
+    assert len(mails_to(platform.smtp, anna_mail)) == 2
 
 
 def test_a_member_subscribes_confirms_and_unsubscribes(world, visitors, platform):
@@ -471,6 +502,9 @@ def test_the_contact_form_becomes_an_enquiry_and_the_honeypot_catches_robots(vis
         "website": "http://spam.example"})
     enquiries = [e["email"] for e in api(platform, "publishing", "GET", "/v1/enquiries", params={"page_size": 100})]
     assert address in enquiries and f"robot-{RUN}@example.org" not in enquiries
+    office = eventually(lambda: [m for m in mails_to(platform.smtp, "info@innenstadt-nrw.de")
+                                 if "Frieda Frage" in m["Subject"]], timeout=60, message="the office's mail")
+    assert len(office) == 1 and "Wie kann unsere Stadt teilnehmen?" in text_of(office[0])
 
 
 def test_every_page_of_the_walk_was_checked_at_both_widths():

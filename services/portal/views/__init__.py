@@ -12,8 +12,11 @@ SESSION_PERSON = "person_id"
 
 
 def register_views(app: Flask) -> None:
+    from services.portal.views import oidc
+
     for module in (auth_views, public, municipality, steering):
         app.register_blueprint(module.bp)
+    oidc.configure(app, app.extensions["vorort-portal"].portal.oidc)
     common.register_template_helpers(app)
 
     @app.before_request

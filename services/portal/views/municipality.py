@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from wtforms import EmailField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
+from services.portal import mail
 from services.portal.app import portal_context
 from services.portal.db import application_drafts, submitted_applications
 from services.portal.views.common import EMAIL, FOCUS_AREAS, place_api_errors, role_required, services
@@ -182,7 +183,7 @@ def application_form(call_id):
                     services().applications.patch(f"/v1/applications/{application['id']}", body)
                     flash(_("Your changes have been saved."), "success")
                 else:
-                    _submit(call_id, form)
+                    _submit(item, form)
                     flash(_("Your expression of interest has been submitted. You will receive a confirmation by mail."),
                           "success")
                 return redirect(url_for("municipality.call", call_id=call_id))
@@ -206,8 +207,10 @@ def _save_draft(call_id: str, form: ApplicationForm) -> None:
                                                                  updated_at=now, updated_by=g.person.id))
 
 
-def _submit(call_id: str, form: ApplicationForm) -> None:
-    """Submit through the API (idempotent per municipality and call), then remember the id and drop the draft."""
+def _submit(call: dict, form: ApplicationForm) -> None:
+    """Submit through the API (idempotent per municipality and call), then remember the id, drop the draft
+    and queue the confirmation to the contact person, in one transaction."""
+    call_id = call["id"]
     client = services().applications
     client.http.headers["Idempotency-Key"] = f"portal-{ags()}-{call_id}"
     try:
@@ -220,6 +223,11 @@ def _submit(call_id: str, form: ApplicationForm) -> None:
                                                                  application_id=created["id"], submitted_at=now))
         connection.execute(delete(application_drafts).where(application_drafts.c.ags == ags(),
                                                             application_drafts.c.call_id == call_id))
+        mail.queue(connection, key=f"application:{created['id']}:received", kind="application_received",
+                   recipient=created["contact"]["email"], template="application_received", now=now, call=call,
+                   contact_name=created["contact"]["name"], municipality=created["municipality"]["name"],
+                   closes=mail.german_time(call["closes_at"]),
+                   link=portal_context().portal.base_url + url_for("municipality.call", call_id=call_id))
 
 
 class WithdrawForm(FlaskForm):

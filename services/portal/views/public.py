@@ -224,9 +224,13 @@ def contact():
                          timedelta(hours=1), CONTACT_LIMIT)
         if not within:
             return render_template("contact.html", section="contact", form=form, throttled=True), 429
-        services().public("publishing").post("/v1/enquiries", {
+        enquiry = services().public("publishing").post("/v1/enquiries", {
             "name": form.name.data.strip(), "email": form.email.data.strip(),
             "organisation": (form.organisation.data or "").strip(), "message": form.message.data.strip()})
+        with portal_context().engine.begin() as connection:  # the sender's acknowledgement is publishing's
+            mail.queue(connection, key=f"enquiry:{enquiry['id']}:office", kind="office_enquiry",
+                       recipient=portal_context().portal.office_email, template="office_enquiry", now=clock(),
+                       enquiry=enquiry)
         return render_template("message.html", title=_("Thank you"), message=_(
             "Your message has been sent to the office. You will receive a confirmation by mail."))
     return render_template("contact.html", section="contact", form=form), 400 if form.errors else 200
