@@ -191,8 +191,9 @@ class Subscriptions(MethodView):
         return [dict(row._mapping) for row in rows]
 
 
-def _link_answer(run, page: str, failure_title: str):
-    """Run a link's command; answer a person's browser with a German page, everyone else with JSON."""
+def _link_answer(run, page: str, failure_title: str, page_extras=None):
+    """Run a link's command; answer a person's browser with a German page (with `page_extras(result)`),
+    everyone else with JSON."""
     html = wants_html()
     try:
         result = run()
@@ -202,7 +203,8 @@ def _link_answer(run, page: str, failure_title: str):
         return Response(render_page("message.html", title=failure_title, message=_german_link_error(error)),
                         status=error.status, mimetype="text/html")
     if html:
-        return Response(render_page(page, **result), mimetype="text/html")
+        extras = page_extras(result) if page_extras else {}
+        return Response(render_page(page, **result, **extras), mimetype="text/html")
     return result
 
 
@@ -226,8 +228,11 @@ class ConfirmSubscription(MethodView):
     @subscriptions_blp.alt_response(422, description="The link is forged, incomplete or expired.")
     def get(self, query):
         """Confirm a subscription with the signed link from the confirmation mail (public)."""
+        def unsubscribe_link(result):  # the page offers unsubscribing at once; the JSON answer stays as it was
+            return {"unsubscribe_url": handlers.unsubscribe_url(settings(), result["email"], context().extras["clock"]())}
+
         return _link_answer(lambda: dispatch(handlers.ConfirmSubscription(query["token"])), "confirmed.html",
-                            "Bestätigung nicht möglich")
+                            "Bestätigung nicht möglich", page_extras=unsubscribe_link)
 
 
 # RFC 8058: a mail client's one-click POST, and the unsubscribe page's button, send this form field.

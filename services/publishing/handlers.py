@@ -369,8 +369,7 @@ def confirm_subscription(command: ConfirmSubscription, uow, clock, settings: Pub
     uow.subscribers.save(confirmed, [])
     uow.suppressions.remove(email)  # a new, explicit consent lifts an earlier unsubscribe
     uow.commit()
-    return {"email": confirmed.email, "status": confirmed.status, "topics": list(confirmed.topics),
-            "unsubscribe_url": unsubscribe_url(settings, confirmed.email, now)}
+    return {"email": confirmed.email, "status": confirmed.status, "topics": list(confirmed.topics)}
 
 
 def unsubscribe(command: Unsubscribe, uow, clock, settings: PublishingSettings) -> dict:
