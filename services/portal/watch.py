@@ -7,7 +7,7 @@
   data), so the portal asks for the registrations it knows.
 - `workshop_handlers` (consumer of `vorort.workshops`): a scheduled workshop invites the portal's people of
   the invited municipalities (the not selected applicants of the call), once per workshop and person; a
-  rescheduled or cancelled workshop mails every
+  rescheduled workshop mails every
   guest who is still registered through the portal, with a new calendar file. The mail's key names the
   event, and the consumer records the event in the same transaction, so each guest gets each mail once.
 """
@@ -100,8 +100,7 @@ def workshop_handlers(ctx) -> dict:
         for row in rows:
             mail.queue(connection, key=f"workshop:{event.id}:{row.registration_id}", kind=template,
                        recipient=row.email, template=template, now=ctx.clock(), attachment=attachment,
-                       registration={"name": row.name}, workshop=workshop, reason=data.get("reason"),
-                       link=manage_link(ctx.portal.base_url, row))
+                       registration={"name": row.name}, workshop=workshop, link=manage_link(ctx.portal.base_url, row))
 
     def invite(event, data, uow):
         """A scheduled workshop invites the people of the invited (not selected) municipalities."""
@@ -122,5 +121,5 @@ def workshop_handlers(ctx) -> dict:
     return {
         "WorkshopScheduled": invite,
         "WorkshopRescheduled": lambda event, data, uow: notify(event, data, uow, "workshop_rescheduled"),
-        "WorkshopCancelled": lambda event, data, uow: notify(event, data, uow, "workshop_cancelled"),
+        # WorkshopCancelled: publishing's notices tell every registrant (a second mail from here would double it)
     }

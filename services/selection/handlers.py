@@ -269,6 +269,7 @@ def withdraw_conflict(command: WithdrawConflict, uow, clock) -> dict:
     uow.audit.record(call_id=command.call_id, at=clock(), actor=actor_name(command.actor_role, command.actor_subject),
                      action="conflict.withdrawn", application_id=command.application_id,
                      member_id=command.member_id, details={"reason": existing["reason"]})
+    refresh_ranking(uow, command.call_id, [command.application_id])
     uow.commit()
     return existing
 
