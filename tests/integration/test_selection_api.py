@@ -261,6 +261,25 @@ def test_a_member_with_a_conflict_cannot_review_and_is_left_out_of_the_score(cli
     assert [(c["application_id"], c["member_id"]) for c in listed] == [(siegen, "stg-ihk")]
 
 
+def test_a_member_withdraws_its_own_conflict_and_its_review_counts_again(client, closed):
+    call_id, ids = closed
+    siegen = ids["Siegen"]
+    base = f"/v1/calls/{call_id}/candidates/{siegen}/conflicts"
+    assert review(client, call_id, siegen, "stg-ihk", 5, 5).status_code == 201
+    client.post(f"{base}/stg-ihk", headers=steering("stg-ihk"), json={"reason": "IHK Siegen"})
+    client.post(f"{base}/stg-handel", headers=steering("stg-handel"), json={"reason": "Handel Siegen"})
+    mine = client.get(f"/v1/calls/{call_id}/conflicts", headers=steering("stg-ihk")).json
+    assert [c["member_id"] for c in mine] == ["stg-ihk"]  # a member sees only its own conflicts
+    assert client.delete(f"{base}/stg-handel", headers=steering("stg-ihk")).status_code == 403
+    withdrawn = client.delete(f"{base}/stg-ihk", headers=steering("stg-ihk"))
+    assert withdrawn.status_code == 200 and withdrawn.json["reason"] == "IHK Siegen"
+    assert client.delete(f"{base}/stg-ihk", headers=steering("stg-ihk")).status_code == 404
+    entry = next(e for e in client.get(f"/v1/calls/{call_id}/ranking", headers=STAFF).json["entries"]
+                 if e["application_id"] == siegen)
+    assert (entry["reviews"], entry["conflicts"]) == (1, ["stg-handel"])
+    assert client.get(f"/v1/calls/{call_id}/candidates/{siegen}/reviews/stg-ihk", headers=STAFF).json["counts"] is True
+
+
 def test_an_abstention_is_counted_but_does_not_score(client, closed):
     call_id, ids = closed
     abstained = client.put(f"/v1/calls/{call_id}/candidates/{ids['Lemgo']}/reviews/stg-tudo",
