@@ -23,7 +23,7 @@ kafka-jars: install
 run: kafka-jars
 	$(BIN)/vorort migrate
 	$(BIN)/vorort identity bootstrap
-	WEBHOOKS_ALLOWED_NETWORKS=127.0.0.1/32 $(BIN)/honcho --procfile deploy/Procfile --app-root . start
+	WEBHOOKS_ALLOWED_NETWORKS=127.0.0.1/32 $(BIN)/vorort run
 
 ## The whole suite: import contracts, unit, contract and integration tests against real PostgreSQL and Kafka.
 test: kafka-jars lint

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
+from contextlib import contextmanager
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
@@ -78,22 +80,95 @@ def ensure_topics(bootstrap_servers: str, topics: list[str] | tuple[str, ...] = 
     end = time.monotonic() + deadline_s
     while True:
         try:
-            admin = make_admin(bootstrap_servers, "vorort-admin")
-            try:
-                existing = set(admin.list_topics())
-                # -1: the cluster's default.replication.factor (1 on one node, 3 on the three-node cluster)
-                missing = [NewTopic(name=t, num_partitions=partitions, replication_factor=-1)
-                           for t in topics if t not in existing]
-                if missing:
-                    try:
-                        admin.create_topics(missing)
-                    except TopicAlreadyExistsError:
-                        pass
-            finally:
-                admin.close()
+            with _admin(bootstrap_servers) as admin:
+                _create_missing(admin, topics, partitions)
             return
         except KafkaError as error:
             if time.monotonic() > end:
                 raise
             log.warning("kafka not ready, retrying", extra={"error": str(error)})
             time.sleep(1.0)
+
+
+@contextmanager
+def _admin(bootstrap_servers: str):
+    admin = make_admin(bootstrap_servers, "vorort-admin")
+    try:
+        yield admin
+    finally:
+        admin.close()
+
+
+def _create_missing(admin, topics, partitions: int) -> None:
+    existing = set(admin.list_topics())
+    # -1: the cluster's default.replication.factor (1 on one node, 3 on the three-node cluster)
+    missing = [NewTopic(name=t, num_partitions=partitions, replication_factor=-1) for t in topics if t not in existing]
+    if missing:
+        try:
+            admin.create_topics(missing)
+        except TopicAlreadyExistsError:
+            pass
+
+
+class _NotReady(Exception):
+    pass
+
+
+def _answers(bootstrap_servers: str) -> bool:
+    for server in bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=1.0):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def _check_ready(bootstrap_servers: str, topics, groups, partitions: int) -> None:
+    if not _answers(bootstrap_servers):
+        raise _NotReady("no answer")
+    with _admin(bootstrap_servers) as admin:
+        if kafka_security():  # the operator provisions the topics, and a service sees only its own
+            topics = ()
+        else:
+            _create_missing(admin, topics, partitions)
+        for topic in admin.describe_topics(list(topics)) if topics else ():
+            if topic.get("error_code") or not topic.get("partitions") or any(
+                    p.get("error_code") or p.get("leader_id", -1) < 0 for p in topic["partitions"]):
+                raise _NotReady(f"topic {topic.get('name')} has no leader yet")
+        if groups:
+            for group, described in admin.describe_groups(list(groups)).items():
+                # A group that never met is "not found": its coordinator answered, which is what counts.
+                if "Coordinator" in str(described.get("error") or ""):
+                    raise _NotReady(f"group {group}: {described['error']}")
+
+
+def wait_until_ready(bootstrap_servers: str, topics: list[str] | tuple[str, ...] = TOPICS, groups=(),
+                     partitions: int = DEFAULT_PARTITIONS, timeout_s: float = 600.0) -> None:
+    """Block until the broker answers, `topics` exist with a leader for every partition, and the coordinator of
+    each consumer group answers. While the broker starts, the client library's connection errors are expected:
+    they are held back, and one line says what the worker waits for (a second one when it is there)."""
+    end = time.monotonic() + timeout_s
+    library = logging.getLogger("kafka")
+    level = library.level
+    library.setLevel(logging.CRITICAL)
+    started, reason = time.monotonic(), None
+    try:
+        while True:
+            try:
+                _check_ready(bootstrap_servers, topics, groups, partitions)
+                break
+            except (KafkaError, _NotReady) as error:
+                if time.monotonic() > end:
+                    raise TimeoutError(f"Kafka at {bootstrap_servers} not ready after {timeout_s:.0f}s: {error}") \
+                        from None
+                if reason is None:
+                    log.info("waiting for Kafka (its topics and group coordinator)",
+                             extra={"bootstrap_servers": bootstrap_servers})
+                reason = str(error)
+                time.sleep(1.0)
+    finally:
+        library.setLevel(level)
+    if reason is not None:
+        log.info("Kafka ready", extra={"waited_s": round(time.monotonic() - started, 1), "last_wait": reason})

@@ -16,7 +16,7 @@ from typing import Callable
 from shared import idempotency
 from shared.config import consumer_group
 from shared.consumer import EventConsumer
-from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.kafka import make_consumer, make_producer, wait_until_ready
 from shared.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,9 @@ def run_worker(plan: WorkerPlan, *, relay: bool = True, consumers: bool = True,
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-    ensure_topics(plan.bootstrap_servers)
+    # Quietly, with one line: the worker may start before the broker (make run starts them together).
+    wait_until_ready(plan.bootstrap_servers, groups=[consumer_group(spec.group_id) for spec in plan.consumers]
+                     if consumers else ())
     producer = make_producer(plan.bootstrap_servers, client_id=f"{plan.service}-worker")
     threads = []
     if relay:

@@ -12,20 +12,22 @@ broker that holds a data directory (`vorort kafka stop`).
 from __future__ import annotations
 
 import base64
-import ctypes
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from shared.config import REPO_ROOT, var_dir
+from vorort.lifetime import child_dies_with_us
 
 POM = REPO_ROOT / "deploy" / "kafka" / "pom.xml"
+STOPPING_MARKER = "broker.stopping"
 
 LOG4J2 = """\
 status = warn
@@ -101,12 +103,18 @@ class Broker:
     def stop(self, grace_s: float = 20.0) -> None:
         if self.process.poll() is not None:
             return
-        self.process.send_signal(signal.SIGTERM)
+        # While the broker shuts down, a new start on this data directory waits for it instead of refusing.
+        marker = self.data_dir.parent / STOPPING_MARKER
+        marker.write_text(str(self.process.pid))
         try:
-            self.process.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=grace_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        finally:
+            marker.unlink(missing_ok=True)
 
     def kill(self) -> None:
         """SIGKILL, as a crash would: used by the fault tests."""
@@ -149,17 +157,6 @@ def _format_storage(libs: Path, home: Path, config: Path, cluster_id: str) -> No
     # `--cluster-id=ID` in one argument: an id that starts with `-` stays a value, never an option.
     subprocess.run(_java(libs, home, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}",
                          "--config", str(config), heap="256m"), check=True, stdout=subprocess.DEVNULL)
-
-
-def _die_with_parent(parent_pid: int):
-    """A `preexec_fn`: the child gets SIGTERM when its parent dies, however that parent ends."""
-    def arm():
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(1, signal.SIGTERM, 0, 0, 0) != 0:  # 1 = PR_SET_PDEATHSIG
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-        if os.getppid() != parent_pid:  # the parent died before the request was armed
-            os._exit(1)
-    return arm
 
 
 def _describe(pid: int) -> str:
@@ -243,9 +240,9 @@ def _wait_gone(pid: int, timeout_s: float) -> bool:
 
 def _refuse_if_taken(port: int, data_dir: Path, settle_s: float = 30.0) -> None:
     """Raise BrokerBusy naming the process that holds the data directory or the port. A broker of this data
-    directory whose launcher is gone (it is stopping after its parent died) gets `settle_s` to finish."""
+    directory that is stopping (its launcher is gone, or is stopping it) gets `settle_s` to finish."""
     holder = data_dir_holder(data_dir)
-    if holder is not None and _parent(holder) == 1:
+    if holder is not None and (_parent(holder) == 1 or (data_dir.parent / STOPPING_MARKER).exists()):
         _wait_gone(holder, settle_s)
     holder = data_dir_holder(data_dir)
     if holder is not None:
@@ -300,10 +297,13 @@ def start(home: Path | None = None, port: int = 9092, controller_port: int | Non
     log_path = home / "broker.log"
     log = open(log_path, "ab")
     # Its own session keeps a terminal's Ctrl-C for the launcher (which stops the broker cleanly); the death
-    # signal ends the broker when the launcher is gone, whatever ended it.
+    # signal ends the broker when the launcher is gone, whatever ended it. The kernel sends it when the
+    # *thread* that started the child ends, so it is armed only from the main thread (whose end is the
+    # process's); a broker started from another thread is stopped by its handle, as before.
+    main_thread = threading.current_thread() is threading.main_thread()
     process = subprocess.Popen(_java(libs, home, "kafka.Kafka", str(config)), stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True,
-                               preexec_fn=_die_with_parent(os.getpid()))
+                               preexec_fn=child_dies_with_us(signal.SIGTERM) if main_thread else None)
     broker = Broker(process, port, controller_port, data_dir, log_path)
     deadline = time.monotonic() + wait_s
     while not port_open("127.0.0.1", port):

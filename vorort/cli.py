@@ -5,10 +5,11 @@ import importlib
 import json
 import sys
 import time
+from pathlib import Path
 
 import click
 
-from shared.config import SERVICE_PORTS, ServiceSettings, kafka_bootstrap_servers, kafka_security
+from shared.config import REPO_ROOT, SERVICE_PORTS, ServiceSettings, kafka_bootstrap_servers, kafka_security
 
 API_SERVICES = ("identity", "applications", "selection", "workshops", "publishing", "webhooks")
 ALL_SERVICES = API_SERVICES + ("admin", "portal")
@@ -48,6 +49,16 @@ def migrate(services):
         settings = ServiceSettings.from_env(name)
         run_migration(settings.database_url, module.MIGRATIONS)
         click.echo(f"migrated {name}")
+
+
+@main.command("run")
+@click.option("--procfile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=lambda: str(REPO_ROOT / "deploy" / "Procfile"), show_default="deploy/Procfile")
+def run_command(procfile):
+    """Run every process of the Procfile (as `make run` does); none outlives the run, however it ends."""
+    from vorort.run import run
+
+    sys.exit(run(procfile, REPO_ROOT))
 
 
 @main.group()

@@ -158,10 +158,15 @@ def register_demo_webhook() -> None:
     click.echo(f"demo: webhook endpoint registered at {url}; the receiver logs every verified delivery")
 
 
-def load(services) -> None:
+def load(services) -> str | None:
+    """Load the case through the APIs; returns the demo newsletter's id (None without publishing)."""
     if existing_call() is not None:
         click.echo("demo: the 2018 case is already loaded")
-        return
+        if "publishing" not in services:
+            return None
+        from vorort.demo_publishing import existing_newsletter_id
+
+        return existing_newsletter_id(service_url("publishing"), staff_headers())
     if "identity" in services:
         register_organisations()
         click.echo("demo: organisations and the steering group registered in identity")
@@ -187,8 +192,10 @@ def load(services) -> None:
     if "publishing" in services:
         from vorort.demo_publishing import load_publishing_demo
 
-        load_publishing_demo(service_url("publishing"), staff_headers())
-        click.echo("demo: results published, newsletter sent")
+        newsletter_id = load_publishing_demo(service_url("publishing"), staff_headers())
+        click.echo("demo: results published, newsletter handed to the publishing worker for sending")
+        return newsletter_id
+    return None
 
 
 def ensure_staff_login() -> tuple[str, str]:
@@ -214,7 +221,12 @@ def demo_command(stay):
     services = [s for s in existing_services() if s not in ("admin", "portal")]
     wait_for_platform(services + [s for s in ("admin", "portal") if s in existing_services()])
     try:
-        load(services)
+        newsletter_id = load(services)
+        outcome = None
+        if newsletter_id:
+            from vorort.demo_publishing import newsletter_outcome
+
+            outcome = newsletter_outcome(service_url("publishing"), staff_headers(), newsletter_id)
     except requests.HTTPError as error:
         raise click.ClickException(f"demo load failed: {error} {error.response.text[:500]}")
     lines = ["", "=" * 72, "Netzwerk vor Ort is running with the 2018 case:"]
@@ -237,6 +249,13 @@ def demo_command(stay):
         lines += [f"  Tokens:            {service_url('identity')}/oauth/token (client credentials)",
                   "                     new client: .venv/bin/vorort clients add --name N --role R [--ags AGS]",
                   "                     for development: .venv/bin/vorort token --role staff"]
+    if outcome is not None:
+        from vorort.demo_publishing import describe_outcome
+
+        lines.append(f"  Demo newsletter:   {describe_outcome(outcome)}")
+        if outcome["failed"] or outcome["status"] != "sent":
+            lines.append("                     (see the newsletter in the admin, and the mail process's output)")
+        lines.append("  Mails (dev sink):  var/mail/new/ (one file per message)")
     lines += ["  Ctrl-C stops everything.", "=" * 72, ""]
     click.echo("\n".join(lines))
     while stay:

@@ -6,7 +6,9 @@
    example.org addresses;
 2. waits until the worker has turned the completed workshops into draft publications, and publishes them
    (and the announcement of the selection, if it is there);
-3. creates one newsletter to all members with those results and sends it.
+3. creates one newsletter to all members with those results and sends it;
+4. `newsletter_outcome` then reads back from the API how the sending went (sent and failed counts), so that
+   the demo's summary says what happened, not what was hoped for.
 It can run again: existing members, published results and the newsletter are recognised and kept.
 """
 from __future__ import annotations
@@ -105,7 +107,14 @@ def wait_for_workshop_results(session, base_url: str, headers: dict, timeout: fl
         raise RuntimeError("no results of completed workshops arrived; is the publishing worker running?")
 
 
-def load_publishing_demo(base_url: str, staff_headers: dict) -> None:
+def existing_newsletter_id(base_url: str, staff_headers: dict, session=None) -> str | None:
+    """The demo newsletter of an earlier run, if there is one."""
+    existing = _all(session or requests.Session(), f"{base_url.rstrip('/')}/v1/newsletters", staff_headers)
+    return next((n["id"] for n in existing if n["subject"] == NEWSLETTER_SUBJECT), None)
+
+
+def load_publishing_demo(base_url: str, staff_headers: dict) -> str:
+    """Load the members, publish the results, send the newsletter; returns the newsletter's id."""
     base_url = base_url.rstrip("/")
     session = requests.Session()
 
@@ -121,9 +130,9 @@ def load_publishing_demo(base_url: str, staff_headers: dict) -> None:
         if response.status_code != 409:  # 409: published meanwhile (auto-publish, or a second run)
             _check(response)
 
-    existing = _all(session, f"{base_url}/v1/newsletters", staff_headers)
-    if any(n["subject"] == NEWSLETTER_SUBJECT for n in existing):
-        return
+    earlier = existing_newsletter_id(base_url, staff_headers, session)
+    if earlier is not None:
+        return earlier
     published = _all(session, f"{base_url}/v1/publications", staff_headers)
     results = [p["id"] for p in published if p["status"] == "published" and p["kind"] == "workshop_result"]
     results += [p["id"] for p in published if p["status"] == "published" and p["kind"] == "selection_result"]
@@ -132,3 +141,33 @@ def load_publishing_demo(base_url: str, staff_headers: dict) -> None:
         "segment": {"type": "all_members"}})).json()
     _check(session.post(f"{base_url}/v1/newsletters/{newsletter['id']}/send", headers=staff_headers, json={},
                         timeout=10))
+    return newsletter["id"]
+
+
+FINISHED = ("sent", "partly_failed", "failed")
+
+
+def newsletter_outcome(base_url: str, staff_headers: dict, newsletter_id: str, timeout: float = 300.0) -> dict:
+    """Wait until the newsletter's sending has finished (or `timeout`), then return its status and counts
+    as the publishing API reports them: {"status", "total", "sent", "failed", "skipped", "pending"}."""
+    deadline = time.monotonic() + timeout
+    while True:
+        newsletter = _check(requests.get(f"{base_url.rstrip('/')}/v1/newsletters/{newsletter_id}",
+                                         headers=staff_headers, timeout=10)).json()
+        if newsletter["status"] in FINISHED or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
+    progress = newsletter.get("progress") or {}
+    counts = {key: int(progress.get(key, 0)) for key in ("total", "sent", "failed", "skipped")}
+    counts["pending"] = int(progress.get("pending", 0)) + int(progress.get("sending", 0))
+    return {"status": newsletter["status"], **counts}
+
+
+def describe_outcome(outcome: dict) -> str:
+    """One line for the demo's summary, from the counts the API reported."""
+    text = f"{outcome['sent']} of {outcome['total']} sent, {outcome['failed']} failed"
+    if outcome["skipped"]:
+        text += f", {outcome['skipped']} skipped"
+    if outcome["status"] not in FINISHED:
+        return f"{text}, {outcome['pending']} still waiting (status {outcome['status']})"
+    return f"{text} (status {outcome['status']})"

@@ -19,7 +19,6 @@ from kafka.errors import KafkaError
 from shared.config import kafka_security
 from shared.consumer import (DLQ_CONSUMER_GROUP, DLQ_ERROR, DLQ_ORIGINAL_OFFSET, DLQ_ORIGINAL_PARTITION,
                              DLQ_ORIGINAL_TOPIC)
-from shared.events.envelope import HEADER_EVENT_ID, HEADER_EVENT_TYPE
 from shared.kafka import make_producer
 
 log = logging.getLogger(__name__)
@@ -94,11 +93,11 @@ class DeadLetter:
 
     @property
     def event_type(self) -> str:
-        return self.headers.get(HEADER_EVENT_TYPE) or self._from_value("type")
+        return self._from_value("type")
 
     @property
     def event_id(self) -> str:
-        return self.headers.get(HEADER_EVENT_ID) or self._from_value("id")
+        return self._from_value("id")
 
     def _from_value(self, key: str) -> str:
         try:

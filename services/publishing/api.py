@@ -14,7 +14,8 @@ from flask.views import MethodView
 
 from services.publishing import handlers
 from services.publishing.db import newsletter_from_row, publication_values
-from services.publishing.domain import Publication, describe_segment, publication_url, read_token
+from services.publishing.domain import (NEWSLETTER_FINISHED, Publication, describe_segment, publication_url,
+                                        read_token)
 from services.publishing.html import render_page, wants_html
 from services.publishing.schemas import (EnquiryCreateSchema, EnquirySchema, MemberCreateSchema, MemberQuerySchema,
                                          MemberSchema, NewsletterCreateSchema, NewsletterListQuerySchema,
@@ -282,10 +283,14 @@ def _newsletter_row(uow, newsletter_id: str):
     return row
 
 
+def _sending_started(row) -> bool:
+    return row.status == "sending" or row.status in NEWSLETTER_FINISHED
+
+
 def _recipients(uow, row, resolved: dict | None = None) -> list[dict]:
     """The recorded list once sending started; before, the segment as it resolves now (memoised per request
     in `resolved`, since a page of drafts often shares a segment)."""
-    if row.status in ("sending", "sent"):
+    if _sending_started(row):
         return [{"email": d.email, "name": d.name} for d in uow.newsletters.deliveries(row.id)]
     resolved = {} if resolved is None else resolved
     key = json.dumps(row.segment, sort_keys=True)
@@ -298,7 +303,7 @@ def _recipients(uow, row, resolved: dict | None = None) -> list[dict]:
 def newsletter_view(uow, row, with_recipients: bool = False, resolved: dict | None = None) -> dict:
     view = {**row._mapping, "publication_ids": list(row.publication_ids),
             "segment_label": describe_segment(row.segment)}
-    if row.status in ("sending", "sent"):
+    if _sending_started(row):
         view["progress"] = uow.newsletters.progress(row.id)
         if with_recipients:
             view["recipients"] = [

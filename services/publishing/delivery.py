@@ -476,7 +476,7 @@ class Dispatcher:
             if progress["pending"] or progress["sending"]:
                 return
             now = self.clock()
-            done = domain.mark_sent(uow.newsletters.get(newsletter_id), now)
+            done = domain.mark_sent(uow.newsletters.get(newsletter_id), now, progress)
             uow.newsletters.save(done)
             uow.emit(make_event("NewsletterSent", domain.newsletter_sent_payload(done, progress), source=SOURCE))
             uow.commit()

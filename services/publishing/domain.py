@@ -714,7 +714,9 @@ def resolve_recipients(
 # Newsletters
 # --------------------------------------------------------------------------------------------------
 
-NEWSLETTER_STATUSES = ("draft", "scheduled", "sending", "sent")
+NEWSLETTER_STATUSES = ("draft", "scheduled", "sending", "sent", "partly_failed", "failed")
+# Sending has finished: every delivery was sent (or skipped), some failed, or every one failed.
+NEWSLETTER_FINISHED = ("sent", "partly_failed", "failed")
 MAX_SUBJECT_LENGTH = 200
 
 
@@ -787,7 +789,7 @@ def schedule_send(newsletter: Newsletter, now: datetime, send_at: datetime | Non
     Rescheduling a scheduled newsletter is allowed; once sending has started it is a conflict, because
     part of the audience may already have it.
     """
-    if newsletter.status in ("sending", "sent"):
+    if newsletter.status == "sending" or newsletter.status in NEWSLETTER_FINISHED:
         raise Conflict("This newsletter is already being sent or has been sent.")
     if send_at is not None:
         when = _check_send_at(send_at, now)
@@ -807,16 +809,23 @@ def start_sending(newsletter: Newsletter, now: datetime) -> Newsletter:
     return replace(newsletter, status="sending")
 
 
-def mark_sent(newsletter: Newsletter, now: datetime) -> Newsletter:
+def mark_sent(newsletter: Newsletter, now: datetime, progress: Mapping[str, int] | None = None) -> Newsletter:
+    """Sending has finished; the status says how it went: `sent` (no delivery failed), `partly_failed`
+    (some failed), `failed` (none was delivered, at least one failed)."""
     if newsletter.status != "sending":
         raise Conflict("Only a newsletter that is being sent can be marked as sent.")
-    return replace(newsletter, status="sent", sent_at=now)
+    progress = progress or {}
+    if progress.get("pending") or progress.get("sending"):
+        raise Conflict("Deliveries of this newsletter are still waiting.")
+    failed, sent = int(progress.get("failed", 0)), int(progress.get("sent", 0))
+    status = "sent" if not failed else "partly_failed" if sent else "failed"
+    return replace(newsletter, status=status, sent_at=now)
 
 
 def newsletter_sent_payload(newsletter: Newsletter, progress: Mapping[str, int]) -> dict[str, Any]:
     """Body of the NewsletterSent v1 event: counts only, never the recipients (personal data)."""
-    if newsletter.status != "sent" or newsletter.sent_at is None:
-        raise Conflict("Only a sent newsletter can be announced.")
+    if newsletter.status not in NEWSLETTER_FINISHED or newsletter.sent_at is None:
+        raise Conflict("Only a newsletter whose sending has finished can be announced.")
     return {
         "newsletter_id": newsletter.id,
         "subject": newsletter.subject,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from services.publishing.domain import (
+from services.publishing.domain import (NEWSLETTER_STATUSES, 
     MAX_ENQUIRY_FIELD,
     MAX_ENQUIRY_MESSAGE,
     MAX_SUBJECT_LENGTH,
@@ -18,7 +18,6 @@ from shared.schemas import text as _text
 
 AGS = validate.Regexp(r"^\d{8}$", error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
 NOTICE_STATUSES = ("pending_review", "approved", "queued", "sent", "failed", "discarded")
-NEWSLETTER_STATUSES = ("draft", "scheduled", "sending", "sent")
 
 
 def _send_at(**kwargs):

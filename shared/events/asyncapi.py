@@ -34,11 +34,12 @@ ENVELOPE_SCHEMA = {
 HEADERS_SCHEMA = {
     "type": "object",
     "properties": {
-        "ce_id": {"type": "string", "description": "The event id (as in the envelope)."},
-        "ce_type": {"type": "string", "description": "The event type (as in the envelope)."},
+        "content-type": {"type": "string", "const": "application/cloudevents+json; charset=UTF-8",
+                         "description": "CloudEvents Kafka binding, structured mode: the value is the whole "
+                                        "event. No ce_ headers are sent."},
         "correlation_id": {"type": "string"},
     },
-    "required": ["ce_id", "ce_type"],
+    "required": ["content-type"],
 }
 
 

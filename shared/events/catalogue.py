@@ -472,7 +472,8 @@ SPECS: tuple[EventSpec, ...] = (
                "url": "http://127.0.0.1:8004/results/0d9c8b7a-6f5e-4d3c-9b2a-1f0e9d8c7b6a",
                "published_at": "2018-09-25T07:00:00+00:00"}, "publication_id"),
     EventSpec("NewsletterSent", 1, TOPIC_PUBLISHING, NewsletterSentV1,
-              "A newsletter went out to every recipient of its segment.",
+              "Sending a newsletter to its segment finished; `sent` and `failed` count the deliveries "
+              "(with failures the newsletter's status is partly_failed, or failed when none was sent).",
               {"newsletter_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "subject": "Netzwerk vor Ort: Ergebnisse",
                "segment": {"type": "all_members"}, "total": 120, "sent": 120, "failed": 0,
                "completed_at": "2018-10-01T07:00:00+00:00"}, "newsletter_id"),

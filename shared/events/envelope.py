@@ -1,8 +1,11 @@
 """The event envelope: CloudEvents 1.0 in structured JSON mode, carried in the Kafka value.
 
 Key = the aggregate id (`subject`), so that one aggregate's events share a partition and keep their order.
-Headers repeat the event id, type and correlation id, so that tools can route and deduplicate without
-parsing the value.
+Headers follow the CloudEvents Kafka protocol binding's structured mode: `content-type:
+application/cloudevents+json` says the value is the whole event, and no `ce_` header is sent (a reader of the
+binding takes any `ce_` header for binary mode). `correlation_id` is ours, for tracing. Readers take the id
+and type from the value, so messages written before (with `ce_id` and `ce_type` headers and no content type)
+read the same.
 """
 from __future__ import annotations
 
@@ -15,8 +18,8 @@ import orjson
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
 
-HEADER_EVENT_ID = "ce_id"
-HEADER_EVENT_TYPE = "ce_type"
+HEADER_CONTENT_TYPE = "content-type"
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 HEADER_CORRELATION_ID = "correlation_id"
 
 
@@ -67,7 +70,7 @@ class Event:
         return self.subject.encode()
 
     def headers(self) -> list[tuple[str, bytes]]:
-        headers = [(HEADER_EVENT_ID, self.id.encode()), (HEADER_EVENT_TYPE, self.type.encode())]
+        headers = [(HEADER_CONTENT_TYPE, STRUCTURED_CONTENT_TYPE.encode())]
         if self.correlation_id:
             headers.append((HEADER_CORRELATION_ID, self.correlation_id.encode()))
         return headers

@@ -83,6 +83,26 @@ def test_an_event_delivered_twice_changes_state_once(kafka_bootstrap, database):
     assert consumer.counts["duplicate"] == 1
 
 
+def test_messages_with_the_old_ce_headers_and_the_new_content_type_are_both_applied(kafka_bootstrap, database):
+    """Before the CloudEvents binding fix, messages carried `ce_id`/`ce_type` headers and no content type;
+    topics keep them, so a consumer must apply both kinds, each exactly once."""
+    topic, group = f"test.headers.{uuid.uuid4().hex[:8]}", f"test-{uuid.uuid4().hex[:8]}"
+    ensure_topics(kafka_bootstrap, [topic, dead_letter_topic(group)], partitions=1)
+    producer = make_producer(kafka_bootstrap, "test")
+    old, new = submitted(str(uuid.uuid4())), submitted(str(uuid.uuid4()))
+    producer.send(topic, key=old.key(), value=old.value(),
+                  headers=[("ce_id", old.id.encode()), ("ce_type", old.type.encode())])
+    assert dict(new.headers())["content-type"].startswith(b"application/cloudevents+json")
+    producer.send(topic, key=new.key(), value=new.value(), headers=new.headers())
+    producer.flush()
+    consumer, stop, thread = run_consumer(kafka_bootstrap, database, topic, group,
+                                          {"ApplicationSubmitted": count_submission})
+    eventually(lambda: submissions(database, new.subject) == 1, timeout=60, message="new message applied")
+    stop.set()
+    thread.join(10)
+    assert submissions(database, old.subject) == 1
+    assert consumer.counts["dead_lettered"] == 0
+
 def test_a_redelivery_after_a_crash_before_the_offset_commit_is_a_no_op(kafka_bootstrap, database):
     """Apply with one consumer but never commit its offset, then let a new one read the same messages."""
     topic, group = f"test.crash.{uuid.uuid4().hex[:8]}", f"test-{uuid.uuid4().hex[:8]}"

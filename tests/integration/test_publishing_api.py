@@ -93,7 +93,7 @@ def send_and_drain(client, dispatcher, newsletter_id, timeout=30):
 
     def finished():
         dispatcher.run_newsletters()
-        return client.get(f"/v1/newsletters/{newsletter_id}", headers=STAFF).json["status"] == "sent"
+        return client.get(f"/v1/newsletters/{newsletter_id}", headers=STAFF).json["status"] in ("sent", "partly_failed", "failed")
 
     eventually(finished, timeout=timeout, message="newsletter sent")
     return client.get(f"/v1/newsletters/{newsletter_id}?recipients=true", headers=STAFF).json
@@ -269,6 +269,7 @@ def test_preview_recipients_test_mail_and_sending_with_progress(client, ctx, dis
     done = send_and_drain(client, dispatcher, created["id"])
     assert {k: done["progress"][k] for k in ("total", "sent", "failed", "pending", "sending")} == {
         "total": 3, "sent": 2, "failed": 1, "pending": 0, "sending": 0}
+    assert done["status"] == "partly_failed"
     per_recipient = {r["email"]: r for r in done["recipients"]}
     assert per_recipient["kontakt@hv-nrw.example"]["attempts"] == 3
     assert per_recipient["kontakt@hv-nrw.example"]["status"] == "sent"
@@ -290,6 +291,19 @@ def test_preview_recipients_test_mail_and_sending_with_progress(client, ctx, dis
     again = client.post(f"/v1/newsletters/{created['id']}/send", headers=STAFF, json={})
     assert again.status_code == 409 and "has been sent" in again.json["message"]
 
+
+def test_a_newsletter_whose_every_delivery_failed_is_failed_not_sent(client, ctx, dispatcher, sink, db_url):
+    pub = published_draft(client, ctx)
+    for name, address in [("IHK NRW", "jonas.test@ihk-nrw.example"), ("TU Dortmund", "mia@tu-dortmund.example")]:
+        add_member(client, name, address)
+        sink.permanent_failures.add(address)
+    created = newsletter(client, [pub["id"]])
+    done = send_and_drain(client, dispatcher, created["id"])
+    assert done["status"] == "failed"
+    assert {k: done["progress"][k] for k in ("total", "sent", "failed")} == {"total": 2, "sent": 0, "failed": 2}
+    listed = client.get("/v1/newsletters?status=failed", headers=STAFF).json
+    assert [n["id"] for n in listed] == [created["id"]]
+    assert client.get("/v1/newsletters?status=sent", headers=STAFF).json == []
 
 def test_a_newsletter_planned_for_later_waits_for_its_time(client, ctx, dispatcher, sink):
     pub = published_draft(client, ctx)

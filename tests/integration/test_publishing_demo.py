@@ -12,7 +12,8 @@ from services.publishing.mail import lint_message
 from services.publishing.settings import PublishingSettings
 from support import eventually, settings
 from vorort.demo import APPLICANTS
-from vorort.demo_publishing import NEWSLETTER_SUBJECT, PARTNERS, load_publishing_demo
+from vorort.demo_publishing import (NEWSLETTER_SUBJECT, PARTNERS, demo_members, describe_outcome,
+                                    load_publishing_demo, newsletter_outcome)
 
 pytestmark = pytest.mark.integration
 
@@ -58,3 +59,49 @@ def test_the_demo_registers_members_publishes_the_workshop_results_and_sends_a_n
         delivered = sink.with_subject(NEWSLETTER_SUBJECT)
         assert len(delivered) == len(members)
         assert all(lint_message(message) == [] for message in delivered)
+
+
+def _serve_and_send(app, ctx, sink_addresses_refused, sink):
+    """Load the demo through the HTTP API while a dispatcher sends; return the summary line it prints."""
+    for name, ags in (("Wassenberg", "05370040"), ("Arnsberg", "05958004"), ("Siegen", "05970040")):
+        apply(ctx, workshop_completed(name=name, ags=ags, organisations=["IHK NRW", "TU Dortmund"]))
+    sink.permanent_failures.update(sink_addresses_refused)
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    dispatcher = build_dispatcher(ctx, directory=object())
+    stop = threading.Event()
+
+    def send():  # the publishing worker's part
+        while not stop.wait(0.2):
+            dispatcher.run_newsletters()
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    try:
+        base = f"http://127.0.0.1:{port}"
+        newsletter_id = load_publishing_demo(base, STAFF)
+        return newsletter_outcome(base, STAFF, newsletter_id, timeout=120)
+    finally:
+        stop.set()
+        sender.join(30)
+        dispatcher.close()
+        server.shutdown()
+
+
+@pytest.mark.parametrize("refused, status", [(0, "sent"), (5, "partly_failed"), ("all", "failed")])
+def test_the_demo_summary_reports_the_sent_and_failed_counts_the_api_reports(pg_database, refused, status):
+    """Seen: every delivery failed, and the demo still said "newsletter sent"."""
+    addresses = [m["email"] for m in demo_members()]
+    refused_addresses = addresses if refused == "all" else addresses[:refused]
+    with mail_sink() as sink:
+        options = PublishingSettings(smtp_url=sink.url, base_url=BASE_URL, secret=SECRET, sender=SENDER,
+                                     smtp_rate_per_second=0)
+        app = create_app(settings("publishing", pg_database("publishing"), "127.0.0.1:1"), options=options)
+        outcome = _serve_and_send(app, app.extensions["vorort"], refused_addresses, sink)
+        delivered = len(sink.with_subject(NEWSLETTER_SUBJECT))
+    total, failed = len(addresses), len(refused_addresses)
+    assert delivered == total - failed
+    assert outcome == {"status": status, "total": total, "sent": total - failed, "failed": failed, "skipped": 0,
+                       "pending": 0}
+    assert describe_outcome(outcome) == f"{total - failed} of {total} sent, {failed} failed (status {status})"

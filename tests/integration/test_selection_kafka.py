@@ -26,7 +26,7 @@ from services.selection.app import create_app as create_selection_app
 from services.selection.db import metadata as selection_metadata
 from shared.config import REPO_ROOT
 from shared.events.catalogue import TOPIC_APPLICATIONS, TOPIC_SELECTION, spec_for, validate_data
-from shared.events.envelope import HEADER_EVENT_ID, HEADER_EVENT_TYPE
+from shared.events.envelope import HEADER_CONTENT_TYPE, STRUCTURED_CONTENT_TYPE
 from shared.kafka import ensure_topics
 from support import bearer, end_offsets, eventually, read_topic, service_process, settings
 from vorort.demo_selection import load_selection_demo
@@ -148,8 +148,8 @@ def test_submissions_become_candidates_and_the_decision_reaches_the_selection_to
         assert spec.topic == TOPIC_SELECTION
         assert envelope["subject"] == envelope["data"][spec.subject_field] == message.key.decode()
         headers = dict(message.headers)
-        assert headers[HEADER_EVENT_ID].decode() == envelope["id"]
-        assert headers[HEADER_EVENT_TYPE].decode() == envelope["type"]
+        assert headers[HEADER_CONTENT_TYPE] == STRUCTURED_CONTENT_TYPE.encode()
+        assert not any(name.startswith("ce_") for name in headers)
         validate_data(envelope["type"], envelope["data"], envelope["dataversion"])
         by_type.setdefault(envelope["type"], []).append(envelope)
     assert {e["subject"] for e in by_type["ApplicationSelected"]} == {ids[name] for name in SELECTED}

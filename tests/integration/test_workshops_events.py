@@ -10,7 +10,7 @@ import pytest
 
 from services.workshops.app import create_app
 from shared.events.catalogue import TOPIC_PRIVACY, TOPIC_SELECTION, TOPIC_WORKSHOPS, validate_data
-from shared.events.envelope import HEADER_EVENT_ID, HEADER_EVENT_TYPE
+from shared.events.envelope import HEADER_CONTENT_TYPE, STRUCTURED_CONTENT_TYPE
 from shared.kafka import ensure_topics, make_producer
 from shared.privacy import erasure_request
 from support import bearer, end_offsets, eventually, read_topic, service_process, settings, stop_process
@@ -87,7 +87,7 @@ def test_selection_events_become_workshops_and_a_completion_reaches_the_workshop
         return message.key and message.key.decode() in ours
 
     def arrived(messages):
-        return any(is_ours(m) and dict(m.headers)[HEADER_EVENT_TYPE] == b"WorkshopCompleted" for m in messages)
+        return any(is_ours(m) and json.loads(m.value)["type"] == "WorkshopCompleted" for m in messages)
 
     messages = [m for m in read_topic(kafka_bootstrap, TOPIC_WORKSHOPS, since, until=arrived, timeout=90) if is_ours(m)]
     # Any other workshops worker on this broker plans the same (deterministic) ids from these events, so
@@ -99,10 +99,10 @@ def test_selection_events_become_workshops_and_a_completion_reaches_the_workshop
                   if p["workshop_id"] in ours) == sorted(ours), \
         "one WorkshopPlanned per workshop: the redelivered selection event created nothing"
 
-    [message] = [m for m in messages if dict(m.headers)[HEADER_EVENT_TYPE] == b"WorkshopCompleted"]
+    [message] = [m for m in messages if json.loads(m.value)["type"] == "WorkshopCompleted"]
     envelope = json.loads(message.value)
     assert message.key.decode() == envelope["subject"] == workshop_id
-    assert dict(message.headers)[HEADER_EVENT_ID].decode() == envelope["id"]
+    assert dict(message.headers)[HEADER_CONTENT_TYPE] == STRUCTURED_CONTENT_TYPE.encode()
     assert envelope["specversion"] == "1.0" and envelope["type"] == "WorkshopCompleted"
     assert envelope["source"] == "/services/workshops" and envelope["dataversion"] == 1
     assert envelope["datacontenttype"] == "application/json" and envelope["time"].endswith("Z")
@@ -124,7 +124,7 @@ def test_selection_events_become_workshops_and_a_completion_reaches_the_workshop
 
     def answers(messages):
         found = [json.loads(m.value)["data"] for m in messages
-                 if dict(m.headers or [])[HEADER_EVENT_TYPE] == b"PersonalDataErased"]
+                 if json.loads(m.value)["type"] == "PersonalDataErased"]
         return [a for a in found if a["request_id"] == request.data["request_id"] and a["service"] == "workshops"]
 
     replies = answers(read_topic(kafka_bootstrap, TOPIC_PRIVACY, privacy_since, timeout=90,

@@ -30,7 +30,8 @@ NOTICE_STATUSES = {"pending_review": _l("awaiting review"), "approved": _l("appr
 NOTICE_KINDS = {"selected": _l("selected"), "not_selected": _l("not selected"),
                 "workshop_cancelled": _l("workshop cancelled")}
 NEWSLETTER_STATUSES = {"draft": _l("draft"), "scheduled": _l("scheduled"), "sending": _l("sending"),
-                       "sent": _l("sent")}
+                       "sent": _l("sent"), "partly_failed": _l("sent, some deliveries failed"),
+                       "failed": _l("failed: no delivery succeeded")}
 
 
 class SectionRow(Form):

@@ -65,3 +65,13 @@ def test_local_redirects_are_kept():
 
 def test_member_ids_are_derived_from_names():
     assert slug("Dr. Petra Großmann-Öztürk") == "dr-petra-grossmann-ozturk"
+
+
+def test_a_newsletter_whose_deliveries_failed_is_labelled_so_in_german(german):
+    from services.admin.views.publishing import NEWSLETTER_STATUSES
+    from services.publishing.domain import NEWSLETTER_STATUSES as KNOWN_TO_PUBLISHING
+
+    assert set(NEWSLETTER_STATUSES) == set(KNOWN_TO_PUBLISHING)
+    assert str(NEWSLETTER_STATUSES["sent"]) == "versendet"
+    assert str(NEWSLETTER_STATUSES["partly_failed"]) == "versendet, einige Zustellungen fehlgeschlagen"
+    assert str(NEWSLETTER_STATUSES["failed"]) == "fehlgeschlagen: keine Zustellung erfolgreich"

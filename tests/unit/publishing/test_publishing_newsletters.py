@@ -98,6 +98,23 @@ def test_scheduling_a_newsletter_that_is_sending_or_sent_is_a_conflict(make):
         schedule_send(sent, NOW)
 
 
+@pytest.mark.parametrize("progress, status", [
+    ({"total": 30, "sent": 30, "failed": 0}, "sent"),
+    ({"total": 30, "sent": 28, "failed": 0, "skipped": 2}, "sent"),
+    ({"total": 30, "sent": 29, "failed": 1}, "partly_failed"),
+    ({"total": 30, "sent": 0, "failed": 30}, "failed"),
+])
+def test_a_finished_newsletter_says_whether_its_deliveries_failed(make, progress, status):
+    done = mark_sent(start_sending(schedule_send(make(), NOW), NOW), NOW, progress)
+    assert done.status == status and done.sent_at == NOW
+    with pytest.raises(Conflict):
+        schedule_send(done, NOW)
+
+
+def test_a_newsletter_with_deliveries_still_waiting_is_not_finished(make):
+    with pytest.raises(Conflict):
+        mark_sent(start_sending(schedule_send(make(), NOW), NOW), NOW, {"total": 2, "sent": 1, "pending": 1})
+
 def test_sending_before_the_planned_time_is_a_conflict(make):
     scheduled = schedule_send(make(), NOW, NOW + timedelta(days=1))
     with pytest.raises(Conflict):
