@@ -284,7 +284,7 @@ def _java(libs: Path, config_dir: Path, *args: str, heap: str = "512m") -> list[
 
 
 def start(home: Path | None = None, port: int = 9092, controller_port: int | None = None,
-          wait_s: float = 90.0) -> Broker:
+          wait_s: float = 240.0) -> Broker:
     """Start a broker whose data lives under `home` (default var/kafka/node); format it on first use."""
     libs = fetch()
     home = home or var_dir() / "kafka" / "node"
@@ -333,7 +333,7 @@ def _wait_for_metadata(bootstrap: str, deadline: float) -> None:
             time.sleep(0.5)
 
 
-def restart(broker: Broker, wait_s: float = 90.0) -> Broker:
+def restart(broker: Broker, wait_s: float = 240.0) -> Broker:
     """Start again on the same data and ports (after `kill()` or `stop()`)."""
     return start(broker.data_dir.parent, broker.port, broker.controller_port, wait_s)
 
