@@ -40,3 +40,8 @@ def configure_logging(service: str) -> None:
     root.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
     # kafka-python is chatty at INFO about every connection it makes.
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    # httpx logs every request at INFO: the webhooks worker would print a line per delivery.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # kafka-python's event loop warns whenever a task runs over 0.1 s: on a busy machine every few seconds,
+    # with nothing to act on.
+    logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)

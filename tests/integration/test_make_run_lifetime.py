@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.config import REPO_ROOT
 from vorort.broker import _alive, free_port, port_open
 
 VORORT = str(Path(sys.executable).parent / "vorort")
@@ -85,6 +86,16 @@ def test_no_procfile_process_outlives_a_killed_run(procfile, how):
 
 
 def test_make_run_uses_the_runner():
-    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    makefile = (REPO_ROOT / "Makefile").read_text()
     run_target = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
     assert "vorort run" in run_target and "honcho" not in run_target
+
+
+def test_every_procfile_command_is_the_process_itself():
+    """honcho runs each line with `sh -c`; dash forks for a plain command, and the death signal reaches only
+    the shell, not the service under it (seen: gunicorn and the workers outlived a killed run). `exec` makes
+    the service the process that the signal reaches."""
+    for line in (REPO_ROOT / "deploy" / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        last = command.split("&&")[-1].strip()
+        assert last.startswith("exec "), f"{name}: the command must `exec` its process"
