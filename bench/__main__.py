@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import time
 import traceback
@@ -15,6 +16,7 @@ BENCHMARKS = ["bench.intake", "bench.relay", "bench.consumers", "bench.latency",
 
 def main(selected: list[str]) -> int:
     started = time.time()
+    load_at_start = os.getloadavg()[0]
     infra = Infrastructure()
     results, failures = [], []
     try:
@@ -39,7 +41,7 @@ def main(selected: list[str]) -> int:
     finally:
         infra.close()
     results.sort(key=lambda r: r.number)
-    write_report(results, REPO_ROOT / "docs" / "benchmarks.md", started)
+    write_report(results, REPO_ROOT / "docs" / "benchmarks.md", started, load_at_start)
     print(f"wrote docs/benchmarks.md ({len(results)} figures)")
     return 1 if failures else 0
 

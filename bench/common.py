@@ -173,7 +173,7 @@ def median(values):
     return statistics.median(values)
 
 
-def write_report(results: list[Result], path: Path, started: float) -> None:
+def write_report(results: list[Result], path: Path, started: float, load_at_start: float | None = None) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -183,6 +183,10 @@ def write_report(results: list[Result], path: Path, started: float) -> None:
         f"- Machine: {machine()}",
         f"- Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}, {time.time() - started:.0f} s",
         "- Infrastructure: PostgreSQL 15 (local cluster, loopback), Apache Kafka 4.4.0 (single KRaft node, loopback)",
+        f"- Load average (1 min) at start and end: {load_at_start if load_at_start is not None else float('nan'):.1f}"
+        f" and {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        + ("; a shared, loaded machine: absolute figures are low and noisy, the ratios (same run) are what counts"
+           if max(load_at_start or 0, os.getloadavg()[0]) > (os.cpu_count() or 1) else ""),
         "",
         "| # | what | measured | baseline | ratio | goal | met |",
         "| --- | --- | --- | --- | --- | --- | --- |",
