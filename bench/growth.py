@@ -50,10 +50,10 @@ REVIEWED_EVERY = 10  # every tenth candidate has three reviews, so the ranking h
 
 
 def _seed_candidates(db_url: str, size: int) -> str:
-    from services.selection import handlers
-    from services.selection.db import calls, candidates, panel_criteria, panel_members, panels, reviews
+    from services.selection.db import (SelectionUnitOfWork, calls, candidate_from_row, candidates, panel_criteria,
+                                       panel_members, panels, ranking_scores, reviews)
+    from services.selection.domain import Review, rank
     from shared.db import make_session_factory
-    from services.selection.db import SelectionUnitOfWork
 
     engine = create_engine(db_url)
     now = datetime.now(timezone.utc)
@@ -78,11 +78,11 @@ def _seed_candidates(db_url: str, size: int) -> str:
                           "focus_areas": [], "statement": "x", "partners": [], "status": "submitted",
                           "submitted_at": now + timedelta(microseconds=i), "state_at": now})
             if i % REVIEWED_EVERY == 0:
-                reviewed.append(application_id)
+                scores = [{"concept": 1 + (i + j) % 5, "impact": 1 + (i * 7 + j) % 5} for j in range(len(REVIEWERS))]
+                reviewed.append((application_id, batch[-1], scores))
                 review_batch += [{"call_id": call_id, "application_id": application_id, "member_id": m,
-                                  "scores": {"concept": 1 + (i + j) % 5, "impact": 1 + (i * 7 + j) % 5},
-                                  "comment": "", "abstained": False, "created_at": now, "updated_at": now,
-                                  "updated_by": "bench"} for j, m in enumerate(REVIEWERS)]
+                                  "scores": score, "comment": "", "abstained": False, "created_at": now,
+                                  "updated_at": now, "updated_by": "bench"} for m, score in zip(REVIEWERS, scores)]
             if len(batch) == 5000:
                 connection.execute(insert(candidates), batch)
                 connection.execute(insert(reviews), review_batch)
@@ -90,11 +90,22 @@ def _seed_candidates(db_url: str, size: int) -> str:
         if batch:
             connection.execute(insert(candidates), batch)
             connection.execute(insert(reviews), review_batch)
-    # The kept ranking numbers, as the review transactions would have left them.
+    # The kept ranking numbers, as the review transactions (handlers.refresh_ranking) would have left them,
+    # computed here by the same domain function from what was seeded, and written in bulk.
     with SelectionUnitOfWork(make_session_factory(engine)) as uow:
-        handlers.refresh_ranking(uow, call_id, reviewed)
-        uow.commit()
+        panel = uow.panels.get(call_id)[0]
+        kept = []
+        for application_id, row, scores in reviewed:
+            reviews = [Review(member_id=m, application_id=application_id, scores=score, comment="", abstained=False)
+                       for m, score in zip(REVIEWERS, scores)]
+            [entry] = rank([candidate_from_row(row)], panel, reviews, [])
+            kept.append({"call_id": call_id, "application_id": application_id, "weighted_mean": entry.weighted_mean,
+                         "review_count": entry.review_count, "abstention_count": entry.abstention_count,
+                         "spread": entry.spread, "std_dev": entry.std_dev, "conflicted_member_ids": [],
+                         "submitted_at": row["submitted_at"]})
     with engine.begin() as connection:
+        for start in range(0, len(kept), 5000):
+            connection.execute(insert(ranking_scores), kept[start:start + 5000])
         connection.exec_driver_sql("ANALYZE")
     engine.dispose()
     return call_id
