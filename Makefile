@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install kafka-jars run test test-fast lint bench chaos clean docs
+.PHONY: install kafka-jars keycloak run test test-fast lint bench chaos clean docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ install: $(STAMP)
 kafka-jars: install
 	$(BIN)/vorort kafka fetch
 
+## The Keycloak server distribution for the external-issuer test (Maven Central, once, into var/keycloak).
+keycloak: install
+	$(BIN)/python -c "from vorort.keycloak import fetch; print(fetch())"
+
 ## Bring the whole platform up with demo data; Ctrl-C stops everything.
 ## Development only: webhooks may go to the local demo receiver (production allows no private address).
 run: kafka-jars
@@ -26,7 +30,7 @@ run: kafka-jars
 	WEBHOOKS_ALLOWED_NETWORKS=127.0.0.1/32 $(BIN)/vorort run
 
 ## The whole suite: import contracts, unit, contract and integration tests against real PostgreSQL and Kafka.
-test: kafka-jars lint
+test: kafka-jars keycloak lint
 	$(BIN)/python -m pytest
 
 ## Only the tests that need no infrastructure.
