@@ -20,6 +20,7 @@ SERVICE_LABELS = {  # msgids; translated where shown
     "workshops": "workshops",
     "publishing": "publishing",
     "webhooks": "webhooks",
+    "identity": "identity",
 }
 
 

@@ -8,14 +8,15 @@ from flask_wtf.csrf import CSRFError
 from services.admin.accounts import active_staff
 from services.admin.clients import ApiError, Services, ServiceUnavailable
 from services.admin.kafka_ops import KafkaUnavailable
-from services.admin.views import (auth_views, calls, common, dashboard, exports, operations, publishing,
-                                  selection, webhooks, workshops)
+from services.admin.views import (access, auth_views, calls, common, dashboard, exports, operations,
+                                  publishing, selection, webhooks, workshops)
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "healthz", "readyz", "metrics"}
 
 
 def register_views(app: Flask) -> None:
-    for module in (auth_views, dashboard, calls, selection, workshops, publishing, webhooks, operations, exports):
+    for module in (auth_views, dashboard, calls, selection, workshops, publishing, webhooks, access, operations,
+                   exports):
         app.register_blueprint(module.bp)
     common.register_template_helpers(app)
 

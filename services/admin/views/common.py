@@ -18,6 +18,7 @@ SERVICE_NAMES = {
     "workshops": _l("Workshops"),
     "publishing": _l("Publishing"),
     "webhooks": _l("Webhooks"),
+    "identity": _l("Access"),
 }
 
 SIZE_CLASSES = ("rural", "small", "medium", "large")
