@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from admin_browser_support import launch, wait_for_browser
+from admin_browser_support import ARTIFACTS, launch, screenshot, wait_for_browser
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -25,3 +25,17 @@ def browser():
         chromium = launch(playwright)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A German admin page; the admin's strict Content-Security-Policy is bypassed so that the tests can
+    inject axe-core. A failed test keeps its page as a screenshot and HTML under test-artifacts/."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True, locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    if getattr(request.node, "admin_call_failed", False):
+        screenshot(page, f"failed-{request.node.name}.png")
+        (ARTIFACTS / f"failed-{request.node.name}.html").write_text(page.content())
+    context.close()

@@ -8,22 +8,10 @@ import uuid
 import pytest
 import requests
 
-from admin_browser_support import ARTIFACTS, AxeChecker
+from admin_browser_support import AxeChecker
 from support import bearer, eventually
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True, locale="de-DE")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    yield page
-    if getattr(request.node, "admin_call_failed", False):
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        (ARTIFACTS / f"failed-{request.node.name}.html").write_text(page.content())
-    context.close()
 
 
 def test_the_office_registers_organisations_people_and_clients_and_revokes_a_client(platform, page):

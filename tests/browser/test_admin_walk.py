@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from admin_browser_support import ARTIFACTS, AxeChecker, reload_until, screenshot
+from admin_browser_support import AxeChecker, reload_until, screenshot
 from support import bearer
 
 pytestmark = pytest.mark.browser
@@ -31,19 +31,6 @@ TARGET_SCORES = {"Siegen": 5, "Arnsberg": 4, "Bocholt": 4, "Wassenberg": 3}
 PANEL = [("Petra Beispiel", "Ministerium für Heimat, Kommunales, Bau und Gleichstellung NRW"),
          ("Max Mustermann", "Städtetag NRW"),
          ("Lena Probe", "TU Dortmund")]
-
-
-@pytest.fixture
-def page(browser, request):
-    # The admin sends a strict Content-Security-Policy; bypassing it lets the test inject axe-core.
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True, locale="de-DE")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    yield page
-    if getattr(request.node, "admin_call_failed", False):
-        screenshot(page, f"failed-{request.node.name}.png")
-        (ARTIFACTS / f"failed-{request.node.name}.html").write_text(page.content())
-    context.close()
 
 
 def wall(value: datetime) -> str:
