@@ -121,7 +121,11 @@ class Gunicorn:
 
     def stop(self):
         self.process.terminate()
-        self.process.wait(20)
+        try:
+            self.process.wait(90)  # a loaded machine can take its time over a graceful stop
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(30)
 
 
 def load(port: int, make_request, *, total: int, concurrency: int = 8) -> dict:
