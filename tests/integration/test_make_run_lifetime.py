@@ -99,3 +99,11 @@ def test_every_procfile_command_is_the_process_itself():
         name, _, command = line.partition(":")
         last = command.split("&&")[-1].strip()
         assert last.startswith("exec "), f"{name}: the command must `exec` its process"
+
+
+def test_the_web_processes_start_quietly():
+    """Startup noise (seen: about 1,500 lines before the demo's summary): no access log, and gunicorn's own
+    lines only for warnings and errors."""
+    for line in (REPO_ROOT / "deploy" / "Procfile").read_text().splitlines():
+        if "gunicorn" in line:
+            assert "--access-logfile" not in line and "--log-level warning" in line, line
