@@ -24,10 +24,19 @@ keycloak: install
 
 ## Bring the whole platform up with demo data; Ctrl-C stops everything.
 ## Development only: webhooks may go to the local demo receiver (production allows no private address).
+## `make run KAFKA_NODES=3`: on a three-node KRaft cluster (SASL/SCRAM, one principal per service).
+KAFKA_NODES ?= 1
 run: kafka-jars
 	$(BIN)/vorort migrate
 	$(BIN)/vorort identity bootstrap
+ifeq ($(KAFKA_NODES),1)
 	WEBHOOKS_ALLOWED_NETWORKS=127.0.0.1/32 $(BIN)/vorort run
+else
+	sed -E -e 's|^(kafka: .*)$$|\1 --nodes $(KAFKA_NODES)|' \
+	  -e 's#^([a-z]+)_(web|worker): (.*)$$#\1_\2: eval "$$(.venv/bin/vorort kafka env \1)" \&\& exec \3#' \
+	  deploy/Procfile > var/Procfile.cluster
+	WEBHOOKS_ALLOWED_NETWORKS=127.0.0.1/32 $(BIN)/honcho --procfile var/Procfile.cluster --app-root . start
+endif
 
 ## The whole suite: import contracts, unit, contract and integration tests against real PostgreSQL and Kafka.
 test: kafka-jars keycloak lint

@@ -69,18 +69,19 @@ def make_admin(bootstrap_servers: str, client_id: str, **overrides) -> KafkaAdmi
 
 
 def ensure_topics(bootstrap_servers: str, topics: list[str] | tuple[str, ...] = TOPICS,
-                  partitions: int = DEFAULT_PARTITIONS, deadline_s: float = 60.0) -> None:
+                  partitions: int = DEFAULT_PARTITIONS, deadline_s: float = 60.0, security: dict | None = None) -> None:
     """Create the topics if they do not exist, retrying until the broker answers or the deadline.
 
     On an authenticated cluster (KAFKA_SECURITY_PROTOCOL other than PLAINTEXT) services create no topics:
     the cluster's operator provisions them (Strimzi KafkaTopic, `vorort kafka start --nodes 3`), and a
-    service principal may neither see nor create the topics it does not use."""
-    if kafka_security():
+    service principal may neither see nor create the topics it does not use. The provisioning itself passes
+    the super user's `security` settings."""
+    if security is None and kafka_security():
         return
     end = time.monotonic() + deadline_s
     while True:
         try:
-            with _admin(bootstrap_servers) as admin:
+            with _admin(bootstrap_servers, security) as admin:
                 _create_missing(admin, topics, partitions)
             return
         except KafkaError as error:
@@ -91,8 +92,8 @@ def ensure_topics(bootstrap_servers: str, topics: list[str] | tuple[str, ...] = 
 
 
 @contextmanager
-def _admin(bootstrap_servers: str):
-    admin = make_admin(bootstrap_servers, "vorort-admin")
+def _admin(bootstrap_servers: str, security: dict | None = None):
+    admin = make_admin(bootstrap_servers, "vorort-admin", **(security or {}))
     try:
         yield admin
     finally:

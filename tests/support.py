@@ -161,9 +161,10 @@ class RunningPlatform:
 
 
 def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[str],
-                   extra_env: dict | None = None) -> RunningPlatform:
+                   extra_env: dict | None = None, service_env: dict[str, dict] | None = None) -> RunningPlatform:
     """Every given service as real processes: its web app under gunicorn and its worker, on fresh
-    PostgreSQL databases and the session's Kafka broker, with a local SMTP sink."""
+    PostgreSQL databases and the session's Kafka broker, with a local SMTP sink. `service_env` adds
+    variables per service (its own Kafka principal on the three-node cluster)."""
     import importlib
 
     import requests
@@ -199,16 +200,17 @@ def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[s
                        cwd=REPO_ROOT, env=full_env, check=True, capture_output=True)
     processes = []
     for name in services:
+        own_env = {**full_env, **(service_env or {}).get(name, {})}
         log = open(log_dir / f"{name}-web.log", "ab")
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{ports[name]}", "--workers", "1",
              "--threads", "8", f"services.{name}.app:create_app()"],
-            cwd=REPO_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+            cwd=REPO_ROOT, env=own_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
         module = importlib.import_module(f"services.{name}.app")
         if hasattr(module, "worker_plan"):
             log = open(log_dir / f"{name}-worker.log", "ab")
             processes.append(subprocess.Popen([sys.executable, "-m", f"services.{name}.app", "worker"],
-                                              cwd=REPO_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+                                              cwd=REPO_ROOT, env=own_env, stdout=log, stderr=subprocess.STDOUT,
                                               start_new_session=True))
     urls = {name: f"http://127.0.0.1:{ports[name]}" for name in services}
 
@@ -229,17 +231,23 @@ def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[s
     return RunningPlatform(urls, env, smtp, processes, staff)
 
 
-def stop_platform(platform: RunningPlatform) -> None:
+def stop_processes(processes: list[subprocess.Popen], grace_s: float = 20.0) -> None:
+    """SIGTERM to every one at once, then wait for each; SIGKILL what outlives the grace period."""
     import signal as _signal
 
-    for process in platform.processes:
+    for process in processes:
         if process.poll() is None:
             process.send_signal(_signal.SIGTERM)
-    for process in platform.processes:
+    for process in processes:
         try:
-            process.wait(20)
+            process.wait(grace_s)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+
+
+def stop_platform(platform: RunningPlatform) -> None:
+    stop_processes(platform.processes)
     platform.smtp.stop()
 
 

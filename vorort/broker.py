@@ -88,6 +88,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def terminate(process: subprocess.Popen, grace_s: float = 20.0) -> None:
+    """SIGTERM (a broker shuts down cleanly), SIGKILL after the grace period."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @dataclass
 class Broker:
     process: subprocess.Popen

@@ -75,12 +75,50 @@ def kafka_fetch():
 
 
 @kafka.command("start")
-@click.option("--port", type=int, default=9092, show_default=True)
-def kafka_start(port):
-    """Run the broker in the foreground until Ctrl-C."""
-    from vorort import broker
+@click.option("--port", type=int, default=9092, show_default=True,
+              help="Client port (of the first node; the others take the next ones).")
+@click.option("--nodes", type=click.IntRange(1, 9), default=1, show_default=True,
+              help="1: one PLAINTEXT broker; 3 or more: a replicated KRaft cluster with SASL/SCRAM and ACLs.")
+def kafka_start(port, nodes):
+    """Run the broker (or the cluster) in the foreground until Ctrl-C."""
+    if nodes == 1:
+        from vorort import broker
 
-    broker.run_foreground(port)
+        broker.run_foreground(port)
+    if nodes == 2:
+        raise click.BadParameter("replication factor 3 with min.insync.replicas 2 needs three nodes", param_hint="--nodes")
+    from vorort import cluster
+
+    cluster.run_foreground(nodes=nodes, base_port=port)
+
+
+@kafka.command("env")
+@click.argument("principal")
+@click.option("--wait", type=float, default=300, show_default=True, help="Seconds to wait for the cluster's files.")
+def kafka_env(principal, wait):
+    """Print the shell exports for PRINCIPAL (a service, or admin) on the `--nodes 3` cluster."""
+    import shlex
+    import time
+
+    from vorort import cluster
+
+    from vorort.broker import port_open
+
+    deadline = time.monotonic() + wait
+    while True:  # the cluster's files, then its first node's client port (services start beside it)
+        try:
+            found = cluster.load()
+            if port_open("127.0.0.1", found.nodes[0].port):
+                break
+        except FileNotFoundError:
+            pass
+        if time.monotonic() > deadline:
+            raise click.ClickException("no cluster answers: start it with `vorort kafka start --nodes 3`")
+        time.sleep(1)
+    if principal not in found.credentials:
+        raise click.BadParameter(f"no principal {principal!r}; known: {', '.join(sorted(found.credentials))}")
+    for key, value in found.client_env(principal).items():
+        click.echo(f"export {key}={shlex.quote(value)}")
 
 
 @kafka.command("stop")

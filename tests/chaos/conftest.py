@@ -7,3 +7,23 @@ import pytest
 def chaos_scale() -> str:
     """`short` in `make test` (CI), `full` in `make chaos`."""
     return os.environ.get("VORORT_CHAOS", "short")
+
+
+@pytest.fixture
+def tally_db(postgres):
+    """A fresh database for the counting consumer (tests/chaos/counting_consumer.py): url and engine."""
+    import sys
+
+    from sqlalchemy import create_engine
+
+    from shared.config import REPO_ROOT
+
+    sys.path.insert(0, str(REPO_ROOT / "tests" / "chaos"))
+    from counting_consumer import metadata
+
+    url = postgres.create_database("tally")
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    yield url, engine
+    engine.dispose()
+    postgres.drop_database(url)

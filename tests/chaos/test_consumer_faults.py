@@ -5,6 +5,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -19,6 +20,7 @@ from vorort.dlq import list_dead_letters, replay
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 sys.path.insert(0, str(REPO_ROOT / "tests" / "chaos"))
+from chaos_support import report  # noqa: E402
 from counting_consumer import broken, metadata, tally  # noqa: E402
 
 
@@ -37,20 +39,10 @@ def submitted(application_id, statement="Interesse"):
     return make_event("ApplicationSubmitted", example, source="/chaos")
 
 
-@pytest.fixture
-def database(postgres):
-    url = postgres.create_database("chaos")
-    engine = create_engine(url)
-    metadata.create_all(engine)
-    yield url, engine
-    engine.dispose()
-    postgres.drop_database(url)
-
-
 def test_consumer_killed_between_database_and_offset_commit_applies_each_event_once(
-        database, kafka_bootstrap, tmp_path, chaos_scale):
+        tally_db, kafka_bootstrap, tmp_path, chaos_scale):
     """Scenario 2: the process dies right after a database commit, before the offset commit, 20 times."""
-    db_url, engine = database
+    db_url, engine = tally_db
     events_count = 1200 if chaos_scale == "short" else 4000
     topic, group = f"chaos.crash.{uuid.uuid4().hex[:8]}", f"chaos-{uuid.uuid4().hex[:8]}"
     ensure_topics(kafka_bootstrap, [topic, dead_letter_topic(group)], partitions=3)
@@ -83,14 +75,19 @@ def test_consumer_killed_between_database_and_offset_commit_applies_each_event_o
         crashes += 1
         assert applied()[0] < events_count, "a crash left nothing to apply: the scenario proves less than it says"
     process = start_consumer(db_url, topic, group, kafka_bootstrap, tmp_path / "consumer.log")
+    last_start = time.monotonic()
     try:
         eventually(lambda: applied()[0] == events_count, timeout=180, message="every event applied")
+        recovered = time.monotonic() - last_start
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
     distinct, side_effects = applied()
-    print(f"scenario 2: {crashes} crashes after a database commit, {events_count} distinct events "
-          f"(+50 redelivered), {side_effects} side effects")
+    report("scenario 2 (consumer killed between its commits)",
+           {"accepted": events_count, "consumed": distinct, "duplicates": side_effects - distinct,
+            "lost": events_count - distinct}, recovered,
+           f"{crashes} crashes right after a database commit, 50 events redelivered on top; time to recover = the "
+           f"last consumer's start to every event applied")
     assert crashes == 20
     assert side_effects == distinct == events_count
 
@@ -99,9 +96,9 @@ POISONS = ["not json", "wrong schema", "unknown version", "handler error"]
 
 
 def test_poison_messages_reach_the_dead_letter_topic_and_a_replay_after_the_fix_applies_once(
-        database, kafka_bootstrap, tmp_path):
+        tally_db, kafka_bootstrap, tmp_path):
     """Scenario 6: one poison message of each kind; the partition keeps flowing; replay after the fix."""
-    db_url, engine = database
+    db_url, engine = tally_db
     topic, group = f"chaos.poison.{uuid.uuid4().hex[:8]}", f"chaos-{uuid.uuid4().hex[:8]}"
     ensure_topics(kafka_bootstrap, [topic, dead_letter_topic(group)], partitions=1)
     buggy_id = str(uuid.uuid4())
@@ -154,5 +151,9 @@ def test_poison_messages_reach_the_dead_letter_topic_and_a_replay_after_the_fix_
         process.wait(30)
     assert count(buggy_id) == 1
     assert all(count(e.subject) == 1 for e in good)
-    print("scenario 6: 4 poison kinds dead-lettered with origin; partition kept flowing; "
-          "replay after the fix applied the fixed one once")
+    effects = [count(e.subject) for e in good] + [count(buggy_id)]
+    report("scenario 6 (poison messages)", {"accepted": len(effects), "consumed": sum(1 for n in effects if n),
+                                            "duplicates": sum(max(0, n - 1) for n in effects),
+                                            "lost": sum(1 for n in effects if not n)}, None,
+           "5 good events and 1 fixable of 9 messages applied once; 4 poison kinds dead-lettered with their origin; "
+           "the partition kept flowing; the fixable one applied once after the fix and replays")

@@ -17,7 +17,10 @@ from sqlalchemy import create_engine, text
 
 from shared.auth import issue_token
 from shared.config import REPO_ROOT
+from shared.events.catalogue import TOPIC_APPLICATIONS
 from support import eventually, start_platform, stop_platform
+
+from chaos_support import CountingConsumers, applied, figures, report  # noqa: E402 (tests/chaos is on the path)
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
@@ -49,6 +52,7 @@ class Submitter:
     def __init__(self, base: str, call_id: str, total: int, threads: int = 6, offset: int = 0):
         self.base, self.call_id, self.total, self.offset = base, call_id, total, offset
         self.accepted: dict[str, str] = {}  # application id -> expected final statement
+        self.events: dict[str, int] = {}  # application id -> events its accepted requests wrote
         self.statuses: dict[int, int] = {}
         self.next = 0
         self.lock = threading.Lock()
@@ -71,7 +75,7 @@ class Submitter:
                 self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
             if response.status_code != 201:
                 continue
-            application_id, final = response.json()["id"], "v1"
+            application_id, final, events = response.json()["id"], "v1", 1
             if n % 10 == 0:
                 for version in ("v2", "v3"):
                     patched = session.patch(f"{self.base}/v1/applications/{application_id}",
@@ -80,8 +84,10 @@ class Submitter:
                         self.statuses[patched.status_code] = self.statuses.get(patched.status_code, 0) + 1
                     if patched.status_code == 200:
                         final = version
+                        events += 1
             with self.lock:
                 self.accepted[application_id] = final
+                self.events[application_id] = events
 
     def start(self):
         for thread in self.threads:
@@ -130,12 +136,27 @@ def assert_every_submission_reached_the_consumer(intake, call_id, submitter, tim
     return seen
 
 
-def test_kafka_killed_while_applications_are_submitted_loses_nothing(intake, kafka_broker, chaos_scale):
+def count_effects(kafka_broker, tally_db, log_dir) -> CountingConsumers:
+    """A counting consumer on vorort.applications from its current end: it shows any event applied twice."""
+    consumers = CountingConsumers(kafka_broker.bootstrap_servers, tally_db[0], TOPIC_APPLICATIONS, log_dir)
+    consumers.skip_history().start()
+    return consumers
+
+
+def every_event_counted(submitter, engine) -> dict:
+    eventually(lambda: figures(submitter.events, applied(engine))["consumed"] == sum(submitter.events.values()),
+               timeout=600, interval=1, message="the counting consumer applied every event")
+    return figures(submitter.events, applied(engine))
+
+
+def test_kafka_killed_while_applications_are_submitted_loses_nothing(intake, kafka_broker, tally_db, tmp_path,
+                                                                    chaos_scale):
     """Scenario 1."""
     total = 1000 if chaos_scale == "short" else 10_000
     down_s = 5 if chaos_scale == "short" else 15
     base = intake.url("applications")
     call_id = open_call(base)
+    consumers = count_effects(kafka_broker, tally_db, tmp_path)
     submitter = Submitter(base, call_id, total).start()
     eventually(lambda: submitter.done >= total // 5, timeout=300, message="a fifth submitted")
     killed_at = time.monotonic()
@@ -150,21 +171,27 @@ def test_kafka_killed_while_applications_are_submitted_loses_nothing(intake, kaf
     eventually(lambda: unpublished(db_url) == 0, timeout=300, interval=0.5, message="outbox drained")
     drained_at = time.monotonic()
     assert_every_submission_reached_the_consumer(intake, call_id, submitter)
-    print(f"\nscenario 1: {len(submitter.accepted)} applications accepted (all {total} requests 2xx), broker killed "
-          f"after {total // 5}; broker unavailable {restarted_at - killed_at:.1f} s (restart took "
-          f"{restarted_at - restart_started:.1f} s); outbox drained {drained_at - restarted_at:.1f} s after restart; "
-          f"every submission and each last update reached the selection consumer, in order")
+    try:
+        counts = every_event_counted(submitter, tally_db[1])
+    finally:
+        consumers.stop()
+    report("scenario 1 (Kafka killed)", counts, drained_at - killed_at,
+           f"{len(submitter.accepted)} applications (all {total} requests 2xx), broker killed after {total // 5}; "
+           f"unavailable {restarted_at - killed_at:.1f} s (restart took {restarted_at - restart_started:.1f} s); "
+           f"time to recover = kill to outbox drained; every submission and each last update reached the "
+           f"selection consumer, in order")
+    assert counts["duplicates"] == 0 and counts["lost"] == 0
 
 
-def test_kafka_down_for_a_minute_intake_keeps_accepting_and_the_backlog_drains(intake, kafka_broker, chaos_scale):
-    """Scenario 4."""
-    if chaos_scale == "short":
-        pytest.skip("scenario 4 runs in `make chaos` (it keeps Kafka down for 60 s)")
+def test_kafka_down_for_a_minute_intake_keeps_accepting_and_the_backlog_drains(intake, kafka_broker, tally_db,
+                                                                              tmp_path, chaos_scale):
+    """Scenario 4 (in CI too: the outage is the full minute, fewer submissions pile up meanwhile)."""
     base = intake.url("applications")
     call_id = open_call(base)
+    consumers = count_effects(kafka_broker, tally_db, tmp_path)
     kafka_broker.kill()
     down_since = time.monotonic()
-    submitter = Submitter(base, call_id, 2000, threads=4).start()
+    submitter = Submitter(base, call_id, 600 if chaos_scale == "short" else 2000, threads=4).start()
     submitter.join()
     time.sleep(max(0.0, 60 - (time.monotonic() - down_since)))  # keep the outage at a full minute
     backlog = unpublished(intake.env["APPLICATIONS_DATABASE_URL"])
@@ -176,9 +203,14 @@ def test_kafka_down_for_a_minute_intake_keeps_accepting_and_the_backlog_drains(i
     assert_every_submission_reached_the_consumer(intake, call_id, submitter)
     visible = time.monotonic() - restarted
     assert set(submitter.statuses) <= {200, 201}, submitter.statuses
-    print(f"\nscenario 4: Kafka down 60 s; intake accepted {len(submitter.accepted)} applications meanwhile; "
-          f"backlog {backlog} events; outbox drained {drained:.1f} s after restart; all candidates visible after "
-          f"{visible:.1f} s")
+    try:
+        counts = every_event_counted(submitter, tally_db[1])
+    finally:
+        consumers.stop()
+    report("scenario 4 (Kafka down 60 s)", counts, visible,
+           f"intake accepted {len(submitter.accepted)} applications meanwhile; backlog {backlog} events; outbox "
+           f"drained {drained:.1f} s after restart; time to recover = restart to every candidate visible")
+    assert counts["duplicates"] == 0 and counts["lost"] == 0
 
 
 def projection_digest(db_url: str, call_id: str) -> str:
@@ -210,16 +242,27 @@ def test_projections_rebuilt_from_their_topics_end_in_the_same_state(intake, cha
     subprocess.run([".venv/bin/python", "-m", "services.selection.app", "rebuild"], cwd=REPO_ROOT, env=env,
                    check=True, capture_output=True)
     rebuilt = projection_digest(db_url, call_id)
+    rebuilt_s = time.monotonic() - started
     assert rebuilt == before
-    print(f"\nscenario 5: selection candidates rebuilt from vorort.applications in {time.monotonic() - started:.1f} s; "
-          f"digest {before[:16]} before and after")
+    rows = len(candidates(intake.url("selection"), call_id))
+    report("scenario 5 (projection rebuilt)", {"accepted": len(submitter.accepted), "consumed": rows,
+                                               "duplicates": max(0, rows - len(submitter.accepted)),
+                                               "lost": len(submitter.accepted) - rows}, rebuilt_s,
+           f"selection candidates rebuilt from vorort.applications; digest {before[:16]} before and after; "
+           f"time to recover = the rebuild")
 
 
-def test_postgresql_stopped_under_load_answers_503_and_recovers_without_restart(tmp_path, kafka_bootstrap,
-                                                                               chaos_scale):
-    """Scenario 3: a private PostgreSQL cluster stopped for 30 s while clients keep calling."""
-    if chaos_scale == "short":
-        pytest.skip("scenario 3 runs in `make chaos` (it stops PostgreSQL for 30 s)")
+def stored_applications(db_url: str, call_id: str) -> set[str]:
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        ids = connection.execute(text("SELECT id FROM applications WHERE call_id = :call"), {"call": call_id}).scalars()
+        found = {str(i) for i in ids}
+    engine.dispose()
+    return found
+
+
+def test_postgresql_stopped_under_load_answers_503_and_recovers_without_restart(tmp_path, kafka_bootstrap):
+    """Scenario 3: a private PostgreSQL cluster stopped for 30 s while clients keep calling (in CI too)."""
     from shared.db import migrate
     from services.applications.app import MIGRATIONS
     from support import Postgres
@@ -246,7 +289,7 @@ def test_postgresql_stopped_under_load_answers_503_and_recovers_without_restart(
                            {"APPLICATIONS_DATABASE_URL": db_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap})
         base = f"http://127.0.0.1:{running.port}"
         call_id = open_call(base)
-        results, stop = [], threading.Event()
+        results, created, stop = [], [], threading.Event()
 
         def load():
             session, n = requests.Session(), 0
@@ -258,6 +301,8 @@ def test_postgresql_stopped_under_load_answers_503_and_recovers_without_restart(
                 try:
                     r = session.post(f"{base}/v1/calls/{call_id}/applications", json=body, headers=STAFF, timeout=30)
                     results.append((time.monotonic(), r.status_code, r.headers.get("Retry-After")))
+                    if r.status_code == 201:
+                        created.append(r.json()["id"])
                 except requests.RequestException:
                     results.append((time.monotonic(), "error", None))
                 time.sleep(0.02)
@@ -281,6 +326,7 @@ def test_postgresql_stopped_under_load_answers_503_and_recovers_without_restart(
         stop.set()
         for thread in threads:
             thread.join()
+        stored = stored_applications(db_url, call_id)
     finally:
         if running:
             running.stop()
@@ -296,6 +342,11 @@ def test_postgresql_stopped_under_load_answers_503_and_recovers_without_restart(
     assert all(ra for s, ra in during if s == 503)
     first_success = min(t for t, s, _ in results if t > started_at and s == 201) - started_at
     error_rate = sum(1 for s, _ in during if s != 201) / max(1, len(during))
-    print(f"\nscenario 3: PostgreSQL stopped 30 s under load; {len(during)} requests meanwhile, error rate "
-          f"{error_rate:.0%}, all 503 with Retry-After, none 500; first success {first_success:.1f} s after the "
-          f"database was back, without restarting the service")
+    counts = {"accepted": len(created), "consumed": len(set(created) & stored),
+              "duplicates": len(created) - len(set(created)) + len(stored - set(created)),
+              "lost": len(set(created) - stored)}
+    report("scenario 3 (PostgreSQL stopped 30 s)", counts, first_success,
+           f"{len(during)} requests meanwhile, error rate {error_rate:.0%}, all 503 with Retry-After, none 500; "
+           f"consumed = accepted applications found in the database; time to recover = database back to the "
+           f"first 201, without restarting the service")
+    assert counts["lost"] == 0 and counts["duplicates"] == 0
