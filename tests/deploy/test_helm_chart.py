@@ -277,3 +277,22 @@ def test_adding_a_service_is_one_values_entry(kubernetes_schemas, tmp_path):
     path = tmp_path / "rendered.yaml"
     path.write_text(render("-f", str(values)))
     assert kubeconform(path, kubernetes_schemas).returncode == 0
+
+
+def test_the_local_cluster_grants_each_principal_exactly_the_charts_acls(rendered):
+    """vorort/cluster.py (`vorort kafka start --nodes 3`) reads the same values: same principals, same ACLs."""
+    from vorort.cluster import acls_for, service_principals
+
+    _, docs = rendered
+    principals = service_principals(CHART / "values.yaml")
+    users = {u["metadata"]["name"]: u for u in of_kind(docs, "KafkaUser")}
+    assert set(users) == set(principals)
+
+    def normal(kind, name, pattern, operation):
+        return (kind, None, None, operation) if kind == "cluster" else (kind, name, pattern, operation)
+
+    for service, needs in principals.items():
+        chart = {normal(a["resource"]["type"], a["resource"].get("name"), a["resource"].get("patternType"), op)
+                 for a in users[service]["spec"]["authorization"]["acls"] for op in a["operations"]}
+        local = {normal(*acl) for acl in acls_for(service, needs)}
+        assert chart == local, (service, chart ^ local)
