@@ -232,18 +232,15 @@ def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[s
 
 
 def stop_processes(processes: list[subprocess.Popen], grace_s: float = 20.0) -> None:
-    """SIGTERM to every one at once, then wait for each; SIGKILL what outlives the grace period."""
+    """SIGTERM to every one at once (they stop in parallel), then wait for each; SIGKILL what outlives it."""
     import signal as _signal
 
     for process in processes:
         if process.poll() is None:
             process.send_signal(_signal.SIGTERM)
     for process in processes:
-        try:
-            process.wait(grace_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process.poll() is None:
+            stop_process(process, grace_s)
 
 
 def stop_platform(platform: RunningPlatform) -> None:

@@ -185,7 +185,11 @@ def test_network_policies_let_services_reach_only_kafka_their_database_and_decla
             if not policies:
                 assert component == "worker" and service == "admin"
                 continue
-            selectors = [peer["podSelector"]["matchLabels"] for peer in egress_targets(policies[0])]
+            peers = egress_targets(policies[0])
+            selectors = [peer["podSelector"]["matchLabels"] for peer in peers if "podSelector" in peer]
+            for block in [peer["ipBlock"] for peer in peers if "ipBlock" in peer]:  # public HTTPS only
+                assert values["services"][service].get("publicHttpsEgress"), (service, block)
+                assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8"} <= set(block["except"])
             databases = [s["cnpg.io/cluster"] for s in selectors if "cnpg.io/cluster" in s]
             assert databases == [f"{service}-db"], "only its own database"
             assert {"strimzi.io/cluster": "vorort", "strimzi.io/kind": "Kafka"} in selectors
