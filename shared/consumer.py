@@ -229,7 +229,22 @@ class EventConsumer:
             except Exception:  # noqa: BLE001 - keep the worker alive; Kafka may be restarting
                 log.exception("consumer loop error", extra={"group": self.group_id})
                 stop.wait(1.0)
+                self.rewind()
         try:
             self.consumer.close()
         except Exception:  # noqa: BLE001
             pass
+
+    def rewind(self) -> None:
+        """After a failed poll, go back to the committed offsets: the consumer's position already passed the
+        messages of that poll, and without this they would wait for the next restart or rebalance. What was
+        applied meanwhile is recognised as a duplicate."""
+        try:
+            for partition in self.consumer.assignment():
+                committed = self.consumer.committed(partition)
+                if committed is None:
+                    self.consumer.seek_to_beginning(partition)
+                else:
+                    self.consumer.seek(partition, committed)
+        except Exception:  # noqa: BLE001 - the next poll fails again and rewinds again
+            log.exception("consumer rewind failed", extra={"group": self.group_id})

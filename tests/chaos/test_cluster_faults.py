@@ -27,7 +27,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import TopicAuthorizationFailedError
 
 from shared.config import REPO_ROOT
-from shared.events.catalogue import TOPIC_APPLICATIONS, TOPIC_SELECTION, make_event, spec_for
+from shared.events.catalogue import TOPIC_APPLICATIONS, TOPIC_SELECTION, dead_letter_topic, make_event, spec_for
 from shared.kafka import make_producer
 from support import eventually, start_platform, stop_platform
 from vorort import cluster as launcher
@@ -64,9 +64,12 @@ def intake(postgres, kafka_cluster, tmp_path):
 
 
 def counting(cluster, db_url: str, topic: str, log_dir) -> CountingConsumers:
-    """Counting consumers as the cluster's super user, from the topic's current end on."""
-    return CountingConsumers(cluster.bootstrap_servers, db_url, topic, log_dir, cluster.client_env(launcher.ADMIN)
-                             ).skip_history(cluster.client_settings(launcher.ADMIN))
+    """Counting consumers as the cluster's super user, from the topic's current end on. The cluster creates
+    no topic by itself: their group's dead-letter topic is provisioned like the services' ones."""
+    consumers = CountingConsumers(cluster.bootstrap_servers, db_url, topic, log_dir,
+                                  cluster.client_env(launcher.ADMIN))
+    cluster.create_topics([dead_letter_topic(consumers.group)])
+    return consumers.skip_history(cluster.client_settings(launcher.ADMIN))
 
 
 def read_all(cluster, topic: str) -> list:

@@ -47,13 +47,15 @@ def submitted(application_id: str):
     return make_event("ApplicationSubmitted", example, source="/tests")
 
 
-def run_consumer(bootstrap, engine, topic, group, handlers):
+def run_consumer(bootstrap, engine, topic, group, handlers, prepare=None):
     session_factory = make_session_factory(engine)
     producer = make_producer(bootstrap, "test-consumer-dlq")
     consumer = EventConsumer(group_id=group, topics=[topic], handlers=handlers,
                              uow_factory=lambda: UnitOfWork(session_factory, metadata),
                              consumer=make_consumer(bootstrap, group, [topic]), producer=producer,
                              max_attempts=3, base_backoff_s=0.05)
+    if prepare:
+        prepare(consumer)
     stop = threading.Event()
     thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
     thread.start()
@@ -168,3 +170,39 @@ def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_partition_keeps_
     assert headers[DLQ_ORIGINAL_OFFSET] == "0"
     assert headers[DLQ_ERROR]
     assert submissions(database, bad_id) is None
+
+
+def test_a_failed_poll_is_read_again_without_a_restart(kafka_bootstrap, database):
+    """A poll whose handling fails (here: the first attempt to apply raises outside the retried handler)
+    leaves the consumer's position past its messages; the loop goes back to the committed offset, so every
+    message of that poll is applied, once, by the same running consumer."""
+    topic, group = f"test.rewind.{uuid.uuid4().hex[:8]}", f"test-{uuid.uuid4().hex[:8]}"
+    ensure_topics(kafka_bootstrap, [topic, dead_letter_topic(group)], partitions=1)
+    producer = make_producer(kafka_bootstrap, "test")
+    events = [submitted(str(uuid.uuid4())) for _ in range(20)]
+    for e in events:
+        producer.send(topic, key=e.key(), value=e.value(), headers=e.headers())
+    producer.flush()
+    failures = {"left": 1}
+
+    def fail_first_poll(consumer):
+        process_batch = consumer.process_batch
+
+        def fail_once(messages):
+            if failures["left"]:
+                failures["left"] -= 1
+                raise RuntimeError("the database went away between poll and commit")
+            return process_batch(messages)
+
+        consumer.process_batch = fail_once
+
+    consumer, stop, thread = run_consumer(kafka_bootstrap, database, topic, group,
+                                          {"ApplicationSubmitted": count_submission}, prepare=fail_first_poll)
+    try:
+        eventually(lambda: all(submissions(database, e.subject) == 1 for e in events), timeout=60,
+                   message="every event of the failed poll applied")
+    finally:
+        stop.set()
+        thread.join(15)
+    assert failures["left"] == 0
+    assert all(submissions(database, e.subject) == 1 for e in events)
