@@ -22,6 +22,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +30,9 @@ from pathlib import Path
 import yaml
 
 from shared.config import REPO_ROOT, var_dir
-from vorort.broker import (LOG4J2, BrokerBusy, _die_with_parent, _java, _refuse_if_taken, fetch, free_port,
-                           new_cluster_id, port_open, terminate)
+from vorort.broker import (LOG4J2, BrokerBusy, _java, _refuse_if_taken, fetch, free_port, new_cluster_id, port_open,
+                           terminate)
+from vorort.lifetime import child_dies_with_us
 
 VALUES = REPO_ROOT / "deploy" / "helm" / "vorort" / "values.yaml"
 MECHANISM = "SCRAM-SHA-512"
@@ -145,7 +147,10 @@ class Cluster:
         log = open(node.log_path, "ab")
         node.process = subprocess.Popen(
             _java(fetch(), node.home, "kafka.Kafka", str(node.home / "server.properties")), stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent(os.getpid()))
+            stderr=subprocess.STDOUT, start_new_session=True,
+            # the death signal is armed only from the main thread (see vorort/broker.py)
+            preexec_fn=child_dies_with_us(signal.SIGTERM) if threading.current_thread() is threading.main_thread()
+            else None)
         return node
 
     def wait_for_ports(self, node_ids: list[int], wait_s: float = 120.0) -> None:
