@@ -25,20 +25,25 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOTS = REPO_ROOT / "var" / "test-artifacts" / "portal"
 WIDTHS = (1280, 360)
-STAFF = bearer("staff", "test:portal-walk")
 RUN = uuid.uuid4().hex[:6]
 
 
 # --- the world the walk needs, set up through the public APIs ---------------------------------------
+def staff() -> dict:
+    """A fresh staff token for each call: tokens live minutes, the walk may take longer under load."""
+    return bearer("staff", "test:portal-walk")
+
+
 def api(platform, service: str, method: str, path: str, headers=None, **kwargs):
-    response = requests.request(method, platform.url(service) + path, headers=headers or STAFF, timeout=30, **kwargs)
+    response = requests.request(method, platform.url(service) + path, headers=headers or staff(), timeout=30,
+                                **kwargs)
     assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
     return response.json() if response.content else None
 
 
 def known(platform, service: str, path: str):
     """What a service answers, or None while it does not know the thing yet (404)."""
-    response = requests.get(platform.url(service) + path, headers=STAFF, timeout=30)
+    response = requests.get(platform.url(service) + path, headers=staff(), timeout=30)
     return None if response.status_code == 404 else api(platform, service, "GET", path)
 
 
