@@ -458,11 +458,13 @@ class RankingRepository:
                   .join(ranking_scores, and_(ranking_scores.c.application_id == candidates.c.application_id,
                                              ranking_scores.c.call_id == call_id))
                   .where(ranking_scores.c.weighted_mean.is_not(None), candidates.c.call_id == call_id, live))
-        scored_total = bounded_count(self.session, scored, offset + limit)
         rows = [dict(row._mapping) for row in self.session.execute(scored.order_by(
             ranking_scores.c.weighted_mean.desc(), ranking_scores.c.review_count.desc(), ranking_scores.c.spread,
             ranking_scores.c.submitted_at, ranking_scores.c.application_id).offset(offset).limit(limit))]
         if len(rows) < limit:
+            # The scored head ends on this page (then it has offset + len(rows) lines) or before it (then
+            # counting it costs no more than the offset did).
+            scored_total = offset + len(rows) if rows else bounded_count(self.session, scored, offset)
             tail = (select(*self._ENTRY, *self._numbers())
                     .outerjoin(ranking_scores, and_(ranking_scores.c.application_id == candidates.c.application_id,
                                                     ranking_scores.c.call_id == call_id))
