@@ -24,10 +24,11 @@ from flask_smorest import Api, Blueprint, abort
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from shared import auth, idempotency
+from shared import auth, idempotency, openapi
 from shared.db import AtLeast
+from shared.openapi import MAX_PAGE
 from shared.errors import Conflict, DomainError
 from shared.uow import is_duplicate_key
 from shared.logs import configure_logging, correlation_id
@@ -35,7 +36,6 @@ from shared.logs import configure_logging, correlation_id
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
-MAX_PAGE = 1_000_000
 PAGINATION = {"page": 1, "page_size": 20, "max_page_size": 100}
 
 REQUESTS = Counter("vorort_http_requests_total", "HTTP requests", ["service", "method", "endpoint", "status"])
@@ -142,12 +142,15 @@ def create_api_app(*, name: str, title: str, description: str, blueprints: list,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.json.sort_keys = False
+    app.url_map.converters["id"] = openapi.IdConverter
     app.extensions["vorort"] = ctx
-    api = Api(app, spec_kwargs={"info": {"description": description}})
+    api = Api(app, spec_kwargs={"info": {"description": f"{description}\n\n{openapi.INPUT_RULES}"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.options["security"] = [{"bearerAuth": []}]
+    openapi.describe(api)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
+    openapi.add_links(api)
     _register_operations(app, ctx)
     _register_swagger_ui_assets(app)
     _register_error_handlers(app)
@@ -171,6 +174,13 @@ def _register_error_handlers(app: Flask) -> None:
     def _domain_error(error: DomainError):
         errors = {"json": error.as_errors()} if error.field else None
         return jsonify(error_body(error.status, error.message, errors)), error.status
+
+    @app.errorhandler(MethodNotAllowed)
+    def _method_not_allowed(error: MethodNotAllowed):
+        response = jsonify(error_body(405, "This method is not allowed here; see the Allow header."))
+        response.status_code = 405
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+        return response
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(error: OperationalError):

@@ -86,16 +86,19 @@ class Call:
         """
         if self.status == CALL_CLOSED:
             raise Conflict("The call is closed; its times can no longer change.")
+        # Each rule here weighs the new times against the call's current state (its stored times, its
+        # status, the clock): a request that is valid in itself but conflicts with that state gets 409.
         new_opens = self.opens_at if opens_at is None else opens_at
         new_closes = self.closes_at if closes_at is None else closes_at
         if new_closes <= new_opens:
-            raise InvalidInput("The closing time must be after the opening time.", field="closes_at")
+            raise Conflict("The closing time must be after the opening time (with the call's current times).",
+                           field="closes_at")
         if self.status == CALL_OPEN:
             if opens_at is not None and opens_at > now and opens_at != self.opens_at:
-                raise InvalidInput("The call is open and takes applications already; its opening time cannot "
-                                   "move into the future.", field="opens_at")
+                raise Conflict("The call is open and takes applications already; its opening time cannot "
+                               "move into the future.", field="opens_at")
             if closes_at is not None and closes_at <= now:
-                raise InvalidInput("The new closing time has passed; close the call instead.", field="closes_at")
+                raise Conflict("The new closing time has passed; close the call instead.", field="closes_at")
         previous = {"opens_at": self.opens_at, "closes_at": self.closes_at}
         self.opens_at, self.closes_at = new_opens, new_closes
         return previous

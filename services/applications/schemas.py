@@ -18,6 +18,9 @@ SIZE_CLASSES = ("rural", "small", "medium", "large")
 
 # --- calls ---------------------------------------------------------------------------------------
 class CallCreateSchema(StrictSchema):
+    """closes_at must be after opens_at."""
+    OPENAPI = {"x-after": {"closes_at": "opens_at"}}
+
     title = _text(200)
     topic = _text(100)
     description = _text(5000, required=False, min_length=0, load_default="")
@@ -33,7 +36,10 @@ class CallCreateSchema(StrictSchema):
 
 
 class CallUpdateSchema(StrictSchema):
-    """Correct or extend a call's times (staff), while it is a draft or open. At least one field."""
+    """Correct or extend a call's times (staff), while it is a draft or open. At least one field; closes_at
+    after opens_at (given here or stored)."""
+    OPENAPI = {"minProperties": 1, "x-after": {"closes_at": "opens_at"}}
+
     opens_at = fields.AwareDateTime(metadata={
         "description": "While the call is open, it cannot move into the future."})
     closes_at = fields.AwareDateTime(metadata={

@@ -16,6 +16,7 @@ from services.identity.schemas import (ClientCreateSchema, ClientQuerySchema, Cl
 from shared.auth import api_scopes, roles_required
 from shared.errors import Conflict, NotFound
 from shared.privacy import privacy_blueprint
+from shared.schemas import STORABLE
 from shared.web import ServiceBlueprint, dispatch, idempotent, public, read
 
 organisations_blp = ServiceBlueprint("organisations", __name__, url_prefix="/v1/organisations",
@@ -167,20 +168,21 @@ TOKEN_REQUEST = {
     "required": True,
     "content": {"application/x-www-form-urlencoded": {"schema": {
         "type": "object",
+        "additionalProperties": False,  # unknown parameters are refused (400)
         "required": ["grant_type"],
         "properties": {
             "grant_type": {"type": "string",
                            "enum": ["client_credentials", "urn:vorort:params:oauth:grant-type:delegation"]},
-            "role": {"type": "string", "description": "delegation only"},
-            "subject": {"type": "string", "description": "delegation only"},
-            "ags": {"type": "string", "description": "delegation only"},
-            "scope": {"type": "string", "description": "Space-separated; default: every scope of the client. "
+            "role": {"type": "string", "pattern": STORABLE, "description": "delegation only"},
+            "subject": {"type": "string", "pattern": STORABLE, "description": "delegation only"},
+            "ags": {"type": "string", "pattern": STORABLE, "description": "delegation only"},
+            "scope": {"type": "string", "pattern": STORABLE, "description": "Space-separated; default: every scope of the client. "
                                                        "Known: " + " ".join(api_scopes())},
-            "client_id": {"type": "string", "description": "client_secret_post"},
-            "client_secret": {"type": "string", "description": "client_secret_post"},
+            "client_id": {"type": "string", "pattern": STORABLE, "description": "client_secret_post"},
+            "client_secret": {"type": "string", "pattern": STORABLE, "description": "client_secret_post"},
             "client_assertion_type": {"type": "string",
                                       "enum": ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"]},
-            "client_assertion": {"type": "string", "description": "private_key_jwt (RFC 7523)"},
+            "client_assertion": {"type": "string", "pattern": STORABLE, "description": "private_key_jwt (RFC 7523)"},
         }}}},
 }
 

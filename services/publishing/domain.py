@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from shared.errors import Conflict, InvalidInput
+from shared.errors import Conflict, InvalidInput, NotFound
 
 # --------------------------------------------------------------------------------------------------
 # Vocabulary
@@ -769,9 +769,9 @@ def create_newsletter(
         raise InvalidInput("Choose at least one published result.", field="publication_ids")
     for pid in ids:
         if pid not in known:
-            raise InvalidInput(f"Unknown publication '{pid}'.", field="publication_ids")
+            raise NotFound(f"Unknown publication '{pid}'.", field="publication_ids")
         if not known[pid].is_published:
-            raise InvalidInput(f"'{known[pid].title}' has not been published yet.", field="publication_ids")
+            raise Conflict(f"'{known[pid].title}' has not been published yet.", field="publication_ids")
     return Newsletter(
         id=newsletter_id or str(uuid.uuid4()),
         subject=subject,

@@ -13,7 +13,7 @@ from services.publishing.domain import (NEWSLETTER_STATUSES,
     PUBLICATION_STATUSES,
     SEGMENT_TYPES,
 )
-from shared.schemas import OutSchema, StrictSchema
+from shared.schemas import NOT_BLANK, OutSchema, StrictSchema
 from shared.schemas import text as _text
 
 AGS = validate.Regexp(r"^\d{8}$", error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
@@ -147,10 +147,18 @@ class SegmentSchema(Schema):
     topic = fields.String()
 
 
+# One line (no CR, LF), not blank, no NUL.
+ONE_LINE_NOT_BLANK = NOT_BLANK.replace("[^\\u0000]*", "[^\\u0000\\r\\n]*")
+
+
 class NewsletterCreateSchema(StrictSchema):
-    subject = fields.String(required=True, validate=validate.Length(max=MAX_SUBJECT_LENGTH))
+    subject = fields.String(required=True, validate=[
+        validate.Length(min=1, max=MAX_SUBJECT_LENGTH),
+        validate.Regexp(ONE_LINE_NOT_BLANK, error="The subject must not be empty, and is one line of text.")])
     intro = _text(20_000, required=False, min_length=0, load_default="")
-    publication_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=50))
+    publication_ids = fields.List(fields.String(validate=validate.Length(max=100)), required=True,
+                                  validate=[validate.Length(min=1, error="Choose at least one published result."),
+                                            validate.Length(max=50)])
     segment = fields.Nested(SegmentSchema, required=True)
     send_at = _send_at(metadata={"description": "The planned send time; sending still needs POST .../send."})
 

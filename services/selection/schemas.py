@@ -76,7 +76,8 @@ class CriterionSchema(StrictSchema):
     key = fields.String(required=True, validate=CRITERION_KEY)
     label = _text(200)
     weight = fields.Float(load_default=1.0, allow_nan=False,
-                          validate=validate.Range(min=0, max=100, min_inclusive=False))
+                          validate=validate.Range(min=0, max=100, min_inclusive=False),
+                          metadata={"exclusiveMinimum": True})  # OpenAPI 3.0 spells "greater than 0" so
 
 
 class PanelPutSchema(StrictSchema):

@@ -127,7 +127,7 @@ class Workshops(MethodView):
         return items
 
 
-@workshops_blp.route("/<workshop_id>")
+@workshops_blp.route("/<id:workshop_id>")  # no dot: `/<workshop_id>.ics` is the calendar file
 class WorkshopItem(MethodView):
     @roles_required(*ANY_ROLE)
     @workshops_blp.response(200, WorkshopSchema)

@@ -51,7 +51,10 @@ class WorkshopQuerySchema(Schema):
 
 
 class WorkshopScheduleSchema(StrictSchema):
-    """A partial update: only the fields given change. The first one needs starts_at and ends_at."""
+    """A partial update: only the fields given change. The first one needs starts_at and ends_at. ends_at
+    after starts_at, registration_closes_at after registration_opens_at."""
+    OPENAPI = {"x-after": {"ends_at": "starts_at", "registration_closes_at": "registration_opens_at"}}
+
     starts_at = BerlinDateTime()
     ends_at = BerlinDateTime()
     venue = fields.String(validate=validate.Length(max=300))

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from services.publishing.domain import create_newsletter, mark_sent, schedule_send, start_sending
-from shared.errors import Conflict, InvalidInput
+from shared.errors import Conflict, DomainError, InvalidInput
 
 from .publishing_helpers import NOW
 
@@ -58,11 +58,11 @@ def test_unknown_segment_is_rejected_with_the_field_named(make):
     assert err.value.field == "segment"
 
 
-@pytest.mark.parametrize("ids", [["does-not-exist"], [], "draft"])
-def test_unknown_unpublished_or_no_publications_are_rejected(make, draft_pub, ids):
-    with pytest.raises(InvalidInput) as err:
+@pytest.mark.parametrize("ids, status", [(["does-not-exist"], 404), ([], 422), ("draft", 409)])
+def test_unknown_unpublished_or_no_publications_are_rejected(make, draft_pub, ids, status):
+    with pytest.raises(DomainError) as err:
         make(publication_ids=[draft_pub.id] if ids == "draft" else ids)
-    assert err.value.field == "publication_ids"
+    assert err.value.field == "publication_ids" and err.value.status == status
 
 
 def test_schedule_without_time_sends_now(make):

@@ -1,0 +1,131 @@
+"""What every service's OpenAPI document says beyond what flask-smorest writes by itself, so that the
+document describes exactly what the service accepts (schemathesis holds every service to it):
+
+- text: every string a client sends or gets (body fields, query and path parameters) carries
+  STORABLE_PATTERN, the rule `shared.web` enforces at the door (no NUL, no unpaired surrogate);
+- pages: `page` has its maximum (MAX_PAGE);
+- rules across fields, which JSON Schema cannot state, are written on the request schema as the
+  extension `x-after` (`{"closes_at": "opens_at"}`: when both are given, closes_at must be later), and
+  as `minProperties` where an update needs at least one field. A marshmallow schema declares them in its
+  class attribute `OPENAPI` (a dict merged into its document);
+- links: an operation that creates something (its 2xx answer has an `id`) links to every operation whose
+  path names that thing (`{call_id}` for `/v1/calls`), so that clients and fuzzers reach existing
+  objects. Names follow the convention `/<things>` -> `{<thing>_id}`.
+"""
+from __future__ import annotations
+
+from apispec import BasePlugin
+from marshmallow import fields
+from werkzeug.routing import BaseConverter
+
+from shared.schemas import STORABLE as STORABLE_PATTERN
+
+# No NUL. Unpaired surrogates are not Unicode scalar values, so no JSON Schema string can hold one and no
+# pattern can name them (validators built on UTF-8 strings refuse such patterns); INPUT_RULES says it.
+INPUT_RULES = (
+    "Input rules of every operation: strings are Unicode text without NUL characters (each string's "
+    "`pattern`) and without unpaired surrogates (not Unicode scalar values; RFC 8259 section 8.2): both are "
+    "refused with 422. Bodies are JSON (415 otherwise), at most 256 KiB (413) and 32 levels deep (400). "
+    "`x-after` on a request schema names fields that must be later than another when both are given "
+    "(422); a change that is valid in itself but conflicts with the object's current state gets 409.")
+MAX_PAGE = 1_000_000
+
+
+ID_PATTERN = r"^[^\u0000.]*$"
+
+
+class IdConverter(BaseConverter):
+    """`<id:name>`: a path segment without a dot, where a sibling route ends in `.<ext>` (a file), so that the
+    two routes never match the same URL (and OPTIONS advertises only the methods of one)."""
+    regex = r"[^/.]+"
+
+
+class SchemaExtrasPlugin(BasePlugin):
+    """Merges a marshmallow schema's `OPENAPI` class attribute into its component."""
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        extras = getattr(schema if isinstance(schema, type) else type(schema), "OPENAPI", None)
+        if not extras:
+            return None
+        return {**definition, **extras}
+
+
+def describe(api) -> None:
+    """Before the blueprints are registered: text patterns, page maximum, rules across fields."""
+    from werkzeug.routing import UnicodeConverter
+
+    api.ma_plugin.converter.add_attribute_function(_field_rules)
+    api.register_converter(UnicodeConverter, lambda _converter: {"type": "string", "pattern": STORABLE_PATTERN})
+    api.register_converter(IdConverter, lambda _converter: {"type": "string", "pattern": ID_PATTERN})
+    plugin = SchemaExtrasPlugin()
+    plugin.init_spec(api.spec)
+    api.spec.plugins.append(plugin)
+
+
+def _field_rules(self, field, ret, **_kwargs) -> dict:
+    if field.name == "page" and type(field.parent).__name__ == "PaginationParametersSchema":
+        return {"maximum": MAX_PAGE}
+    if isinstance(field, fields.String) and "pattern" not in ret and "enum" not in ret and "format" not in ret:
+        return {"pattern": STORABLE_PATTERN}
+    return {}
+
+
+def add_links(api) -> None:
+    """After the blueprints are registered: link each creating operation to the operations on what it created.
+
+    apispec hands out its own path dictionaries from `to_dict()`; the links are written into them."""
+    document = api.spec.to_dict()
+    paths, schemas = document["paths"], document.get("components", {}).get("schemas", {})
+    for path, item in paths.items():
+        collection = [part for part in path.split("/") if part and not part.startswith("{")][-1:]
+        if not collection:
+            continue
+        parameter = _singular(collection[0]) + "_id"
+        source_parameters = _path_parameters(path)
+        for method, operation in item.items():
+            if method not in ("post", "put"):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if not str(status).startswith("2") or not _has_id(response, schemas):
+                    continue
+                links = {}
+                for target_path, target_item in paths.items():
+                    names = _path_parameters(target_path)
+                    if parameter not in names or parameter in source_parameters:
+                        continue
+                    if any(name != parameter and name not in source_parameters for name in names):
+                        continue
+                    values = {name: "$response.body#/id" if name == parameter else f"$request.path.{name}"
+                              for name in names}
+                    for target_method in target_item:
+                        if target_method in ("get", "put", "patch", "post", "delete"):
+                            pointer = target_path.replace("~", "~0").replace("/", "~1")
+                            links[f"{target_method}{_link_name(target_path)}"] = {
+                                "operationRef": f"#/paths/{pointer}/{target_method}", "parameters": values}
+                if links:
+                    response.setdefault("links", {}).update(links)
+
+
+def _singular(word: str) -> str:
+    word = word.replace("-", "_")
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") else word
+
+
+def _path_parameters(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+
+
+def _link_name(path: str) -> str:
+    return "".join(part.strip("{}").replace("_", " ").replace("-", " ").title().replace(" ", "")
+                   for part in path.split("/") if part and part != "v1")
+
+
+def _has_id(response: dict, schemas: dict) -> bool:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        schema = schemas.get(ref.rsplit("/", 1)[1], {})
+    return "id" in schema.get("properties", {})
