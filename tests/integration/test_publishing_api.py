@@ -444,6 +444,9 @@ PUBLIC_VIEWS = {
     "subscriptions.UnsubscribeLink post", "enquiries.Enquiries post", "results.ResultsPage get",
     "results.ResultPage get", "results.AtomFeed get", "results.JsonFeed get",
 }
+# Views a role besides the office may call, each checking ownership itself: a municipality reads only the
+# decision letters of its own AGS (tests/integration/test_portal_* and the decision-letter tests prove it).
+SHARED_VIEWS = {"notices.DecisionLetter get": ("municipality", "staff")}
 
 
 def test_every_view_needs_the_staff_role_except_the_deliberately_public_ones(app):
@@ -459,7 +462,8 @@ def test_every_view_needs_the_staff_role_except_the_deliberately_public_ones(app
             if getattr(handler, "_vorort_public", False):
                 public.add(f"{endpoint} {method}")
             else:
-                assert getattr(handler, "_vorort_roles", None) == ("staff",), f"{endpoint} {method} has no role check"
+                expected = SHARED_VIEWS.get(f"{endpoint} {method}", ("staff",))
+                assert getattr(handler, "_vorort_roles", None) == expected, f"{endpoint} {method} has no role check"
                 guarded.add(endpoint)
     assert public == PUBLIC_VIEWS
     document = app.test_client().get("/openapi.json").json
