@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 
 from sqlalchemy import Column, Integer, String, Table, create_engine, insert, select, update
 
@@ -39,15 +40,30 @@ def apply(event, data, uow):
 HANDLERS = {"ApplicationSubmitted": apply, "ApplicationUpdated": apply}
 
 
+def connect(bootstrap: str, group: str, topic: str, deadline_s: float = 300.0):
+    """The clients, once the broker answers: a scenario may take Kafka down while this process starts (the
+    clients bootstrap in their constructors; once built, they ride out an outage by themselves)."""
+    from kafka.errors import KafkaError
+
+    end = time.monotonic() + deadline_s
+    while True:
+        try:
+            return make_consumer(bootstrap, group, [topic]), make_producer(bootstrap, f"{group}-dlq")
+        except KafkaError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(1.0)
+
+
 def main(database_url: str, topic: str, group: str, bootstrap: str) -> None:
     configure_logging("chaos-consumer")
     engine = create_engine(database_url)
     metadata.create_all(engine)
     session_factory = make_session_factory(engine)
+    kafka_consumer, producer = connect(bootstrap, group, topic)
     consumer = EventConsumer(group_id=group, topics=[topic], handlers=HANDLERS,
                              uow_factory=lambda: UnitOfWork(session_factory, metadata),
-                             consumer=make_consumer(bootstrap, group, [topic]),
-                             producer=make_producer(bootstrap, f"{group}-dlq"), max_attempts=3, base_backoff_s=0.05)
+                             consumer=kafka_consumer, producer=producer, max_attempts=3, base_backoff_s=0.05)
     stop = threading.Event()
     import signal
 
