@@ -348,7 +348,12 @@ def test_issuer_trusted() -> bool:
         return False
 
 
-def issue_token(role: str, subject: str, ags: str | None = None, ttl: timedelta = timedelta(minutes=10),
+# Test-issuer tokens are minted when a test module is collected and used until the suite ends (an hour
+# or more in CI); identity's own tokens live 10 minutes. Tests of expiry pass `ttl` themselves.
+TEST_TOKEN_TTL = timedelta(hours=12)
+
+
+def issue_token(role: str, subject: str, ags: str | None = None, ttl: timedelta = TEST_TOKEN_TTL,
                 scopes=None, client_id: str | None = None) -> str:
     """A token of the test issuer (see the module docstring): for tests, benchmarks and fixtures."""
     if role not in ROLES:
