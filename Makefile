@@ -29,14 +29,7 @@ KAFKA_NODES ?= 1
 run: kafka-jars
 	$(BIN)/vorort migrate
 	$(BIN)/vorort identity bootstrap
-ifeq ($(KAFKA_NODES),1)
-	WEBHOOKS_ALLOWED_NETWORKS=127.0.0.1/32 $(BIN)/vorort run
-else
-	sed -E -e 's|^(kafka: .*)$$|\1 --nodes $(KAFKA_NODES)|' \
-	  -e 's#^([a-z]+)_(web|worker): (.*)$$#\1_\2: eval "$$(.venv/bin/vorort kafka env \1)" \&\& exec \3#' \
-	  deploy/Procfile > var/Procfile.cluster
-	WEBHOOKS_ALLOWED_NETWORKS=127.0.0.1/32 $(BIN)/honcho --procfile var/Procfile.cluster --app-root . start
-endif
+	WEBHOOKS_ALLOWED_NETWORKS=127.0.0.1/32 $(BIN)/vorort run --kafka-nodes $(KAFKA_NODES)
 
 ## The whole suite: import contracts, unit, contract and integration tests against real PostgreSQL and Kafka.
 test: kafka-jars keycloak lint

@@ -54,11 +54,17 @@ def migrate(services):
 @main.command("run")
 @click.option("--procfile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=lambda: str(REPO_ROOT / "deploy" / "Procfile"), show_default="deploy/Procfile")
-def run_command(procfile):
+@click.option("--kafka-nodes", type=click.IntRange(1, 9), default=1, show_default=True,
+              help="1: the single development broker; 3 or more: a KRaft cluster with one SASL/SCRAM principal "
+                   "per service.")
+def run_command(procfile, kafka_nodes):
     """Run every process of the Procfile (as `make run` does); none outlives the run, however it ends."""
     from vorort.run import run
 
-    sys.exit(run(procfile, REPO_ROOT))
+    if kafka_nodes == 2:
+        raise click.BadParameter("replication factor 3 with min.insync.replicas 2 needs three nodes",
+                                 param_hint="--kafka-nodes")
+    sys.exit(run(procfile, REPO_ROOT, kafka_nodes=kafka_nodes))
 
 
 @main.group()

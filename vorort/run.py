@@ -41,9 +41,25 @@ class _Process(honcho_process.Process):
         super().run(events, ignore_signals)
 
 
-def run(procfile: Path, app_root: Path) -> int:
+def on_cluster(processes: dict[str, str], nodes: int) -> dict[str, str]:
+    """The Procfile's commands for a `nodes`-node Kafka cluster: the broker line starts the cluster, and each
+    service process first takes its own SASL/SCRAM principal's settings (`vorort kafka env SERVICE`)."""
+    arranged = {}
+    for name, command in processes.items():
+        service, _, kind = name.rpartition("_")
+        if name == "kafka":
+            command = f"{command} --nodes {nodes}"
+        elif kind in ("web", "worker") and command.startswith("exec "):
+            command = f'eval "$(.venv/bin/vorort kafka env {service})" && {command}'
+        arranged[name] = command
+    return arranged
+
+
+def run(procfile: Path, app_root: Path, kafka_nodes: int = 1) -> int:
     die_with_parent(signal.SIGTERM)  # honcho's own handler then stops every process cleanly
     processes = parse_procfile(procfile.read_text()).processes
+    if kafka_nodes > 1:
+        processes = on_cluster(processes, kafka_nodes)
     manager = Manager(Printer(sys.stdout))
     manager._process_ctor = _Process  # the class honcho 2's Manager builds its processes with (private;
     # tests/integration/test_make_run_lifetime.py notices when a honcho release changes it)

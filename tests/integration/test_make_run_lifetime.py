@@ -107,3 +107,20 @@ def test_the_web_processes_start_quietly():
     for line in (REPO_ROOT / "deploy" / "Procfile").read_text().splitlines():
         if "gunicorn" in line:
             assert "--access-logfile" not in line and "--log-level warning" in line, line
+
+
+def test_make_run_on_a_cluster_gives_each_service_its_own_kafka_principal():
+    """`make run KAFKA_NODES=3` is `vorort run --kafka-nodes 3`: the broker line starts three nodes, and every
+    web and worker process takes its own principal's settings before it execs (the others stay as they are)."""
+    from honcho.environ import parse_procfile
+
+    from vorort.run import on_cluster
+
+    processes = parse_procfile((REPO_ROOT / "deploy" / "Procfile").read_text()).processes
+    arranged = on_cluster(processes, 3)
+    assert arranged["kafka"].endswith("--nodes 3")
+    assert arranged["selection_worker"] == (
+        f'eval "$(.venv/bin/vorort kafka env selection)" && {processes["selection_worker"]}')
+    assert arranged["identity_web"].startswith('eval "$(.venv/bin/vorort kafka env identity)" && exec ')
+    assert arranged["mail"] == processes["mail"] and arranged["demo"] == processes["demo"]
+    assert "--kafka-nodes $(KAFKA_NODES)" in (REPO_ROOT / "Makefile").read_text()
