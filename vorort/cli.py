@@ -427,7 +427,8 @@ def portal_people():
 @click.argument("email")
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(["municipality", "steering", "partner"]), required=True)
-@click.option("--ags", help="The municipality's 8-digit AGS (role municipality).")
+@click.option("--ags", help="The municipality's 8-digit AGS (role municipality; for a partner: the "
+              "municipality it partners, whose workshops it is invited to).")
 @click.option("--member-id", help="The panel member id in the selection service (role steering).")
 @click.option("--organisation", default="")
 def people_add(email, name, role, ags, member_id, organisation):

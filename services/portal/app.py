@@ -167,11 +167,12 @@ def main(argv=None) -> None:
 
 
 def worker_plan(ctx: PortalContext):
-    """The portal emits no events (its relay idles): mails, the workshops consumer, registration watching."""
-    from services.portal import watch
+    """The portal emits no events (its relay idles): mails, the consumers of the applications', selection's
+    and workshops' events, watching guests' registrations and awaited decision letters."""
+    from services.portal import decisions, watch
     from services.portal.db import metadata
     from shared.db import make_session_factory
-    from shared.events.catalogue import TOPIC_WORKSHOPS
+    from shared.events.catalogue import TOPIC_APPLICATIONS, TOPIC_SELECTION, TOPIC_WORKSHOPS
     from shared.uow import UnitOfWork
     from shared.worker import ConsumerSpec, Periodic, WorkerPlan
 
@@ -182,9 +183,12 @@ def worker_plan(ctx: PortalContext):
         uow_factory=lambda: UnitOfWork(session_factory, metadata),
         bootstrap_servers=ctx.settings.kafka_bootstrap_servers,
         consumers=[ConsumerSpec(group_id="portal.workshops", topics=[TOPIC_WORKSHOPS],
-                                handlers=watch.workshop_handlers(ctx))],
+                                handlers=watch.workshop_handlers(ctx)),
+                   ConsumerSpec(group_id="portal.decisions", topics=[TOPIC_APPLICATIONS, TOPIC_SELECTION],
+                                handlers=decisions.decision_handlers(ctx))],
         periodic=[Periodic("send-mails", 1.0, sender.send_pending),
                   Periodic("watch-registrations", 5.0, lambda: watch.watch_registrations(ctx)),
+                  Periodic("watch-letters", 10.0, lambda: decisions.watch_letters(ctx)),
                   Periodic("forget-old-links", 3600.0, ctx.links.forget_old)])
 
 

@@ -10,6 +10,8 @@
   id the applications API gave it on submission (the API has no drafts and no "mine" list).
 - `guest_registrations`: the workshop registrations made through the portal, with their manage code and
   the last status the portal told the guest about (the worker mails changes such as a promotion).
+- `awaited_letters`: the decisions (selected / not selected) whose decision letter the office has yet to
+  send; the worker asks publishing until the letter is sent, then tells the municipality's people once.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ people = Table(
     Column("email", String(254), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("role", String(20), nullable=False),           # municipality | steering | partner
-    Column("ags", String(8), nullable=True),              # a municipality's AGS
+    Column("ags", String(8), nullable=True),              # a municipality's AGS (a partner's: whom it partners)
     Column("member_id", String(100), nullable=True),      # a steering member's panel member id
     Column("organisation", String(200), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
@@ -98,4 +100,16 @@ guest_registrations = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_guest_registrations_watch", "status", "workshop_id"),
+)
+
+awaited_letters = Table(
+    "awaited_letters", metadata,
+    Column("application_id", String(36), primary_key=True),
+    Column("kind", String(20), primary_key=True),          # selected | not_selected
+    Column("call_id", String(36), nullable=False),
+    Column("ags", String(8), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=False),
+    Column("letter_id", String(36), nullable=True),         # publishing's notice id, once the letter was sent
+    Column("told_at", UtcDateTime(), nullable=True),
+    Index("ix_awaited_letters_open", "told_at", "decided_at"),
 )

@@ -86,9 +86,12 @@ class LocalPeople:
             raise PersonError("not an email address")
         if role == "municipality" and not (ags and len(ags) == 8 and ags.isdigit()):
             raise PersonError("a municipality's person needs its 8-digit AGS")
+        if role == "partner" and ags and not (len(ags) == 8 and ags.isdigit()):
+            raise PersonError("a partner's municipality is named by its 8-digit AGS")
         if role == "steering" and not member_id:
             raise PersonError("a steering member needs the panel member id")
-        values = dict(name=name.strip(), role=role, ags=ags if role == "municipality" else None,
+        # A partner's AGS names the municipality it partners: it is invited to that municipality's workshops.
+        values = dict(name=name.strip(), role=role, ags=ags if role in ("municipality", "partner") else None,
                       member_id=member_id if role == "steering" else None, organisation=organisation, active=True)
         with self.engine.begin() as connection:
             existing = connection.execute(select(people.c.id).where(people.c.email == email)).first()

@@ -6,7 +6,8 @@
   calendar file. The workshops service publishes no events per registration (they would carry personal
   data), so the portal asks for the registrations it knows.
 - `workshop_handlers` (consumer of `vorort.workshops`): a scheduled workshop invites the portal's people of
-  the invited municipalities (the not selected applicants of the call), once per workshop and person; a
+  the invited municipalities (the not selected applicants of the call) and the host municipality's partners
+  (partner accounts registered with its AGS), once per workshop and person; a
   rescheduled workshop mails every
   guest who is still registered through the portal, with a new calendar file. The mail's key names the
   event, and the consumer records the event in the same transaction, so each guest gets each mail once.
@@ -103,20 +104,26 @@ def workshop_handlers(ctx) -> dict:
                        registration={"name": row.name}, workshop=workshop, link=manage_link(ctx.portal.base_url, row))
 
     def invite(event, data, uow):
-        """A scheduled workshop invites the people of the invited (not selected) municipalities."""
+        """A scheduled workshop invites the people of the invited (not selected) municipalities, and the
+        partners of the host municipality (partner accounts registered with its AGS)."""
         client = _workshops()
         workshop = client.get(f"/v1/workshops/{data['workshop_id']}")
-        invited = set(workshop.get("invited_ags") or []) - {workshop["municipality"]["ags"]}
-        if not invited:
-            return
+        host = workshop["municipality"]["ags"]
+        invited = set(workshop.get("invited_ags") or []) - {host}
         connection = uow.session.connection()
+        guests = [(person, "workshop_invitation") for person in connection.execute(select(people).where(
+            people.c.role == "municipality", people.c.ags.in_(sorted(invited)), people.c.active.is_(True)))]
+        guests += [(person, "workshop_invitation_partner") for person in connection.execute(select(people).where(
+            people.c.role == "partner", people.c.ags == host, people.c.active.is_(True)))]
+        if not guests:
+            return
         attachment = calendar_file(client, data["workshop_id"])
         link = f"{ctx.portal.base_url}/workshops/{data['workshop_id']}"
-        for person in connection.execute(select(people).where(
-                people.c.role == "municipality", people.c.ags.in_(sorted(invited)), people.c.active.is_(True))):
-            mail.queue(connection, key=f"invitation:{data['workshop_id']}:{person.id}", kind="workshop_invitation",
-                       recipient=person.email, template="workshop_invitation", now=ctx.clock(),
-                       attachment=attachment, registration={"name": person.name}, workshop=workshop, link=link)
+        for person, template in guests:
+            mail.queue(connection, key=f"invitation:{data['workshop_id']}:{person.id}", kind=template,
+                       recipient=person.email, template=template, now=ctx.clock(), attachment=attachment,
+                       registration={"name": person.name}, organisation=person.organisation, workshop=workshop,
+                       link=link)
 
     return {
         "WorkshopScheduled": invite,
