@@ -39,8 +39,11 @@ test: kafka-jars keycloak lint
 test-fast: install
 	$(BIN)/python -m pytest tests/unit tests/contract
 
+## Import contracts, ruff and mypy (their settings and the reasons for them: pyproject.toml).
 lint: install
 	$(BIN)/lint-imports
+	$(BIN)/ruff check shared services vorort tests bench
+	$(BIN)/mypy
 
 docs: install
 	$(BIN)/vorort docs asyncapi

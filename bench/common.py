@@ -114,9 +114,9 @@ class Gunicorn:
                 connection.request("GET", "/healthz")
                 connection.getresponse().read()
                 break
-            except OSError:
+            except OSError as error:
                 if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError(f"gunicorn for {app_spec} did not start")
+                    raise RuntimeError(f"gunicorn for {app_spec} did not start") from error
                 time.sleep(0.2)
 
     def stop(self):

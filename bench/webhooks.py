@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 
@@ -40,9 +39,9 @@ def _receiver(port: int) -> subprocess.Popen:
         try:
             httpx.post(f"http://127.0.0.1:{port}/", content=b"{}", timeout=1)
             return process
-        except httpx.HTTPError:
+        except httpx.HTTPError as error:
             if time.monotonic() > deadline:
-                raise RuntimeError("receiver did not start")
+                raise RuntimeError("receiver did not start") from error
             time.sleep(0.1)
 
 

@@ -87,8 +87,9 @@ class ServiceClient:
         headers = {"Accept": "application/json"}
         if self.token:  # None: a public operation (subscriptions, enquiries, calendar files)
             headers["Authorization"] = f"Bearer {self.token}"
-        if correlation_id.get():
-            headers["X-Correlation-ID"] = correlation_id.get()
+        current_correlation_id = correlation_id.get()
+        if current_correlation_id:
+            headers["X-Correlation-ID"] = current_correlation_id
         try:
             response = self.http.request(method, self.url(path), params=params, json=json_body, headers=headers,
                                          timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
@@ -158,7 +159,8 @@ class ServiceClient:
 
     def all(self, path: str, limit: int = 5000, **params) -> list:
         """Every item of a paginated collection (up to `limit`)."""
-        items, page = [], 1
+        items: list = []
+        page = 1
         while len(items) < limit:
             found = self.page(path, page=page, page_size=MAX_PAGE_SIZE, **params)
             items.extend(found.items)

@@ -25,6 +25,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import wraps
@@ -150,7 +151,7 @@ class JwksCache:
         self._keys: dict[str, dict] = {}
         self._fetched: dict[str, float] = {}
         self._lock = threading.Lock()
-        self.local: dict[str, object] = {}  # jwks_uri -> callable returning a JWKS (identity's own keys)
+        self.local: dict[str, Callable[[], dict]] = {}  # jwks_uri -> callable returning a JWKS (identity's own keys)
 
     def key(self, jwks_uri: str, kid: str):
         now = time.monotonic()
@@ -203,7 +204,8 @@ def verify_token(token: str) -> Principal:
     algorithm = header.get("alg")
     if algorithm not in ACCEPTED_ALGORITHMS:
         raise InvalidToken(f"algorithm {algorithm!r} is not accepted")
-    issuer = trusted_issuers().get(unverified.get("iss")) if isinstance(unverified.get("iss"), str) else None
+    claimed_issuer = unverified.get("iss")
+    issuer = trusted_issuers().get(claimed_issuer) if isinstance(claimed_issuer, str) else None
     if issuer is None:
         raise InvalidToken("unknown issuer")
     if issuer.require_typ and str(header.get("typ", "")).lower() not in (ACCESS_TOKEN_TYPE,
@@ -252,9 +254,9 @@ def _service_name() -> str | None:
 def current_principal() -> Principal:
     """The caller of this request: 401 without a valid bearer token or when its access was revoked,
     403 when the token lacks the scope for this service and method."""
-    principal = getattr(g, "principal", None)
-    if principal is not None:
-        return principal
+    known: Principal | None = getattr(g, "principal", None)
+    if known is not None:
+        return known
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -404,7 +406,7 @@ class TokenSource:
         self.scopes = scopes
         self.grant = grant or {"grant_type": "client_credentials"}
         self.token_url = token_url or config.service_url("identity") + "/oauth/token"
-        self._token = None
+        self._token: str | None = None
         self._valid_until = 0.0
         self._lock = threading.Lock()
 
@@ -424,7 +426,7 @@ class TokenSource:
                 body = response.json()
                 self._token = body["access_token"]
                 self._valid_until = time.monotonic() + max(5, int(body.get("expires_in", 60)) - 30)
-            return self._token
+            return body["access_token"] if self._token is None else self._token
 
 
 _SOURCES: dict[str, TokenSource] = {}

@@ -7,7 +7,7 @@ unit of work and a fixed clock; the app builds it with the real ones.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
 
 
 def system_clock() -> datetime:

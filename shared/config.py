@@ -124,7 +124,7 @@ class ServiceSettings:
     environment: str
 
     @classmethod
-    def from_env(cls, name: str) -> "ServiceSettings":
+    def from_env(cls, name: str) -> ServiceSettings:
         return cls(
             name=name,
             database_url=database_url(name),

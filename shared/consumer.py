@@ -23,7 +23,8 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
@@ -66,7 +67,7 @@ def _apply_run(run: list, uow) -> None:
 
 class EventConsumer:
     def __init__(self, *, group_id: str, topics: list[str], handlers: dict[str, Handler],
-                 uow_factory: Callable[[], object], consumer, producer, max_attempts: int = 5,
+                 uow_factory: Callable[[], Any], consumer, producer, max_attempts: int = 5,
                  base_backoff_s: float = 0.2, max_backoff_s: float = 5.0):
         self.group_id = group_id
         self.topics = topics
@@ -120,7 +121,8 @@ class EventConsumer:
             try:
                 with self.uow_factory() as uow:
                     seen = uow.processed_among(self.group_id, [event.id for _, (event, _, _) in todo])
-                    applied, run = [], []  # run: consecutive events whose handlers share a set-based form
+                    applied: list = []
+                    run: list = []  # run: consecutive events whose handlers share a set-based form
                     for message, (event, data, handler) in todo:
                         if event.id in seen:
                             outcomes[id(message)] = Outcome("duplicate")
@@ -161,7 +163,7 @@ class EventConsumer:
             os._exit(137)
 
     def _apply_with_retries(self, message, event: Event, data: dict, handler: Handler) -> Outcome:
-        last_error = None
+        last_error: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
             try:
                 with self.uow_factory() as uow:
@@ -211,7 +213,7 @@ class EventConsumer:
         batches = self.consumer.poll(timeout_ms=timeout_ms)
         offsets = {}
         handled = 0
-        for partition, messages in batches.items():
+        for messages in batches.values():
             for outcome in self.process_batch(messages):
                 self.counts[outcome.status] += 1
             last = messages[-1]

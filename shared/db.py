@@ -175,6 +175,8 @@ def run_migrations_from_env(metadata: MetaData) -> None:
 
     config = context.config
     url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic.ini names no sqlalchemy.url")
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=metadata, literal_binds=True,
                           render_as_batch=url.startswith("sqlite"))

@@ -39,7 +39,7 @@ def make_producer(bootstrap_servers: str, client_id: str, **overrides) -> KafkaP
     return KafkaProducer(**settings)
 
 
-def make_consumer(bootstrap_servers: str, group_id: str, topics: list[str] | tuple[str, ...],
+def make_consumer(bootstrap_servers: str, group_id: str | None, topics: list[str] | tuple[str, ...],
                   **overrides) -> KafkaConsumer:
     # How long the group waits for a member that vanished without leaving (a crash) before rebalancing.
     session_timeout_ms = int(os.environ.get("VORORT_KAFKA_SESSION_TIMEOUT_MS", "10000"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields

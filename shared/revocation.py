@@ -77,8 +77,9 @@ def is_revoked(principal) -> bool:
     from flask import current_app
 
     ctx = current_app.extensions.get("vorort")
-    table = getattr(ctx, "metadata", None) and ctx.metadata.tables.get("revoked_access")
-    if table is None:
+    metadata = getattr(ctx, "metadata", None)
+    table = metadata.tables.get("revoked_access") if metadata is not None else None
+    if ctx is None or table is None:
         return False
     entries = DENY_LIST.entries(ctx.engine, table)
     return ((CLIENT, principal.client_id) in entries if principal.client_id else False) or \

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,12 +20,13 @@ OUTBOX_CHANNEL = "vorort_outbox"
 
 
 class UnitOfWork:
+    session: Session  # opened by __enter__; a unit of work is used only inside its `with` block
+
     def __init__(self, session_factory: sessionmaker, metadata):
         self._session_factory = session_factory
         self.metadata = metadata
         self._outbox = metadata.tables["outbox"]
         self._processed = metadata.tables["processed_messages"]
-        self.session: Session | None = None
         self.events: list[Event] = []
         self._writes: list = []
 

@@ -13,6 +13,8 @@ import re
 import socket
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import wraps
@@ -20,9 +22,10 @@ from http import HTTPStatus
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, jsonify, make_response, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api, Blueprint, abort
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Engine, MetaData, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -72,9 +75,9 @@ class ServiceBlueprint(Blueprint):
 class ServiceContext:
     """What a service's views need, attached to the app as `app.extensions['vorort']`."""
     name: str
-    engine: object
-    metadata: object
-    uow_factory: object
+    engine: Engine
+    metadata: MetaData
+    uow_factory: Callable[[], Any]
     kafka_bootstrap_servers: str
     extras: dict = field(default_factory=dict)
 
@@ -141,6 +144,7 @@ def create_api_app(*, name: str, title: str, description: str, blueprints: list,
         OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's own; the base class has no sort_keys
     app.json.sort_keys = False
     app.url_map.converters["id"] = openapi.IdConverter
     app.extensions["vorort"] = ctx
@@ -394,6 +398,7 @@ def _register_rate_limit(app: Flask, ctx: ServiceContext, limit: int) -> None:
     """A fixed one-minute window per caller, counted in the service's database so that every gunicorn
     worker and every host shares it (one upsert per request)."""
     table = ctx.metadata.tables["rate_limit_hits"]
+    upsert: Callable[..., Any]  # both dialects' INSERT ... ON CONFLICT builders
     if ctx.engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:

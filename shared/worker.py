@@ -11,7 +11,10 @@ import os
 import signal
 import threading
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, MetaData
 
 from shared import idempotency
 from shared.config import consumer_group
@@ -39,9 +42,9 @@ class Periodic:
 @dataclass
 class WorkerPlan:
     service: str
-    engine: object
-    metadata: object
-    uow_factory: Callable
+    engine: Engine
+    metadata: MetaData
+    uow_factory: Callable[..., Any]
     bootstrap_servers: str
     consumers: list[ConsumerSpec] = field(default_factory=list)
     periodic: list[Periodic] = field(default_factory=list)

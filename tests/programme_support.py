@@ -105,7 +105,7 @@ def decided_call(urls: dict, *, towns=TOWNS, withdraw_before_decision: tuple = (
         for member in MEMBERS:
             ok(requests.put(
                 f"{sel}/v1/calls/{call_id}/candidates/{programme.id_of(town)}/reviews/{member}", timeout=30,
-                headers=bearer("steering", member), json={"scores": {key: scores[town] for key in criteria}}))
+                headers=bearer("steering", member), json={"scores": dict.fromkeys(criteria, scores[town])}))
     proposal = ok(requests.get(f"{sel}/v1/calls/{call_id}/proposal", headers=STAFF, timeout=30))
     programme.decision = ok(requests.post(f"{sel}/v1/calls/{call_id}/decision", headers=STAFF, timeout=30, json={
         "selected": [line["application_id"] for line in proposal["selected"]],

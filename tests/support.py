@@ -215,7 +215,7 @@ def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[s
     urls = {name: f"http://127.0.0.1:{ports[name]}" for name in services}
 
     def all_up():
-        for name, base in urls.items():
+        for base in urls.values():
             try:
                 if requests.get(f"{base}/healthz", timeout=1).status_code != 200:
                     return False

@@ -49,7 +49,7 @@ class Receiver:
     secrets: list = field(default_factory=list)
     received: list = field(default_factory=list)
 
-    def start(self) -> "Receiver":
+    def start(self) -> Receiver:
         receiver = self
         lock = threading.Lock()
 
@@ -149,7 +149,7 @@ def fan_out(app, *events, panel_members=None):
     ctx = app.extensions["vorort"]
     handler = fan_out_handler(panel_members or (lambda call_id: frozenset()))
     consumer = EventConsumer(group_id=FANOUT_GROUP, topics=[], uow_factory=ctx.uow_factory, consumer=None,
-                             producer=None, handlers={t: handler for t in PUBLIC_EVENT_TYPES})
+                             producer=None, handlers=dict.fromkeys(PUBLIC_EVENT_TYPES, handler))
     outcomes = [consumer.process(_Message(e.value(), key=e.key())).status for e in events]
     assert "dead_lettered" not in outcomes, outcomes
     return outcomes

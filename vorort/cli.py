@@ -155,8 +155,7 @@ def events_tail(topic, from_beginning, max_messages, timeout):
                              enable_auto_commit=False, group_id=None,
                              consumer_timeout_ms=int(timeout * 1000) if timeout else float("inf"),
                              **kafka_security())
-    seen = 0
-    for message in consumer:
+    for seen, message in enumerate(consumer, start=1):
         try:
             value = json.loads(message.value)
         except (TypeError, ValueError):
@@ -166,7 +165,6 @@ def events_tail(topic, from_beginning, max_messages, timeout):
             "key": message.key.decode(errors="replace") if message.key else None,
             "headers": {name: raw.decode(errors="replace") for name, raw in message.headers or []},
             "value": value}, ensure_ascii=False, indent=2))
-        seen += 1
         if max_messages and seen >= max_messages:
             break
     consumer.close()
@@ -191,7 +189,7 @@ def wait(timeout):
     from shared.config import service_url
 
     deadline = time.monotonic() + timeout
-    pending = [name for name in existing_services()]
+    pending = list(existing_services())
     while pending and time.monotonic() < deadline:
         for name in list(pending):
             try:

@@ -156,9 +156,12 @@ class Cluster:
     def wait_for_ports(self, node_ids: list[int], wait_s: float = 120.0) -> None:
         deadline = time.monotonic() + wait_s
         for node in (self.node(i) for i in node_ids):
+            process = node.process
+            if process is None:
+                raise RuntimeError(f"Kafka node {node.node_id} was never launched")
             while not port_open("127.0.0.1", node.port):
-                if node.process.poll() is not None:
-                    raise RuntimeError(f"Kafka node {node.node_id} exited with {node.process.returncode}; "
+                if process.poll() is not None:
+                    raise RuntimeError(f"Kafka node {node.node_id} exited with {process.returncode}; "
                                        f"see {node.log_path}")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kafka node {node.node_id} did not answer within {wait_s}s; "
@@ -174,7 +177,7 @@ class Cluster:
     def kill_node(self, node_id: int) -> None:
         """SIGKILL, as a crash would."""
         node = self.node(node_id)
-        if node.running():
+        if node.running() and node.process is not None:
             node.process.kill()
             node.process.wait()
 
@@ -185,7 +188,7 @@ class Cluster:
 
     def stop(self) -> None:
         for node in self.nodes:
-            if node.running():
+            if node.running() and node.process is not None:
                 node.process.send_signal(signal.SIGTERM)
         for node in self.nodes:
             self.stop_node(node.node_id)

@@ -228,7 +228,7 @@ def demo_command(stay):
 
             outcome = newsletter_outcome(service_url("publishing"), staff_headers(), newsletter_id)
     except requests.HTTPError as error:
-        raise click.ClickException(f"demo load failed: {error} {error.response.text[:500]}")
+        raise click.ClickException(f"demo load failed: {error} {error.response.text[:500]}") from error
     lines = ["", "=" * 72, "Netzwerk vor Ort is running with the 2018 case:"]
     if "admin" in existing_services():
         username, password = ensure_staff_login()

@@ -66,7 +66,7 @@ def _send_letter(application_id: str | None, call_id: str, staff_headers: dict, 
     base = service_url("publishing")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        notices = requests.get(f"{base}/v1/notices", params={"call_id": call_id, "page_size": 100},
+        notices = requests.get(f"{base}/v1/notices", params={"call_id": call_id, "page_size": "100"},
                                headers=staff_headers, timeout=10)
         notices.raise_for_status()
         mine = [n for n in notices.json() if n["application_id"] == application_id]

@@ -61,7 +61,7 @@ def _person(number: int) -> str:
 
 
 def demo_members() -> list[dict]:
-    members = []
+    members: list[dict] = []
     municipalities = [(ags, name) for ags, name, _population in APPLICANTS] + FURTHER_MUNICIPALITIES
     for number, (ags, name) in enumerate(municipalities):
         members.append({"name": f"Stadt {name}", "kind": "municipality", "ags": ags, "contact_name": _person(number),

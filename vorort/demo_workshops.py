@@ -19,7 +19,7 @@ import re
 import time
 import unicodedata
 from datetime import datetime, timedelta
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 import requests
@@ -124,7 +124,7 @@ def load_workshops_demo(base_url: str, staff_headers: dict, token_for: Callable,
 
 
 # --- the steps -----------------------------------------------------------------------------------
-def _wait_for_series(api: "_Api", call_id: str, hosts: list[set[str]]) -> list[tuple[dict, dict]]:
+def _wait_for_series(api: _Api, call_id: str, hosts: list[set[str]]) -> list[tuple[dict, dict]]:
     """The selection's events reach this service through Kafka: wait until every series is planned.
     Returns (first, second) workshop per selected municipality, in the order given."""
     deadline = time.monotonic() + WAIT_FOR_WORKSHOPS_S

@@ -25,12 +25,13 @@ PERSONAL_DATA_SERVICES = ("applications", "selection", "workshops", "publishing"
 
 def export(email: str, services=PERSONAL_DATA_SERVICES, requested_by: str = "staff:gdpr") -> dict:
     headers = {"Authorization": "Bearer " + service_token("operator")}
-    result = {"email": email, "exported_at": datetime.now(timezone.utc).isoformat(), "services": {}}
+    records: dict[str, list] = {}
+    result = {"email": email, "exported_at": datetime.now(timezone.utc).isoformat(), "services": records}
     for name in services:
         response = requests.get(f"{service_url(name)}/v1/personal-data", params={"email": email}, headers=headers,
                                 timeout=15)
         response.raise_for_status()
-        result["services"][name] = response.json()["records"]
+        records[name] = response.json()["records"]
     return result
 
 

@@ -70,11 +70,11 @@ def java_home() -> Path:
     on_path = shutil.which("java")
     if on_path:
         candidates.append(Path(os.path.realpath(on_path)).parent.parent)
-    best = max(((_java_major(c / "bin" / "java"), c) for c in candidates if (c / "bin" / "java").exists()),
-               default=(0, None))
-    if best[0] < MINIMUM_JAVA:
-        raise RuntimeError(f"Keycloak {VERSION} needs Java {MINIMUM_JAVA}+; found at most Java {best[0]}")
-    return best[1]
+    found = [(_java_major(c / "bin" / "java"), c) for c in candidates if (c / "bin" / "java").exists()]
+    best_version, best_home = max(found) if found else (0, Path())
+    if best_version < MINIMUM_JAVA:
+        raise RuntimeError(f"Keycloak {VERSION} needs Java {MINIMUM_JAVA}+; found at most Java {best_version}")
+    return best_home
 
 
 @dataclass

@@ -39,7 +39,7 @@ class Chart:
     bars: list[Bar]
     columns: list[str]
     rows: list[list[str]] = field(default_factory=list)
-    svg: Markup = Markup("")
+    svg: Markup = field(default_factory=Markup)
 
     @property
     def empty(self) -> bool:

@@ -149,7 +149,7 @@ class KafkaOperations:
         for group_id, description in descriptions.items():
             # A group that has consumed nothing yet has no committed offsets; its lag is still what its
             # members were assigned.
-            found = set()
+            found: set = set()
             for member in description.get("members") or []:
                 assignment = member.get("member_assignment") or {}
                 for entry in assignment.get("assigned_partitions") or []:
@@ -244,7 +244,7 @@ class KafkaOperations:
         """Re-publish a dead letter to its original topic; answers that topic."""
         message = self.dead_letter(topic, partition, offset)
         headers = list(message.headers or [])
-        original = dict((name, _decode(value)) for name, value in headers).get(DLQ_ORIGINAL_TOPIC)
+        original = {name: _decode(value) for name, value in headers}.get(DLQ_ORIGINAL_TOPIC)
         if not original:
             raise DeadLetterNotFound(f"{topic}/{partition}/{offset} names no original topic")
         original_headers = [(name, value) for name, value in headers if name not in DLQ_HEADERS]

@@ -1,6 +1,8 @@
 """The applications service's tables, their mapping to the domain, repositories and unit of work."""
 from __future__ import annotations
 
+import builtins
+
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, func, insert, select, text
 from sqlalchemy.orm import registry
 
@@ -91,7 +93,7 @@ class CallRepository:
         rows = self.session.scalars(query.order_by(calls.c.opens_at.desc(), calls.c.id).offset(offset).limit(limit))
         return list(rows), total
 
-    def overdue(self, now) -> list[Call]:
+    def overdue(self, now) -> builtins.list[Call]:
         return list(self.session.scalars(
             select(Call).where(calls.c.status == "open", calls.c.closes_at <= now).with_for_update()))
 

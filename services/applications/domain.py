@@ -54,7 +54,7 @@ class Call:
 
     @classmethod
     def create(cls, *, title, topic, description, opens_at, closes_at, places, workshops_per_place,
-               now: datetime) -> "Call":
+               now: datetime) -> Call:
         if closes_at <= opens_at:
             raise InvalidInput("The closing time must be after the opening time.", field="closes_at")
         if places < 1:
@@ -140,7 +140,7 @@ class Application:
 
     @classmethod
     def submit(cls, call: Call, *, ags, municipality_name, population, contact_name, contact_email,
-               contact_phone, focus_areas, statement, partners, submitted_by, now) -> "Application":
+               contact_phone, focus_areas, statement, partners, submitted_by, now) -> Application:
         call.require_accepting(now)
         return cls(id=new_id(), call_id=call.id, ags=ags, municipality_name=municipality_name,
                    population=population, size_class=size_class(population), contact_name=contact_name,

@@ -5,6 +5,7 @@ Every handler commits once: the state change and its events together.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from services.applications.domain import Application, Call
 from shared.errors import Forbidden, NotFound
@@ -34,8 +35,8 @@ class OpenCall:
 @dataclass(frozen=True)
 class ChangeCallDeadlines:
     call_id: str
-    opens_at: object = None
-    closes_at: object = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
     actor: str = ""
 
 

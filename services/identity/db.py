@@ -1,7 +1,7 @@
 """The identity service's tables, their mapping to the domain, repositories and unit of work."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, func, select
+from sqlalchemy import JSON, Column, ForeignKey, Select, String, Table, func, select
 from sqlalchemy.orm import registry
 
 from services.identity.domain import ApiClient, Organisation, Person, SigningKey
@@ -92,8 +92,8 @@ def start_mappers() -> None:
 
 
 class _Repository:
-    model = None
-    table = None
+    model: type  # set by each repository
+    table: Table
     key = "id"
     order = "created_at"
 
@@ -104,13 +104,13 @@ class _Repository:
         self.session.add(item)
 
     def get(self, item_id: str, *, for_update: bool = False):
-        query = select(self.model).where(self.table.c[self.key] == item_id)
+        query: Select = select(self.model).where(self.table.c[self.key] == item_id)
         if for_update:
             query = query.with_for_update()
         return self.session.scalars(query).first()
 
     def list(self, *, offset: int, limit: int, **filters) -> tuple[list, int]:
-        query = select(self.model)
+        query: Select = select(self.model)
         for name, value in filters.items():
             if value is not None:
                 query = query.where(self.table.c[name] == value)

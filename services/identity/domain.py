@@ -54,7 +54,7 @@ class Organisation:
     created_at: datetime
 
     @classmethod
-    def register(cls, *, kind: str, name: str, ags: str | None, now: datetime) -> "Organisation":
+    def register(cls, *, kind: str, name: str, ags: str | None, now: datetime) -> Organisation:
         if kind not in ORGANISATION_KINDS:
             raise InvalidInput(f"Unknown kind {kind!r}.", field="kind")
         _require_ags(ROLE_OF_KIND[kind], ags)
@@ -81,7 +81,7 @@ class Person:
 
     @classmethod
     def register(cls, organisation: Organisation, *, name: str, email: str, subject: str | None,
-                 panel_call_ids: list, now: datetime) -> "Person":
+                 panel_call_ids: list, now: datetime) -> Person:
         role = organisation.role
         if panel_call_ids and role != "steering":
             raise InvalidInput("Only a steering-group member sits on panels.", field="panel_call_ids")
@@ -128,7 +128,7 @@ class ApiClient:
     def register(cls, *, name: str, role: str | None, ags: str | None, subject: str | None, scopes: list,
                  allowed_scopes: tuple, auth_method: str, secret_hash: str | None, public_jwk: dict | None,
                  expires_at: datetime | None, now: datetime, organisation: Organisation | None = None,
-                 person: Person | None = None, delegate_roles: list = ()) -> "ApiClient":
+                 person: Person | None = None, delegate_roles: tuple | list = ()) -> ApiClient:
         if person is not None:
             if organisation is not None and person.organisation_id != organisation.id:
                 raise InvalidInput("The person does not act for this organisation.", field="person_id")

@@ -133,7 +133,7 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
     """RFC 7523 client authentication with the client's registered public key; each assertion once."""
     CLIENT_AUTH_METHOD = KEY_METHOD
 
-    def __init__(self, server: "IdentityServer"):
+    def __init__(self, server: IdentityServer):
         super().__init__(validate_jti=True, leeway=30)
         self.server = server
 
@@ -159,7 +159,7 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
 class AccessTokens(JWTBearerTokenGenerator):
     """RFC 9068 tokens: our issuer, audience "vorort", the client's role, AGS and subject."""
 
-    def __init__(self, server: "IdentityServer"):
+    def __init__(self, server: IdentityServer):
         ttl = int(server.settings.token_ttl.total_seconds())
         super().__init__(issuer=server.settings.issuer, alg=handlers.SIGNING_ALGORITHM,
                          expires_generator=lambda client, grant_type: ttl)

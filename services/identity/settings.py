@@ -16,7 +16,7 @@ class IdentitySettings:
     clock_skew: timedelta         # a retired key stays published this much longer than its last token
 
     @classmethod
-    def from_env(cls) -> "IdentitySettings":
+    def from_env(cls) -> IdentitySettings:
         return cls(
             issuer=auth.identity_issuer(),
             token_ttl=timedelta(seconds=int(os.environ.get("IDENTITY_TOKEN_TTL_SECONDS", "600"))),

@@ -15,7 +15,8 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass, field
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, request
@@ -56,7 +57,7 @@ class PortalSettings:
     oidc: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls) -> "PortalSettings":
+    def from_env(cls) -> PortalSettings:
         oidc = {}
         if os.environ.get("PORTAL_OIDC_ISSUER"):
             oidc = {"issuer": os.environ["PORTAL_OIDC_ISSUER"].rstrip("/"),
@@ -77,7 +78,7 @@ class PortalContext:
     engine: Engine
     people: LocalPeople
     links: SigninLinks
-    clock: object
+    clock: Callable[[], datetime]
 
 
 def portal_context() -> PortalContext:

@@ -22,6 +22,8 @@ def token_for(person: Person) -> str:
     if person.role == "municipality":
         return auth.delegated_token("portal", "municipality", f"portal:{person.id}", ags=person.ags)
     if person.role == "steering":
+        if not person.member_id:
+            raise ValueError(f"steering person {person.id} has no panel member id")
         return auth.delegated_token("portal", "steering", person.member_id)
     return auth.delegated_token("portal", "partner", f"portal:{person.id}")
 
@@ -39,11 +41,16 @@ class PersonServices:
         self._session = requests.Session()
         self._clients: dict[tuple[str, str], ServiceClient] = {}
 
+    def _person_token(self) -> str:
+        if self.person is None:
+            raise PermissionError("no one is signed in")
+        return token_for(self.person)
+
     def _client(self, name: str, kind: str) -> ServiceClient:
         if name not in SERVICES:
             raise AttributeError(name)
         if (name, kind) not in self._clients:
-            token = {"person": lambda: token_for(self.person), "guest": guest_token, "public": lambda: None}[kind]()
+            token = {"person": self._person_token, "guest": guest_token, "public": lambda: None}[kind]()
             self._clients[(name, kind)] = ServiceClient(name, token, session=self._session)
         return self._clients[(name, kind)]
 

@@ -101,7 +101,9 @@ class LocalPeople:
             else:
                 person_id = str(uuid.uuid4())
                 connection.execute(insert(people).values(id=person_id, email=email, created_at=now, **values))
-        return self.get(person_id)
+        person = self.get(person_id)
+        assert person is not None  # written in the transaction that just committed
+        return person
 
     def deactivate(self, email: str) -> bool:
         with self.engine.begin() as connection:

@@ -85,7 +85,7 @@ class SigninLinks:
             if used != 1:
                 return None
             row = connection.execute(select(signin_links).where(signin_links.c.token_hash == digest)).first()
-        return row.person_id, row.next_path
+        return (row.person_id, row.next_path) if row is not None else None
 
     def forget_old(self) -> None:
         """Links and throttle counts are only kept as long as they matter (a day for the audit of use)."""

@@ -43,7 +43,7 @@ notices_blp = ServiceBlueprint("notices", __name__, url_prefix="/v1",
 enquiries_blp = ServiceBlueprint("enquiries", __name__, url_prefix="/v1/enquiries",
                                  description="Requests for more information about Netzwerk vor Ort.")
 
-OPTIONAL_TOKEN = [{}, {"bearerAuth": []}]
+OPTIONAL_TOKEN: list[dict] = [{}, {"bearerAuth": []}]
 
 
 def settings():

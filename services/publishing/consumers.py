@@ -8,7 +8,7 @@ so a replay with a new event id finds them and changes nothing.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from services.publishing import handlers
 from services.publishing.settings import PublishingSettings

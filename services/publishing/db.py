@@ -10,6 +10,8 @@ same claim columns; see services/publishing/delivery.py for the protocol.
 """
 from __future__ import annotations
 
+import builtins
+
 from dataclasses import asdict
 from datetime import datetime
 
@@ -322,7 +324,7 @@ class PublicationRepository:
                             offset, limit)
         return [publication_from_row(row) for row in rows], total
 
-    def published(self, limit: int = 200) -> list[Publication]:
+    def published(self, limit: int = 200) -> builtins.list[Publication]:
         rows = self.session.execute(select(publications).where(publications.c.status == "published")
                                     .order_by(publications.c.published_at.desc(), publications.c.id.desc())
                                     .limit(limit)).all()
@@ -360,7 +362,7 @@ class MemberRepository:
                             offset, limit)
         return [member_from_row(row) for row in rows], total
 
-    def all(self) -> list[Member]:
+    def all(self) -> builtins.list[Member]:
         return [member_from_row(row) for row in self.session.execute(select(members).order_by(members.c.id))]
 
 
@@ -492,16 +494,16 @@ class NewsletterRepository:
             query = query.where(newsletters.c.status == status)
         return _page(self.session, query, (newsletters.c.created_at.desc(), newsletters.c.id), offset, limit)
 
-    def due(self, now: datetime) -> list[str]:
+    def due(self, now: datetime) -> builtins.list[str]:
         return list(self.session.scalars(select(newsletters.c.id).where(
             newsletters.c.status == "scheduled", newsletters.c.send_at <= now).order_by(newsletters.c.send_at)))
 
-    def in_progress(self) -> list[str]:
+    def in_progress(self) -> builtins.list[str]:
         return list(self.session.scalars(select(newsletters.c.id).where(newsletters.c.status == "sending")
                                           .order_by(newsletters.c.started_at, newsletters.c.id)))
 
     # --- deliveries ----------------------------------------------------------------------------------
-    def materialise(self, newsletter_id: str, recipients: list[tuple[str, str]], now: datetime) -> None:
+    def materialise(self, newsletter_id: str, recipients: builtins.list[tuple[str, str]], now: datetime) -> None:
         if recipients:
             self.session.execute(insert(deliveries), [
                 {"newsletter_id": newsletter_id, "email": email, "email_key": email_key(email), "name": name or "",
@@ -572,7 +574,7 @@ class NoticeRepository:
         return _page(self.session, query, (notices.c.created_at.desc(), notices.c.municipality_name, notices.c.id),
                      offset, limit)
 
-    def due_for_lookup(self, now: datetime, limit: int = 20) -> list[str]:
+    def due_for_lookup(self, now: datetime, limit: int = 20) -> builtins.list[str]:
         return list(self.session.scalars(select(notices.c.id).where(
             notices.c.status == "approved",
             or_(notices.c.next_lookup_at.is_(None), notices.c.next_lookup_at <= now))

@@ -50,10 +50,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_string
 from email import policy as email_policy
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import Connection, and_, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
@@ -114,7 +115,7 @@ class SmtpEndpoint:
     password: str | None
 
     @classmethod
-    def parse(cls, url: str) -> "SmtpEndpoint":
+    def parse(cls, url: str) -> SmtpEndpoint:
         parts = urlsplit(url)
         default_port = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}[parts.scheme]
         return cls(scheme=parts.scheme, host=parts.hostname or "127.0.0.1", port=parts.port or default_port,
@@ -133,6 +134,7 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         endpoint = self.endpoint
+        connection: smtplib.SMTP
         if endpoint.scheme == "smtps":
             connection = smtplib.SMTP_SSL(endpoint.host, endpoint.port, timeout=self.timeout_s,
                                           context=ssl.create_default_context())
@@ -183,7 +185,7 @@ class ClaimLease:
         self.engine = engine
         self.lease_s = lease_s
         self.postgres = engine.dialect.name == "postgresql"
-        self._connection = None
+        self._connection: Connection | None = None
         self._lock = threading.Lock()
         self.key = 0  # acquired on the first `ensure()`, so that building a worker opens no connection
 
@@ -210,13 +212,15 @@ class ClaimLease:
                 return
             if not self.postgres:
                 return
+            connection = self._connection
+            assert connection is not None  # on PostgreSQL a key comes with the connection that holds its lock
             try:
-                self._connection.execute(text("SELECT 1"))
-                self._connection.commit()
+                connection.execute(text("SELECT 1"))
+                connection.commit()
             except Exception:  # noqa: BLE001 - whatever broke, a fresh session and key fix it
                 log.warning("claim lease lost; acquiring a new one")
                 try:
-                    self._connection.invalidate()
+                    connection.invalidate()
                 except Exception:  # noqa: BLE001
                     pass
                 self._acquire()
@@ -323,7 +327,7 @@ class SendingQueue:
     def mark_failure(self, row_id: int, attempts: int, failure: SendFailure, now: datetime) -> None:
         table = self.table
         final = not failure.temporary or attempts >= self.settings.smtp_max_attempts
-        values = {"last_error": str(failure)[:2000], "claimed_by": None}
+        values: dict[str, object] = {"last_error": str(failure)[:2000], "claimed_by": None}
         if final:
             values["status"] = "failed"
         else:
@@ -356,7 +360,7 @@ class SendingQueue:
 @dataclass(frozen=True)
 class Outgoing:
     """One message ready to go: its queue row, the SMTP recipient, the text, its Message-ID, lint problems."""
-    row: object
+    row: Any  # the queue's row (id, attempts, ...)
     recipient: str
     message: str
     message_id: str
@@ -450,7 +454,7 @@ class Dispatcher:
             with self.uow_factory() as uow:
                 suppressed = uow.suppressions.keys()
             now = self.clock()
-            outgoing = []
+            outgoing: list[Outgoing] = []
             for row in batch:
                 if row.email_key in suppressed:  # unsubscribed after the newsletter started
                     self.deliveries.skip(row.id, "unsubscribed before this newsletter reached the address")
@@ -511,7 +515,7 @@ class Dispatcher:
             transport.close()
         return sent
 
-    def _deliver_all(self, queue: SendingQueue, outgoing: list["Outgoing"], transport: SmtpTransport,
+    def _deliver_all(self, queue: SendingQueue, outgoing: list[Outgoing], transport: SmtpTransport,
                      deadline: float) -> int:
         """Claim, send and mark each message in turn: claim (commit), SMTP, mark sent (commit, at once). The
         mark of one message claims the next in the same commit, while the deadline allows it; a message
@@ -539,9 +543,9 @@ class Dispatcher:
                 continue
             following = outgoing[index + 1] if index + 1 < len(outgoing) else None
             chain = following is not None and not following.problems and time.monotonic() < deadline
-            if queue.mark_sent(item.row.id, self.clock(), item.message_id,
-                               claim_next=following.row.id if chain else None):
-                claimed = following.row.id
+            next_id = following.row.id if following is not None and chain else None
+            if queue.mark_sent(item.row.id, self.clock(), item.message_id, claim_next=next_id):
+                claimed = next_id
             sent += 1
         return sent
 

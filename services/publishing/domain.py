@@ -23,7 +23,8 @@ import string
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -442,9 +443,9 @@ def _coerce_sections(value: Any) -> tuple[Section, ...]:
         if isinstance(entry, Section):
             sections.append(entry)
         elif isinstance(entry, Mapping):
-            links = tuple(l if isinstance(l, Link) else Link(_text(l.get("title")), _safe_url(l.get("url")))
-                          for l in entry.get("links") or ())
-            links = tuple(l for l in links if _safe_url(l.url))
+            links = tuple(link if isinstance(link, Link) else Link(_text(link.get("title")), _safe_url(link.get("url")))
+                          for link in entry.get("links") or ())
+            links = tuple(link for link in links if _safe_url(link.url))
             sections.append(Section(heading=_text(entry.get("heading")), text=_text(entry.get("text")),
                                     items=tuple(_text(i) for i in entry.get("items") or ()), links=links))
         else:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from feedgen.feed import FeedGenerator
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -99,7 +100,7 @@ def json_feed(publications: Iterable[Publication], base_url: str) -> dict[str, A
             "title": pub.title,
             "content_html": publication_html(pub),
             "content_text": publication_text(pub),
-            "date_published": pub.published_at.isoformat(),
+            "date_published": pub.published_at.isoformat() if pub.published_at else None,  # always set here
             "tags": publication_tags(pub),
         }
         if pub.summary:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 from email.utils import make_msgid
 from functools import partial
 
@@ -527,7 +529,7 @@ def submit_enquiry(command: SubmitEnquiry, uow, clock, settings: PublishingSetti
     return enquiry
 
 
-HANDLERS = {
+HANDLERS: dict[type, Callable[..., Any]] = {
     RecordSelection: record_selection,
     RecordDecision: record_decision,
     RecordWorkshopResults: record_workshop_results,

@@ -16,9 +16,11 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
+from email.policy import EmailPolicy
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr, parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import escape
@@ -201,7 +203,9 @@ class PersonalisedNewsletter:
                                       f"https://{self._unsubscribe}.invalid", sender, base_url=base_url,
                                       allow_http_unsubscribe=allow_http_unsubscribe,
                                       now=datetime(2000, 1, 1, tzinfo=timezone.utc))
-        self._policy = template.policy
+        policy = template.policy
+        assert isinstance(policy, EmailPolicy)  # the message is built with email.policy.SMTP/default
+        self._policy = policy
         parts = {part.get_content_type(): part.get_content() for part in template.walk() if not part.is_multipart()}
         url = f"https://{self._unsubscribe}.invalid"
         self._greeting = f"Guten Tag {self._greeting},"
@@ -363,7 +367,9 @@ _MESSAGE_ID_RE = re.compile(r"^<[^<>@\s]+@[^<>@\s]+>$")
 
 
 def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True) or b""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):  # None for an empty part
+        payload = b""
     return payload.decode(part.get_content_charset() or "ascii", errors="replace")
 
 

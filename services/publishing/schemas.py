@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from services.publishing.domain import (NEWSLETTER_STATUSES, 
+from services.publishing.domain import (NEWSLETTER_STATUSES,
     MAX_ENQUIRY_FIELD,
     MAX_ENQUIRY_MESSAGE,
     MAX_SUBJECT_LENGTH,

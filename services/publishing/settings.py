@@ -67,7 +67,7 @@ class PublishingSettings:
         return self.base_url.startswith("http://") and self.environment == "development"
 
     @classmethod
-    def from_env(cls) -> "PublishingSettings":
+    def from_env(cls) -> PublishingSettings:
         environment = config.environment()
         secret = os.environ.get("PUBLISHING_SECRET", "").strip()
         if not secret:

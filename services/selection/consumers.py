@@ -110,7 +110,7 @@ def _upsert_contents(items: list, uow) -> None:
     """The set-based form of `_upsert_content` for a run of submissions and updates (shared.consumer applies
     a poll's consecutive ones together): the newest content per application, by the same rule, written
     with one INSERT ... ON CONFLICT whose condition is `_upsert_content`'s."""
-    newest = {}
+    newest: dict[str, dict] = {}
     for event, data in items:
         state_at = data["updated_at"] if event.type == "ApplicationUpdated" else data["submitted_at"]
         values = dict(_candidate_content(data, state_at), application_id=data["application_id"])
@@ -120,7 +120,8 @@ def _upsert_contents(items: list, uow) -> None:
     uow.candidates.upsert_contents(list(newest.values()))
 
 
-application_submitted.batch = application_updated.batch = _upsert_contents
+# shared.consumer looks for this optional attribute; a function object cannot declare it to mypy.
+application_submitted.batch = application_updated.batch = _upsert_contents  # type: ignore[attr-defined]
 
 
 def application_withdrawn(event: Event, data: dict, uow) -> None:

@@ -317,7 +317,7 @@ class PanelRepository:
         criteria = [Criterion(key=row.key, label=row.label, weight=row.weight)
                     for row in self.session.execute(select(panel_criteria).where(panel_criteria.c.call_id == call_id)
                                                     .order_by(panel_criteria.c.position))]
-        return Panel(members, criteria), settings
+        return Panel(tuple(members), tuple(criteria)), settings
 
     def lock(self, call_id: str) -> None:
         self.session.execute(select(panels.c.call_id).where(panels.c.call_id == call_id).with_for_update())

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -353,6 +353,13 @@ class RankingEntry:
         return self.weighted_mean is not None
 
 
+def _mean(entry: RankingEntry) -> float:
+    """The weighted mean of a scored entry (the proposal and the vacancies consider scored entries only)."""
+    if entry.weighted_mean is None:
+        raise ValueError(f"{entry.application_id} has no counted review")
+    return entry.weighted_mean
+
+
 def _weighted_score(panel: Panel, scores: Mapping[str, int]) -> Fraction:
     # Exact arithmetic, so that equal scores tie exactly and the documented tie-break decides, not
     # floating-point noise.
@@ -365,7 +372,7 @@ def weighted_review_score(panel: Panel, review: Review) -> float | None:
     if review.abstained:
         return None
     _check_review_content(panel, review)
-    return float(_weighted_score(panel, review.scores))
+    return float(_weighted_score(panel, review.scores or {}))
 
 
 def _ranking_key(candidate: Candidate, review_scores: list[Fraction]):
@@ -431,7 +438,7 @@ def rank(
         if review.abstained:
             abstentions[review.application_id] += 1
         else:
-            review_scores[review.application_id].append(_weighted_score(panel, review.scores))
+            review_scores[review.application_id].append(_weighted_score(panel, review.scores or {}))
 
     ordered = sorted(active.values(), key=lambda c: _ranking_key(c, review_scores[c.application_id]))
     return [
@@ -453,12 +460,12 @@ def _ranking_entry(
         position=position,
         application_id=candidate.application_id,
         name=candidate.name,
-        size_class=candidate.size_class,
+        size_class=candidate.size_class or "",  # never empty: Candidate derives it when left out
         weighted_mean=float(sum(scores, Fraction(0)) / len(scores)) if scores else None,
         review_count=len(scores),
         abstention_count=abstentions,
         spread=float(max(scores) - min(scores)) if scores else None,
-        std_dev=statistics.pstdev(scores) if scores else None,
+        std_dev=float(statistics.pstdev(scores)) if scores else None,
         conflicted_member_ids=tuple(sorted(conflicted)),
     )
 
@@ -581,7 +588,7 @@ def propose(ranking: Sequence[RankingEntry], places: int, rule: BalanceRule | No
         raise InvalidInput("places must be a whole number of at least 1", "places")
     rule = smart_city_rule() if rule is None else rule
 
-    scored = sorted((e for e in ranking if e.is_scored), key=lambda e: (-e.weighted_mean, e.position))
+    scored = sorted((e for e in ranking if e.is_scored), key=lambda e: (-_mean(e), e.position))
     by_class: dict[str, list[RankingEntry]] = {size_class: [] for size_class in SIZE_CLASSES}
     for entry in scored:
         if entry.size_class not in by_class:
@@ -608,7 +615,7 @@ def propose(ranking: Sequence[RankingEntry], places: int, rule: BalanceRule | No
     reasoning = _explain(ranking, scored, by_class, selected, places, rule, lower, relaxed)
     return Proposal(
         selected=tuple(e.application_id for e in selected),
-        total_score=math.fsum(e.weighted_mean for e in selected),
+        total_score=math.fsum(_mean(e) for e in selected),
         places=places,
         reasoning=tuple(reasoning),
         relaxed=tuple(relaxed),
@@ -630,7 +637,7 @@ def _applicable_minimums(
 
     if sum(lower.values()) > size:
         seats = sorted(
-            (round_, -entries[round_].weighted_mean, entries[round_].position, size_class)
+            (round_, -_mean(entries[round_]), entries[round_].position, size_class)
             for size_class, entries in by_class.items()
             for round_ in range(lower[size_class])
         )
@@ -917,7 +924,7 @@ def propose_successor(
     the best by weighted mean, then ranking position, is proposed: the same order as the proposal.
     """
     kept = {application_id for application_id in selected_ids if application_id != vacated_id}
-    scored = sorted((e for e in ranking if e.is_scored), key=lambda e: (-e.weighted_mean, e.position))
+    scored = sorted((e for e in ranking if e.is_scored), key=lambda e: (-_mean(e), e.position))
     per_class = Counter(e.size_class for e in scored if e.application_id in kept)
     available = [e for e in scored if e.application_id not in kept and e.application_id != vacated_id]
     available_classes = {e.size_class for e in available}
@@ -928,7 +935,7 @@ def propose_successor(
         because = f"the balance rule requires at least {_towns(required, rule.minimum_for(required))}"
     else:
         eligible = [e for e in available
-                    if rule.maximum_for(e.size_class) is None or per_class[e.size_class] < rule.maximum_for(e.size_class)]
+                    if (maximum := rule.maximum_for(e.size_class)) is None or per_class[e.size_class] < maximum]
         required = None
         because = "no class is below its minimum; the best candidate of a class below its maximum"
     if not eligible:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.selection.db import candidate_from_row, review_from_row
-from services.selection.domain import (BalanceRule, ConflictOfInterest, Criterion, Panel, PanelMember, Review,
+from services.selection.domain import (BalanceRule, ConflictOfInterest, Criterion, Panel, PanelMember, Proposal, Review,
                                        default_criteria, propose, propose_successor, rank, smart_city_rule,
                                        vacancies, validate_amendment, validate_decision, validate_review,
                                        weighted_review_score)
@@ -175,7 +175,7 @@ def set_panel(command: SetPanel, uow, clock) -> tuple[Panel, dict]:
                            role=m.get("role", "member")) for m in command.members]
     criteria = (default_criteria() if command.criteria is None else
                 [Criterion(key=c["key"], label=c["label"], weight=c.get("weight", 1.0)) for c in command.criteria])
-    panel = Panel(members, criteria)
+    panel = Panel(tuple(members), tuple(criteria))
     if command.quorum is not None and command.quorum > len(panel.members):
         raise InvalidInput(f"The quorum cannot exceed the {len(panel.members)} members.", field="quorum")
 
@@ -296,7 +296,7 @@ def write_review(command: WriteReview, uow, clock) -> tuple[dict, bool]:
 
     now = clock()
     actor = actor_name(command.actor_role, command.actor_subject)
-    values = {"scores": None if review.abstained else dict(review.scores), "comment": review.comment,
+    values = {"scores": None if review.abstained else dict(review.scores or {}), "comment": review.comment,
               "abstained": review.abstained, "updated_at": now, "updated_by": actor}
     before = uow.reviews.get(command.call_id, command.application_id, command.member_id, for_update=True)
     if before is None:
@@ -339,7 +339,7 @@ class Evaluation:
     ranking: list
     rule: BalanceRule
     rule_is_default: bool
-    proposal: object
+    proposal: Proposal
     conflicts: list
 
 

@@ -38,7 +38,7 @@ def fan_out_handler(panel_members):
 def fanout_consumer(panel_members) -> ConsumerSpec:
     handler = fan_out_handler(panel_members)
     return ConsumerSpec(group_id=FANOUT_GROUP, topics=PUBLIC_TOPICS,
-                        handlers={event_type: handler for event_type in PUBLIC_EVENT_TYPES})
+                        handlers=dict.fromkeys(PUBLIC_EVENT_TYPES, handler))
 
 
 def _contacts(uow, digest: str):

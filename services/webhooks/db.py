@@ -6,6 +6,8 @@ every HTTP attempt; `endpoint_notices` are mails to an endpoint's contact, sent 
 """
 from __future__ import annotations
 
+import builtins
+
 from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, func, select,
                         update)
 from sqlalchemy.orm import registry
@@ -135,11 +137,11 @@ class EndpointRepository:
         rows = self.session.scalars(query.order_by(endpoints.c.created_at, endpoints.c.id).offset(offset).limit(limit))
         return list(rows), total
 
-    def subscribed(self) -> list[Endpoint]:
+    def subscribed(self) -> builtins.list[Endpoint]:
         """Every endpoint that takes new deliveries (active or paused; a paused one holds them)."""
         return list(self.session.scalars(select(Endpoint).where(endpoints.c.status != "disabled")))
 
-    def every(self) -> list[Endpoint]:
+    def every(self) -> builtins.list[Endpoint]:
         return list(self.session.scalars(select(Endpoint)))
 
 
@@ -168,16 +170,16 @@ class DeliveryRepository:
                                     .offset(offset).limit(limit))
         return list(rows), total
 
-    def failed_since(self, endpoint_id: str, since) -> list[Delivery]:
+    def failed_since(self, endpoint_id: str, since) -> builtins.list[Delivery]:
         return list(self.session.scalars(select(Delivery).where(
             deliveries.c.endpoint_id == endpoint_id, deliveries.c.status == "failed",
             deliveries.c.created_at >= since).with_for_update()))
 
-    def attempts_of(self, delivery_id: str) -> list:
+    def attempts_of(self, delivery_id: str) -> builtins.list:
         return list(self.session.execute(select(delivery_attempts).where(
             delivery_attempts.c.delivery_id == delivery_id).order_by(delivery_attempts.c.id)).mappings())
 
-    def claim_due(self, now, lease_until, limit: int) -> list[str]:
+    def claim_due(self, now, lease_until, limit: int) -> builtins.list[str]:
         """Take up to `limit` due deliveries of active endpoints for this worker until `lease_until`:
         another worker skips them meanwhile, and takes them over if this one dies."""
         query = (select(deliveries.c.id).join(endpoints, endpoints.c.id == deliveries.c.endpoint_id)
@@ -197,17 +199,17 @@ class DeliveryRepository:
               "next_attempt_at", "last_attempt_at", "delivered_at", "response_code", "response_body",
               "latency_ms", "last_error", "created_at")
 
-    def payloads(self, ids: list[str]) -> list:
+    def payloads(self, ids: builtins.list[str]) -> builtins.list:
         return list(self.session.execute(select(deliveries.c.id, deliveries.c.endpoint_id, deliveries.c.payload)
                                          .where(deliveries.c.id.in_(ids))))
 
-    def states_for_update(self, ids: list[str]) -> list[DeliveryState]:
+    def states_for_update(self, ids: builtins.list[str]) -> builtins.list[DeliveryState]:
         """Where these deliveries stand (without their bodies), their rows locked."""
         rows = self.session.execute(select(*(deliveries.c[name] for name in self._STATE))
                                     .where(deliveries.c.id.in_(ids)).with_for_update()).mappings()
         return [DeliveryState(**row) for row in rows]
 
-    def save_states(self, found: list[DeliveryState]) -> None:
+    def save_states(self, found: builtins.list[DeliveryState]) -> None:
         from sqlalchemy import bindparam
 
         if not found:
@@ -219,7 +221,7 @@ class DeliveryRepository:
         self.session.connection().execute(statement, [
             {"b_id": d.id, **{f"b_{name}": getattr(d, name) for name in changed}} for d in found])
 
-    def log_attempts(self, rows: list[dict]) -> None:
+    def log_attempts(self, rows: builtins.list[dict]) -> None:
         if rows:
             self.session.connection().execute(delivery_attempts.insert(), rows)
 

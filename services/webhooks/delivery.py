@@ -20,7 +20,7 @@ import random
 import smtplib
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import EmailMessage
@@ -106,14 +106,14 @@ class Dispatcher:
                     if len(body) >= RESPONSE_BODY_LIMIT:
                         break
                 text = body[:RESPONSE_BODY_LIMIT].decode("utf-8", errors="replace")
-                error = None
+                refusal = None
                 if response.is_redirect:
                     location = response.headers.get("location", "")
-                    error = f"redirect to {location[:300]!r} not followed: register the final URL"
+                    refusal = f"redirect to {location[:300]!r} not followed: register the final URL"
                 retry_after = None
                 if response.status_code == 429 or response.status_code >= 500:
                     retry_after = retry_after_seconds(response.headers.get("retry-after"), self.clock())
-                return AttemptResult(response.status_code, elapsed(), text or None, error, retry_after)
+                return AttemptResult(response.status_code, elapsed(), text or None, refusal, retry_after)
         except httpx.TimeoutException:
             return AttemptResult(None, elapsed(), error=f"timed out after {self.settings.timeout_s:g} s")
         except httpx.HTTPError as error:
@@ -129,7 +129,7 @@ class Dispatcher:
                 uow.commit()
                 return []
             jobs = []
-            endpoints = {}
+            endpoints: dict = {}
             for row in uow.deliveries.payloads(ids):
                 endpoint = endpoints.get(row.endpoint_id)
                 if endpoint is None:
@@ -186,13 +186,14 @@ class Dispatcher:
         """Like `run_once` in a loop, with one batch's outcomes recorded while the next batch is sent. A
         recording that fails leaves its deliveries claimed: they go out again when their lease ends."""
         recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-record")
-        recording = None
+        recording: Future | None = None
         while not stop.is_set():
             try:
                 jobs = self._claim()
                 results = list(self.pool.map(self.send, jobs)) if jobs else []
                 if recording is not None:
-                    recording, previous = None, recording
+                    previous = recording
+                    recording = None
                     previous.result()
                 if jobs:
                     recording = recorder.submit(self._record, jobs, results)

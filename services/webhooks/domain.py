@@ -18,7 +18,7 @@ import base64
 import random
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -74,7 +74,7 @@ class Owner:
     organisation: str
 
     @classmethod
-    def of(cls, role: str, subject: str, ags: str | None) -> "Owner":
+    def of(cls, role: str, subject: str, ags: str | None) -> Owner:
         return cls(role, ags if role == "municipality" and ags else subject)
 
     def may_manage(self, role: str, organisation: str) -> bool:
@@ -136,7 +136,7 @@ class Endpoint:
 
     @classmethod
     def register(cls, *, owner: Owner, url: str, description: str, event_types: list, contact_email: str,
-                 asymmetric: bool, created_by: str, now: datetime, keypair=None) -> "Endpoint":
+                 asymmetric: bool, created_by: str, now: datetime, keypair=None) -> Endpoint:
         check_event_types(owner.role, event_types)
         endpoint = cls(id=new_id(), owner_role=owner.role, owner_organisation=owner.organisation, url=url,
                        description=description, event_types=sorted(set(event_types)),
@@ -308,6 +308,6 @@ class Delivery(DeliveryState):
     payload: str = ""
 
     @classmethod
-    def of(cls, endpoint: Endpoint, event_id: str, event_type: str, payload: str, now: datetime) -> "Delivery":
+    def of(cls, endpoint: Endpoint, event_id: str, event_type: str, payload: str, now: datetime) -> Delivery:
         return cls(id=new_message_id(), endpoint_id=endpoint.id, event_id=event_id, event_type=event_type, payload=payload,
                    status="pending", attempts=0, next_attempt_at=now, created_at=now)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 Resolver = Callable[[str, int], list[str]]
@@ -31,7 +31,7 @@ def system_resolver(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise EgressRefused(f"The host {host!r} does not resolve ({error}).") from None
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def why_refused(address: str) -> str | None:
@@ -79,7 +79,7 @@ class EgressPolicy:
         """Every reason this URL may not be registered (empty when it may)."""
         try:
             parts = urlsplit(url)
-            port = parts.port
+            parts.port  # noqa: B018 (reading the port is what rejects a malformed one)
         except ValueError as error:
             return [f"Not a valid URL: {error}."]
         problems = []

@@ -38,7 +38,7 @@ class SelectionPanels:
         except requests.RequestException as error:
             raise PanelLookupFailed(f"selection unreachable: {error}") from None
         if response.status_code == 404:
-            members = frozenset()
+            members: frozenset[str] = frozenset()
         elif response.status_code == 200:
             members = frozenset(m["id"] for m in response.json().get("members", []))
         else:

@@ -45,7 +45,7 @@ class WebhooksSettings:
     sender: str = DEFAULT_SENDER
 
     @classmethod
-    def from_env(cls) -> "WebhooksSettings":
+    def from_env(cls) -> WebhooksSettings:
         schedule = tuple(float(part) for part in _env("WEBHOOKS_RETRY_SCHEDULE",
                                                       "0,5,300,1800,7200,18000,36000,36000").split(","))
         production = config.environment() != "development"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
+from werkzeug.wrappers import Response as BaseResponse
 
 from services.workshops import domain, handlers
 from services.workshops.calendar import feed_ics, workshop_ics
@@ -326,7 +327,7 @@ class Attendance(MethodView):
 
 
 # --- calendar (public) ---------------------------------------------------------------------------
-def _calendar_response(body: bytes, filename: str) -> Response:
+def _calendar_response(body: bytes, filename: str) -> BaseResponse:
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-from typing import Iterable
+from collections.abc import Iterable
 
 from icalendar import Calendar, Event, Timezone
 
@@ -61,7 +61,7 @@ def _calendar(workshops: list[Workshop], *, name: str) -> Calendar:
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", BERLIN_TZ_NAME)
-    years = [y for w in workshops for y in (w.starts_at.year, w.ends_at.year)]
+    years = [day.year for w in workshops for day in (w.starts_at, w.ends_at) if day is not None]
     first = min([_TZ_FIRST_YEAR, *years])
     last = max([_TZ_LAST_YEAR, *(y + 1 for y in years)])
     cal.add_component(_berlin_vtimezone(first, last))
@@ -78,6 +78,7 @@ def _berlin_vtimezone(first_year: int, last_year: int) -> Timezone:
 
 
 def _event(w: Workshop) -> Event:
+    assert w.starts_at is not None and w.ends_at is not None  # in_calendar() lets only dated workshops in
     event = Event()
     event.add("uid", workshop_uid(w))
     # DTSTAMP: when this information last changed, so identical input gives identical output.

@@ -7,7 +7,7 @@ topic; the commands are upserts on top of that, so even a replay without the rec
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from services.workshops import handlers
 from shared.bus import system_clock

@@ -6,6 +6,8 @@ repository therefore fills `Workshop.invited_ags` from `call_invitations` whenev
 """
 from __future__ import annotations
 
+import builtins
+
 from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, TypeDecorator,
                         UniqueConstraint, delete, event, func, insert, select, text, update)
 from sqlalchemy.orm import registry
@@ -168,21 +170,21 @@ class WorkshopRepository:
         self._attach_invitations(rows)
         return rows, total
 
-    def for_call(self, call_id: str) -> list[Workshop]:
+    def for_call(self, call_id: str) -> builtins.list[Workshop]:
         rows = list(self.session.scalars(select(Workshop).where(workshops.c.call_id == call_id)))
         self._attach_invitations(rows)
         return rows
 
-    def ended_before(self, cutoff) -> list[Workshop]:
+    def ended_before(self, cutoff) -> builtins.list[Workshop]:
         """Workshops whose end lies before `cutoff` (retention of participants' data)."""
         return list(self.session.scalars(select(Workshop).where(workshops.c.ends_at < cutoff)
                                          .order_by(workshops.c.id)))
 
-    def dated(self) -> list[Workshop]:
+    def dated(self) -> builtins.list[Workshop]:
         """Every workshop with a date, for the calendar feed."""
         return list(self.session.scalars(select(Workshop).where(workshops.c.starts_at.is_not(None))))
 
-    def _attach_invitations(self, rows: list[Workshop]) -> None:
+    def _attach_invitations(self, rows: builtins.list[Workshop]) -> None:
         call_ids = {w.call_id for w in rows}
         if not call_ids:
             return
@@ -218,7 +220,7 @@ class RegistrationRepository:
                                     .offset(offset).limit(limit))
         return list(rows), total
 
-    def by_email_digest(self, digest: str) -> list[Registration]:
+    def by_email_digest(self, digest: str) -> builtins.list[Registration]:
         """Registrations with this address (compared as SHA-256 of the lower-cased, trimmed address)."""
         from shared.privacy import email_digest
 
@@ -229,7 +231,7 @@ class RegistrationRepository:
         return list(self.session.scalars(select(Registration).where(registrations.c.id.in_(ids))
                                          .order_by(registrations.c.created_at, registrations.c.id)))
 
-    def status_counts(self, workshop_ids: list[str]) -> dict[str, dict[str, int]]:
+    def status_counts(self, workshop_ids: builtins.list[str]) -> dict[str, dict[str, int]]:
         """{workshop id: {status: count}} for a page of workshops, in one query."""
         counts: dict[str, dict[str, int]] = {}
         if not workshop_ids:

@@ -24,7 +24,8 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -745,9 +746,9 @@ def complete(workshop: Workshop, summary: str,
         approaches.append(SolutionApproach(title.strip(), field_of_action.strip(),
                                            description.strip()))
     docs = []
-    for i, item in enumerate(documents or ()):
+    for i, document in enumerate(documents or ()):
         prefix = f"documents[{i}]"
-        title, url = _get(item, "title"), _get(item, "url")
+        title, url = _get(document, "title"), _get(document, "url")
         if not isinstance(title, str) or not title.strip():
             raise InvalidInput("A title is required.", f"{prefix}.title")
         if not _is_http_url(url):

@@ -146,7 +146,8 @@ def may_manage(registration: Registration, *, role: str, actor_key: str, code: s
     if registration.registrant_subject and secrets.compare_digest(registration.registrant_subject.encode(),
                                                                   actor_key.encode()):
         return True
-    return bool(code) and secrets.compare_digest(registration.manage_code.encode(), code.encode())
+    return code is not None and code != "" and secrets.compare_digest(registration.manage_code.encode(),
+                                                                      code.encode())
 
 
 # --- events --------------------------------------------------------------------------------------

@@ -67,7 +67,9 @@ def build() -> dict:
     schemas = spec.to_dict()["components"]["schemas"]
     schemas["CloudEventEnvelope"] = ENVELOPE_SCHEMA
 
-    messages, channels, operations = {}, {}, {}
+    messages: dict[str, dict] = {}
+    channels: dict[str, dict] = {}
+    operations: dict[str, dict] = {}
     for topic in TOPICS:
         channels[_channel_name(topic)] = {"address": topic, "messages": {}}
     for event_spec in SPECS:

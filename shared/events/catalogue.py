@@ -11,8 +11,9 @@ Rules (see docs/events.md):
 """
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -331,7 +332,7 @@ class EventSpec:
     type: str
     version: int
     topic: str
-    schema: type[Schema]
+    schema: builtins.type[Schema]  # `type` alone names the field above
     summary: str
     example: dict
     subject_field: str
@@ -480,7 +481,7 @@ SPECS: tuple[EventSpec, ...] = (
 )
 
 _BY_KEY = {(spec.type, spec.version): spec for spec in SPECS}
-_LATEST = {}
+_LATEST: dict[str, EventSpec] = {}
 for _spec in SPECS:
     if _spec.version >= _LATEST.get(_spec.type, _spec).version:
         _LATEST[_spec.type] = _spec
@@ -493,7 +494,7 @@ class UnknownEventError(LookupError):
 class InvalidEventError(ValueError):
     """The event's data does not match its schema."""
 
-    def __init__(self, event_type: str, version: int, messages: dict):
+    def __init__(self, event_type: str, version: int, messages: dict | list):
         super().__init__(f"{event_type} v{version} is invalid: {messages}")
         self.messages = messages
 
@@ -513,7 +514,7 @@ def known_types() -> list[str]:
     return sorted(_LATEST)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(event_type: str, version: int) -> Schema:
     """One schema instance per event version: building marshmallow schemas is costly, using them is not."""
     return spec_for(event_type, version).schema()

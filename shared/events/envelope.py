@@ -76,7 +76,7 @@ class Event:
         return headers
 
     @classmethod
-    def from_cloudevent(cls, envelope: dict) -> "Event":
+    def from_cloudevent(cls, envelope: dict) -> Event:
         try:
             if envelope["specversion"] != SPECVERSION:
                 raise EnvelopeError(f"unsupported specversion {envelope['specversion']!r}")
@@ -104,7 +104,7 @@ class Event:
             raise EnvelopeError(f"malformed envelope: {bad}") from None
 
     @classmethod
-    def from_value(cls, value: bytes | None) -> "Event":
+    def from_value(cls, value: bytes | None) -> Event:
         if value is None:
             raise EnvelopeError("empty message")
         try:

@@ -27,7 +27,7 @@ class CountingConsumers:
         self.group = group or f"chaos-{uuid.uuid4().hex[:8]}"
         self.processes: list[subprocess.Popen] = []
 
-    def skip_history(self, security: dict | None = None) -> "CountingConsumers":
+    def skip_history(self, security: dict | None = None) -> CountingConsumers:
         """Commit the group's offsets at the topic's current end: the scenario's consumers read only what
         comes after (a shared topic's earlier events are other scenarios' business)."""
         from kafka import KafkaConsumer, TopicPartition

@@ -146,8 +146,8 @@ def test_leader_of_the_applications_partitions_killed_five_times_loses_and_dupli
                 lambda: elected_without(kafka_cluster, TOPIC_APPLICATIONS, partition, victim), 120,
                 f"a new leader for partition {partition}")
             kafka_cluster.start_node(victim)
-            back = kafka_cluster.wait_until(lambda: kafka_cluster.fully_replicated([TOPIC_APPLICATIONS]), 300,
-                                            "the killed node back in sync")
+            kafka_cluster.wait_until(lambda: kafka_cluster.fully_replicated([TOPIC_APPLICATIONS]), 300,
+                                     "the killed node back in sync")
             recoveries.append((victim, partition, failover, time.monotonic() - killed_at))
             print(f"  kill {kill + 1}: node {victim} (leader of partition {partition}) SIGKILLed; new leader "
                   f"after {failover:.1f} s; back in sync {time.monotonic() - killed_at:.1f} s after the kill",

@@ -9,7 +9,7 @@ import time
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy import func, insert, select
 
 from shared.config import REPO_ROOT
 from shared.events.catalogue import dead_letter_topic, make_event, spec_for
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 sys.path.insert(0, str(REPO_ROOT / "tests" / "chaos"))
 from chaos_support import report  # noqa: E402
-from counting_consumer import broken, metadata, tally  # noqa: E402
+from counting_consumer import broken, tally  # noqa: E402
 
 
 def start_consumer(db_url, topic, group, bootstrap, log_path, crash_after_commits=0):

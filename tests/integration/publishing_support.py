@@ -80,7 +80,7 @@ class MailSink:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    def start(self) -> "MailSink":
+    def start(self) -> MailSink:
         self.controller.start()
         return self
 

@@ -8,7 +8,6 @@ import smtplib
 import subprocess
 import time
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 

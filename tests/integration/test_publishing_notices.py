@@ -95,7 +95,7 @@ def decide(ctx, call_id, hamm_application_id):
     apply(ctx, make_event("ApplicationNotSelected", {
         "call_id": call_id, "application_id": hamm_application_id, "municipality": HAMM, "rank": 4, "score": 3.2,
         "may_attend_workshops": True, "decided_at": decided_at}, source=SELECTION))
-    for application_id, ags, name, size in selected:
+    for application_id, ags, name, _size in selected:
         apply(ctx, make_event("ApplicationSelected", {
             "call_id": call_id, "application_id": application_id, "municipality": {"ags": ags, "name": name},
             "rank": 1, "workshops_per_place": 2, "decided_at": decided_at}, source=SELECTION))

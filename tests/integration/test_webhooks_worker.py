@@ -24,7 +24,7 @@ from services.webhooks.domain import VISIBLE_TYPES
 from shared.events.catalogue import topic_for
 from shared.kafka import ensure_topics, make_producer
 from support import bearer, eventually, service_process
-from webhooks_support import STAFF, Receiver, flow_2018, register, webhooks_app
+from webhooks_support import Receiver, flow_2018, register, webhooks_app
 
 pytestmark = pytest.mark.integration
 

@@ -47,7 +47,7 @@ class Selection:
     application_ids: dict  # ags -> application id
 
     @classmethod
-    def fresh(cls, towns=(*SELECTED, *NOT_SELECTED)) -> "Selection":
+    def fresh(cls, towns=(*SELECTED, *NOT_SELECTED)) -> Selection:
         return cls(str(uuid.uuid4()), {ags: str(uuid.uuid4()) for ags in towns})
 
     def selected(self, ags: str, workshops_per_place: int = 2):

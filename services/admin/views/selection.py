@@ -192,7 +192,7 @@ def explain(reasoning: list[dict], names: dict) -> list[str]:
             lines.append(_("The minimum for %(class)s was relaxed from %(required)s to %(applied)s: %(reason)s.",
                            **{"class": size_class_label(item.get("size_class")), "required": item.get("required"),
                               "applied": item.get("applied"),
-                              "reason": reasons.get(item.get("reason"), item.get("reason", ""))}))
+                              "reason": reasons.get(str(item.get("reason")), item.get("reason", ""))}))
         elif kind == "unscored":
             lines.append(_("Not considered because they have no counted review: %(names)s.",
                            names=", ".join(names.get(a, a) for a in item.get("application_ids", []))))

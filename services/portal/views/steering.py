@@ -18,7 +18,7 @@ from shared.apiclient import ApiError
 
 bp = Blueprint("steering", __name__, url_prefix="/review")
 
-SCORES = [("", "–")] + [(str(n), str(n)) for n in range(0, 6)]
+SCORES = [("", "–")] + [(str(n), str(n)) for n in range(6)]
 
 
 def member_id() -> str:

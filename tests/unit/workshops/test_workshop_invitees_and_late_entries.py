@@ -38,7 +38,7 @@ def test_the_restriction_never_applies_to_partners_the_steering_group_or_the_off
 
 
 def test_the_steering_group_role_has_its_real_name():
-    assert d.PARTNER_ROLES == {"partner", "steering"}
+    assert {"partner", "steering"} == d.PARTNER_ROLES
 
 
 def test_a_late_entry_ignores_the_registration_window(scheduled):

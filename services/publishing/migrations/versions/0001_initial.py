@@ -1,7 +1,7 @@
 """initial
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 09:36:05.848188
 
 The publishing service's tables: publications, members, subscribers and suppressions, what it learns
