@@ -32,8 +32,10 @@ run: kafka-jars
 	WEBHOOKS_ALLOWED_NETWORKS=127.0.0.1/32 $(BIN)/vorort run --kafka-nodes $(KAFKA_NODES)
 
 ## The whole suite: import contracts, unit, contract and integration tests against real PostgreSQL and Kafka.
+## TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: kafka-jars keycloak lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## Only the tests that need no infrastructure.
 test-fast: install

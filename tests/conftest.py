@@ -17,7 +17,7 @@ import pytest
 
 from shared.auth import trust_test_issuer
 from shared.config import REPO_ROOT
-from support import Postgres
+from support import KafkaHandle, Postgres
 
 os.environ.setdefault("VORORT_VAR_DIR", tempfile.mkdtemp(prefix="vorort-test-var-"))
 # Tests drive thousands of requests with one token; the limit itself has its own test.
@@ -26,34 +26,28 @@ os.environ.setdefault("VORORT_RATE_LIMIT_PER_MINUTE", "0")
 trust_test_issuer()
 
 
+def pytest_collection_modifyitems(config, items):
+    """`make test` runs on two pytest-xdist workers (`--dist loadgroup`). A module stays on one worker (its
+    module-scoped platform starts once), and the fault scenarios form one group: they kill and stop brokers
+    and PostgreSQL, so they run one after another on one worker while the other worker takes the rest."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        path = Path(str(item.fspath)).relative_to(Path(__file__).parent)
+        group = "chaos" if path.parts[0] == "chaos" else str(path)
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def kafka_broker():
     """A handle on the broker; `.broker` is None when an external cluster is used (no kill/restart)."""
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if external:
-        yield _KafkaHandle(external, None)
+        yield KafkaHandle(external, None)
         return
-    from vorort import broker as launcher
-
-    home = Path(tempfile.mkdtemp(prefix="vorort-kafka-")) / "node"
-    broker = launcher.start(home, port=launcher.free_port())
-    handle = _KafkaHandle(broker.bootstrap_servers, broker)
+    handle = KafkaHandle.started("vorort-kafka-")
     yield handle
     handle.broker.stop()
-
-
-class _KafkaHandle:
-    def __init__(self, bootstrap_servers: str, broker):
-        self.bootstrap_servers = bootstrap_servers
-        self.broker = broker
-
-    def kill(self):
-        self.broker.kill()
-
-    def restart(self):
-        from vorort import broker as launcher
-
-        self.broker = launcher.restart(self.broker)
 
 
 @pytest.fixture(scope="session")

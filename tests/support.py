@@ -271,3 +271,30 @@ def api_app(service: str, database_url: str = "sqlite://", bootstrap: str = "127
 
     module = importlib.import_module(f"services.{service}.app")
     return module.create_app(settings(service, database_url, bootstrap))
+
+
+class KafkaHandle:
+    """The test broker: `.broker` is None when an external cluster is used (no kill/restart)."""
+
+    @classmethod
+    def started(cls, prefix: str) -> "KafkaHandle":
+        """A broker of the project's own launcher on a free port, under a fresh temporary home."""
+        import tempfile
+
+        from vorort import broker as launcher
+
+        home = Path(tempfile.mkdtemp(prefix=prefix)) / "node"
+        broker = launcher.start(home, port=launcher.free_port())
+        return cls(broker.bootstrap_servers, broker)
+
+    def __init__(self, bootstrap_servers: str, broker):
+        self.bootstrap_servers = bootstrap_servers
+        self.broker = broker
+
+    def kill(self):
+        self.broker.kill()
+
+    def restart(self):
+        from vorort import broker as launcher
+
+        self.broker = launcher.restart(self.broker)
