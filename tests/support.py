@@ -277,7 +277,7 @@ class KafkaHandle:
     """The test broker: `.broker` is None when an external cluster is used (no kill/restart)."""
 
     @classmethod
-    def started(cls, prefix: str) -> "KafkaHandle":
+    def started(cls, prefix: str) -> KafkaHandle:
         """A broker of the project's own launcher on a free port, under a fresh temporary home."""
         import tempfile
 
