@@ -38,6 +38,16 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.xdist_group(group))
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Every fault scenario's figures (accepted, consumed, duplicates, lost, time to recover), in one section."""
+    lines = [value for reports in terminalreporter.stats.values() for report in reports
+             for key, value in getattr(report, "user_properties", ()) if key == "chaos figures"]
+    if lines:
+        terminalreporter.section("fault scenarios: figures")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def kafka_broker():
     """A handle on the broker; `.broker` is None when an external cluster is used (no kill/restart)."""

@@ -70,8 +70,14 @@ def figures(expected: dict[str, int], effects: dict[str, int]) -> dict[str, int]
             "lost": sum(expected.values()) - consumed}
 
 
+# The lines of the scenario running now; tests/chaos/conftest.py hands them to the run's summary.
+FIGURES: list[str] = []
+
+
 def report(scenario: str, counts: dict[str, int], recover_s: float | None, detail: str) -> None:
-    """The one line of figures every scenario prints."""
+    """The one line of figures every scenario prints (and `make test`'s summary repeats)."""
     recover = f"{recover_s:.1f} s" if recover_s is not None else "-"
-    print(f"\n{scenario}: accepted {counts['accepted']}, consumed {counts['consumed']}, duplicates "
-          f"{counts['duplicates']}, lost {counts['lost']}, time to recover {recover}; {detail}", flush=True)
+    line = (f"{scenario}: accepted {counts['accepted']}, consumed {counts['consumed']}, duplicates "
+            f"{counts['duplicates']}, lost {counts['lost']}, time to recover {recover}; {detail}")
+    FIGURES.append(line)
+    print("\n" + line, flush=True)

@@ -9,6 +9,18 @@ def chaos_scale() -> str:
     return os.environ.get("VORORT_CHAOS", "short")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A scenario's figures travel with its report (also from a pytest-xdist worker) to the run's summary."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        from chaos_support import FIGURES
+
+        report.user_properties.extend(("chaos figures", line) for line in FIGURES)
+        FIGURES.clear()
+
+
 @pytest.fixture(scope="session")
 def kafka_broker():
     """The fault scenarios' own broker, which they kill and stop: the session's broker (and the session's
