@@ -129,11 +129,15 @@ def kafka_env(principal, wait):
 
 @kafka.command("stop")
 def kafka_stop():
-    """Stop the broker that holds var/kafka/node (one left behind by an interrupted run, too)."""
-    from vorort import broker
+    """Stop the broker that holds var/kafka/node and the nodes of var/kafka/cluster (also ones left behind by
+    an interrupted run)."""
+    from vorort import broker, cluster
 
     pid = broker.stop_running()
     click.echo(f"stopped the Kafka broker (pid {pid})" if pid else "no Kafka broker holds var/kafka/node")
+    nodes = cluster.stop_running()
+    if nodes:
+        click.echo(f"stopped {len(nodes)} cluster node(s) (pids {', '.join(map(str, nodes))})")
 
 
 @main.group()

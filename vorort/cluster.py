@@ -386,6 +386,16 @@ def load(home: Path | None = None) -> Cluster:
     return Cluster(home, nodes, json.loads((home / "credentials.json").read_text()), service_principals())
 
 
+def stop_running(home: Path | None = None) -> list[int]:
+    """End every node whose data directory lies under `home` (default var/kafka/cluster), also nodes left
+    behind by an interrupted run: SIGTERM, then SIGKILL. Returns the pids that were ended."""
+    from vorort import broker
+
+    home = home or default_home()
+    ended = [broker.stop_running(node_home) for node_home in sorted(home.glob("node-*"))]
+    return [pid for pid in ended if pid is not None]
+
+
 def run_foreground(nodes: int = 3, base_port: int = 9092) -> None:
     """`vorort kafka start --nodes 3`: run until Ctrl-C or SIGTERM, then stop every node cleanly."""
     try:

@@ -111,3 +111,30 @@ def test_sigkilled_launcher_leaves_no_broker_and_the_next_start_is_clean():
         second.wait()
         launcher.stop_running(var_dir / "kafka" / "node")
 
+
+
+def test_kafka_stop_ends_the_cluster_nodes_left_behind(tmp_path):
+    """`vorort kafka stop` finds a node by the lock on its data directory (as Kafka holds it), for the
+    single broker and for every node of a `--nodes 3` cluster that an interrupted run left behind."""
+    holders = []
+    for node in ("node-1", "node-2", "node-3"):
+        data = tmp_path / "kafka" / "cluster" / node / "data"
+        data.mkdir(parents=True)
+        script = ("import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.lockf(f, fcntl.LOCK_EX); "
+                  "print('locked', flush=True); time.sleep(600)")
+        holder = subprocess.Popen([sys.executable, "-c", script, str(data / ".lock")], stdout=subprocess.PIPE,
+                                  text=True)
+        assert holder.stdout.readline().strip() == "locked"
+        holders.append(holder)
+    try:
+        assert {launcher.data_dir_holder(tmp_path / "kafka" / "cluster" / n / "data") for n in
+                ("node-1", "node-2", "node-3")} == {h.pid for h in holders}
+        result = _cli(tmp_path, "kafka", "stop", timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert "stopped 3 cluster node(s)" in result.stdout
+        for holder in holders:
+            assert holder.wait(timeout=60) == -signal.SIGTERM
+    finally:
+        for holder in holders:
+            holder.kill()
+            holder.wait()
