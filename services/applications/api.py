@@ -121,13 +121,14 @@ class CloseCall(MethodView):
 
 @calls_blp.route("/<call_id>/applications")
 class CallApplications(MethodView):
-    @roles_required("staff", "steering")
+    @roles_required("staff")
     @calls_blp.arguments(ApplicationQuerySchema, location="query")
     @calls_blp.response(200, ApplicationSchema(many=True))
     @calls_blp.paginate()
     def get(self, query, call_id, pagination_parameters):
-        """The applications to one call (staff, steering), filtered by status and size class."""
-        principal = require_role("staff", "steering")
+        """The applications to one call (staff), filtered by status and size class. Steering members read
+        the candidates of their own panels' calls in the selection service, which knows the panels."""
+        principal = require_role("staff")
 
         def fetch(uow):
             _call_or_404(uow, call_id)
@@ -159,11 +160,12 @@ class CallApplications(MethodView):
 
 @applications_blp.route("/<application_id>")
 class ApplicationItem(MethodView):
-    @roles_required(*ANY_ROLE)
+    @roles_required("municipality", "staff")
     @applications_blp.response(200, ApplicationSchema)
+    @applications_blp.alt_response(404, description="No such application, or another municipality's.")
     def get(self, application_id):
-        """One application: the office, the steering group (without contact) or the municipality itself."""
-        principal = require_role(*ANY_ROLE)
+        """One application: the office or the municipality itself (another municipality's answers 404)."""
+        principal = require_role("municipality", "staff")
         application = read(lambda uow: uow.applications.get(application_id))
         if application is None or not application.visible_to(principal.role, principal.ags):
             raise NotFound(f"No application {application_id}.")

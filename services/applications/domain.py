@@ -183,7 +183,7 @@ class Application:
         raise Forbidden("Only the applying municipality or the office may do this.")
 
     def visible_to(self, role: str, ags: str | None) -> bool:
-        return role in ("staff", "steering") or (role == "municipality" and ags == self.ags)
+        return role == "staff" or (role == "municipality" and ags == self.ags)
 
     def contact_visible_to(self, role: str, ags: str | None) -> bool:
         """The contact person is personal data: the office and the municipality itself see it, reviewers not."""

@@ -1,9 +1,14 @@
 """HTTP entry points of the selection service: parse -> command -> bus -> response.
 
 Only the office (staff) and the steering group (steering) use this API; every other role gets 403.
-A steering token's subject is the panel member id: members write only their own reviews and conflicts.
+A steering token's subject is the panel member id. A member sees only the calls whose panel it sits on
+(any other call answers 404, as an unknown one does: `on_panel`), writes only its own reviews and
+conflicts, and reads only its own reviews until the decision closes the review; then it reads every
+member's, the ranking and the proposal (blind review). docs/authorization-policy.yaml has every operation.
 """
 from __future__ import annotations
+
+from functools import wraps
 
 from flask.views import MethodView
 
@@ -15,7 +20,7 @@ from services.selection.schemas import (AmendmentPostSchema, AmendmentSchema, Au
                                         ConflictSchema, CriteriaDefaultsSchema, DecisionPostSchema, DecisionSchema,
                                         PanelPutSchema, PanelSchema, ProposalSchema, RankingSchema, ReviewPutSchema,
                                         ReviewQuerySchema, ReviewSchema, VacancySchema)
-from shared.auth import Principal, require_role, roles_required
+from shared.auth import Principal, current_principal, require_role, roles_required
 from shared.errors import NotFound
 from shared.web import ServiceBlueprint, context, idempotent, read
 
@@ -39,6 +44,24 @@ def dispatch(command):
 
 def actor(principal: Principal) -> str:
     return handlers.actor_name(principal.role, principal.subject)
+
+
+def on_panel(view):
+    """For a steering member: the call of the path must be one whose panel it sits on (else 404). Checked
+    before the body is read, so that another panel's member learns nothing from a validation error."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        principal = current_principal()
+        if principal.role == "steering":
+            read(lambda uow: handlers.require_on_panel(uow, kwargs["call_id"], principal.subject))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def blind_until_decided(principal: Principal, call_id: str, what: str) -> None:
+    if principal.role == "steering":
+        read(lambda uow: handlers.require_review_closed(uow, call_id, what))
 
 
 # --- views of stored state -----------------------------------------------------------------------
@@ -114,12 +137,14 @@ class Calls(MethodView):
     @calls_blp.response(200, CallSchema(many=True))
     @calls_blp.paginate()
     def get(self, query, pagination_parameters):
-        """The calls the selection knows from the applications events, newest first."""
-        require_role(*READERS)
+        """The calls the selection knows from the applications events, newest first (a steering member's:
+        the calls whose panel it sits on)."""
+        principal = require_role(*READERS)
+        member = principal.subject if principal.role == "steering" else None
 
         def fetch(uow):
             rows, total = uow.calls.list(status=query.get("status"), offset=pagination_parameters.first_item,
-                                         limit=pagination_parameters.page_size)
+                                         limit=pagination_parameters.page_size, panel_member=member)
             return [call_view(uow, row) for row in rows], total
 
         items, total = read(fetch)
@@ -130,6 +155,7 @@ class Calls(MethodView):
 @calls_blp.route("/<call_id>")
 class CallItem(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @calls_blp.response(200, CallSchema)
     def get(self, call_id):
         """The call as the selection knows it from the applications events, and where its selection stands."""
@@ -141,6 +167,7 @@ class CallItem(MethodView):
 @calls_blp.route("/<call_id>/candidates")
 class Candidates(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @calls_blp.arguments(CandidateQuerySchema, location="query")
     @calls_blp.response(200, CandidateSchema(many=True))
     @calls_blp.paginate()
@@ -164,6 +191,7 @@ class Candidates(MethodView):
 @calls_blp.route("/<call_id>/candidates/<application_id>")
 class CandidateItem(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @calls_blp.response(200, CandidateSchema)
     def get(self, call_id, application_id):
         """One live candidate."""
@@ -195,6 +223,7 @@ class DefaultCriteria(MethodView):
 @panel_blp.route("/<call_id>/panel")
 class PanelItem(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @panel_blp.response(200, PanelSchema)
     def get(self, call_id):
         """The steering group of the call and its criteria (e-mail addresses for the office only)."""
@@ -224,6 +253,7 @@ class PanelItem(MethodView):
 @panel_blp.route("/<call_id>/balance-rule")
 class BalanceRuleItem(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @panel_blp.response(200, BalanceRuleSchema)
     def get(self, call_id):
         """The balance rule of the call; by default at least one small, one medium and one large town."""
@@ -254,6 +284,7 @@ class BalanceRuleItem(MethodView):
 @reviews_blp.route("/<call_id>/candidates/<application_id>/conflicts/<member_id>")
 class ConflictItem(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @reviews_blp.arguments(ConflictPostSchema)
     @reviews_blp.response(201, ConflictSchema)
     @reviews_blp.alt_response(200, schema=ConflictSchema, description="Already declared; the first record stands.")
@@ -269,6 +300,7 @@ class ConflictItem(MethodView):
         return record, 201 if created else 200
 
     @roles_required(*READERS)
+    @on_panel
     @reviews_blp.response(200, ConflictSchema)
     @reviews_blp.alt_response(409, description="The decision has been recorded; conflicts can no longer change.")
     def delete(self, call_id, application_id, member_id):
@@ -282,6 +314,7 @@ class ConflictItem(MethodView):
 @reviews_blp.route("/<call_id>/conflicts")
 class Conflicts(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @reviews_blp.response(200, ConflictSchema(many=True))
     @reviews_blp.paginate()
     def get(self, call_id, pagination_parameters):
@@ -303,11 +336,14 @@ class Conflicts(MethodView):
 @reviews_blp.route("/<call_id>/candidates/<application_id>/reviews/<member_id>")
 class ReviewItem(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @reviews_blp.response(200, ReviewSchema)
     def get(self, call_id, application_id, member_id):
-        """One review: the office reads all, a steering member only their own."""
+        """One review: the office reads all; a member of the panel its own, and the others' once the
+        decision has closed the review (blind review)."""
         principal = require_role(*READERS)
-        handlers.require_own(principal.role, principal.subject, member_id, "read reviews")
+        if member_id != principal.subject:
+            blind_until_decided(principal, call_id, "another member's review")
 
         def fetch(uow):
             handlers.get_call(uow, call_id)
@@ -319,6 +355,7 @@ class ReviewItem(MethodView):
         return read(fetch)
 
     @roles_required("steering")
+    @on_panel
     @reviews_blp.arguments(ReviewPutSchema)
     @reviews_blp.response(200, ReviewSchema)
     @reviews_blp.alt_response(201, schema=ReviewSchema, description="The member's first review of the candidate.")
@@ -334,9 +371,11 @@ class ReviewItem(MethodView):
 
 
 def _list_reviews(call_id, principal, pagination_parameters, *, application_id=None, member_id=None):
-    if principal.role == "steering":
+    """All for the office; for a member of the panel its own until the decision closes the review, and
+    every member's afterwards (blind review)."""
+    if principal.role == "steering" and not read(lambda uow: handlers.review_closed(uow, call_id)):
         if member_id not in (None, principal.subject):
-            handlers.require_own(principal.role, principal.subject, member_id, "read reviews")
+            blind_until_decided(principal, call_id, "another member's review")
         member_id = principal.subject
 
     def fetch(uow):
@@ -354,10 +393,12 @@ def _list_reviews(call_id, principal, pagination_parameters, *, application_id=N
 @reviews_blp.route("/<call_id>/candidates/<application_id>/reviews")
 class CandidateReviews(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @reviews_blp.response(200, ReviewSchema(many=True))
     @reviews_blp.paginate()
     def get(self, call_id, application_id, pagination_parameters):
-        """The reviews of one candidate: all for the office, one's own for a steering member."""
+        """The reviews of one candidate: all for the office; one's own for a member of the panel, every
+        member's once the decision has closed the review."""
         principal = require_role(*READERS)
         return _list_reviews(call_id, principal, pagination_parameters, application_id=application_id)
 
@@ -365,11 +406,13 @@ class CandidateReviews(MethodView):
 @reviews_blp.route("/<call_id>/reviews")
 class CallReviews(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @reviews_blp.arguments(ReviewQuerySchema, location="query")
     @reviews_blp.response(200, ReviewSchema(many=True))
     @reviews_blp.paginate()
     def get(self, query, call_id, pagination_parameters):
-        """The reviews of a call, by candidate and member: all for the office, one's own for a member."""
+        """The reviews of a call, by candidate and member: all for the office; one's own for a member of the
+        panel, every member's once the decision has closed the review."""
         principal = require_role(*READERS)
         return _list_reviews(call_id, principal, pagination_parameters, application_id=query.get("application_id"),
                              member_id=query.get("member_id"))
@@ -379,6 +422,7 @@ class CallReviews(MethodView):
 @decision_blp.route("/<call_id>/ranking")
 class Ranking(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @decision_blp.response(200, RankingSchema)
     @decision_blp.paginate(page_size=100)
     def get(self, call_id, pagination_parameters):
@@ -388,9 +432,11 @@ class Ranking(MethodView):
         Tie-break, in this order: higher weighted mean; more counted reviews; lower spread; earlier
         submission; application id ascending. Candidates without a counted review come last.
         The numbers are kept up to date by every review, conflict and panel change, so a page costs the
-        same however many candidates the call has.
+        same however many candidates the call has. The steering group sees it once the decision has closed
+        the review (blind review: 403 before).
         """
-        require_role(*READERS)
+        principal = require_role(*READERS)
+        blind_until_decided(principal, call_id, "the ranking")
         first = pagination_parameters.first_item
 
         def fetch(uow):
@@ -411,10 +457,13 @@ class Ranking(MethodView):
 @decision_blp.route("/<call_id>/proposal")
 class ProposalItem(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @decision_blp.response(200, ProposalSchema)
     def get(self, call_id):
-        """The best-scoring set of `places` candidates under the balance rule, and why it looks as it does."""
-        require_role(*READERS)
+        """The best-scoring set of `places` candidates under the balance rule, and why it looks as it does.
+        The steering group sees it once the decision has closed the review (blind review: 403 before)."""
+        principal = require_role(*READERS)
+        blind_until_decided(principal, call_id, "the proposal")
 
         def fetch(uow):
             evaluation = handlers.evaluate(uow, call_id)
@@ -437,6 +486,7 @@ class ProposalItem(MethodView):
 @decision_blp.route("/<call_id>/decision")
 class DecisionItem(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @decision_blp.response(200, DecisionSchema)
     def get(self, call_id):
         """The recorded decision."""
@@ -480,6 +530,7 @@ def _candidate_line(evaluation, application_id: str | None) -> dict | None:
 @decision_blp.route("/<call_id>/decision/vacancies")
 class Vacancies(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @decision_blp.response(200, VacancySchema(many=True))
     def get(self, call_id):
         """Places vacated since the decision (the municipality withdrew), each with the successor proposed
@@ -500,6 +551,7 @@ class Vacancies(MethodView):
 @decision_blp.route("/<call_id>/decision/amendments")
 class Amendments(MethodView):
     @roles_required(*READERS)
+    @on_panel
     @decision_blp.response(200, AmendmentSchema(many=True))
     def get(self, call_id):
         """The amendments of the decision, oldest first."""

@@ -219,10 +219,15 @@ class CallRepository:
             query = query.with_for_update()
         return _dict(self.session.execute(query).first())
 
-    def list(self, *, status: str | None, offset: int, limit: int) -> tuple[list[dict], int]:
+    def list(self, *, status: str | None, offset: int, limit: int,
+             panel_member: str | None = None) -> tuple[list[dict], int]:
+        """The calls, newest first; with `panel_member`, only those whose panel that member sits on."""
         query = select(calls)
         if status:
             query = query.where(calls.c.status == status)
+        if panel_member is not None:
+            query = query.where(calls.c.id.in_(select(panel_members.c.call_id)
+                                               .where(panel_members.c.member_id == panel_member)))
         total = self.session.scalar(select(func.count()).select_from(query.subquery()))
         rows = self.session.execute(query.order_by(calls.c.opens_at.desc().nulls_last(), calls.c.id)
                                     .offset(offset).limit(limit))

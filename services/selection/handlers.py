@@ -120,6 +120,25 @@ def get_call(uow, call_id: str, *, for_update: bool = False) -> dict:
     return call
 
 
+def require_on_panel(uow, call_id: str, member_id: str) -> None:
+    """A steering member acts only on the calls whose panel it sits on. Any other call answers exactly as
+    an unknown one does: which calls exist beyond its own panels is none of its business."""
+    found = uow.panels.get(call_id)
+    if found is None or all(m.id != member_id for m in found[0].members):
+        raise NotFound(f"No call {call_id} is known to the selection (it learns of calls when they open).",
+                       field="call_id")
+
+
+def review_closed(uow, call_id: str) -> bool:
+    """The decision closes the review: from then on the panel sees each other's scores (blind until then)."""
+    return uow.decisions.get(call_id) is not None
+
+
+def require_review_closed(uow, call_id: str, what: str) -> None:
+    if not review_closed(uow, call_id):
+        raise Forbidden(f"Blind review: {what} opens to the steering group when the decision closes the review.")
+
+
 def _require_undecided(uow, call_id: str, what: str) -> None:
     if uow.decisions.get(call_id) is not None:
         raise Conflict(f"The decision for this call has been recorded; {what} can no longer change.")

@@ -203,12 +203,14 @@ def test_other_municipalitys_application_is_not_visible(client, open_call):
                         json={"statement": "gekapert"}).status_code == 404
 
 
-def test_steering_group_reads_applications_without_contact(client, open_call):
-    client.post(f"/v1/calls/{open_call}/applications", headers=WASSENBERG, json=application_body())
-    listing = client.get(f"/v1/calls/{open_call}/applications", headers=STEERING)
-    assert listing.status_code == 200
-    assert listing.json[0]["contact"] is None
-    own = client.get(f"/v1/applications/{listing.json[0]['id']}", headers=WASSENBERG)
+def test_steering_and_partners_read_no_applications_here(client, open_call):
+    """The applications service knows no panels: a steering member reads the candidates of its own panels'
+    calls in the selection service; a partner has no business with applications at all."""
+    created = client.post(f"/v1/calls/{open_call}/applications", headers=WASSENBERG, json=application_body())
+    for headers in (STEERING, bearer("partner", "stadtwerke")):
+        assert client.get(f"/v1/calls/{open_call}/applications", headers=headers).status_code == 403
+        assert client.get(f"/v1/applications/{created.json['id']}", headers=headers).status_code == 403
+    own = client.get(f"/v1/applications/{created.json['id']}", headers=WASSENBERG)
     assert own.json["contact"]["email"] == "jana.beispiel@example.org"
 
 

@@ -2,7 +2,6 @@
 docs/authorization-matrix.csv, is what the running services enforce for every role and no token."""
 from __future__ import annotations
 
-import importlib
 import re
 import uuid
 
@@ -10,7 +9,8 @@ import pytest
 
 from shared.auth import ROLES
 from shared.config import REPO_ROOT
-from support import bearer, settings
+from authorization_world import build_apps
+from support import bearer
 from vorort.authz import API_SERVICES, load, operations, render
 
 pytestmark = pytest.mark.integration
@@ -32,16 +32,8 @@ def test_the_matrix_file_agrees_with_the_roles_the_code_declares():
 
 @pytest.fixture(scope="module")
 def clients(postgres):
-    from shared.db import migrate
-
-    made, urls = {}, []
-    for service in API_SERVICES:
-        module = importlib.import_module(f"services.{service}.app")
-        url = postgres.create_database(f"authz_{service}")
-        urls.append(url)
-        migrate(url, module.MIGRATIONS)
-        made[service] = module.create_app(settings(service, url, "127.0.0.1:1")).test_client()
-    yield made
+    apps, urls = build_apps(postgres, API_SERVICES)
+    yield {service: app.test_client() for service, app in apps.items()}
     for url in urls:
         postgres.drop_database(url)
 
