@@ -1,25 +1,35 @@
 """What the server-rendered front ends (admin, portal) do the same way: /healthz, /readyz and /metrics,
-security headers and correlation ids on every page, times in Berlin, numbers, and the local-only
-redirect targets after a sign-in or a language switch."""
+security headers and correlation ids on every page, times in Berlin, numbers, the local-only
+redirect targets after a sign-in or a language switch, and the common page parts: the macros of
+`shared/templates/_macros.html` (`{% from "_macros.html" import field %}`) and the stylesheet
+`shared/static/pages.css` (`url_for('shared_pages.static', filename='pages.css')`). A front end's own
+templates and static files come first; it keeps there only what is its own."""
 from __future__ import annotations
 
 import time
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 from flask_babel import format_datetime as babel_datetime
 from flask_babel import format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from wtforms.validators import Regexp
 
 from shared.logs import correlation_id
 from shared.web import LATENCY, REQUESTS, kafka_reachable
 
 BERLIN = ZoneInfo("Europe/Berlin")
+# An address as a form field checks it (the API services check again with their own rules).
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Please enter a valid email address."))
+HERE = Path(__file__).parent
+SHARED_STATIC_PATH = "/static-shared"
 
 
 def parse_time(value) -> datetime | None:
@@ -32,6 +42,13 @@ def parse_time(value) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def from_wall_time(value: datetime | None) -> datetime | None:
+    """What a person typed into a form (Berlin wall time) as an aware datetime."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=BERLIN) if value.tzinfo is None else value
 
 
 def format_time(value, with_time: bool = True) -> str:
@@ -65,7 +82,9 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 def register_front_end(app: Flask, name: str, *, csrf, engine: Engine, kafka_bootstrap: str,
                        referrer_policy: str = "same-origin") -> None:
-    """Operations endpoints and the request hooks every server-rendered front end has."""
+    """Operations endpoints, the request hooks and the common page parts every server-rendered front end has."""
+    app.register_blueprint(Blueprint("shared_pages", __name__, template_folder=str(HERE / "templates"),
+                                     static_folder=str(HERE / "static"), static_url_path=SHARED_STATIC_PATH))
     _register_operations(app, name, csrf, engine, kafka_bootstrap)
     _register_request_hooks(app, name, referrer_policy)
 

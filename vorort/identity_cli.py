@@ -22,8 +22,8 @@ SERVICE_CLIENTS = {
     "operator": ("staff", ("applications:read", "selection:read", "workshops:read", "publishing:read",
                            "identity:read")),              # vorort gdpr export (erasure goes by event)
     # the portal signs people in itself and gets their tokens by the delegation grant (never as staff)
-    "portal": ("partner", tuple(f"{s}:{a}" for s in ("applications", "selection", "workshops", "publishing")
-                                for a in ("read", "write"))),
+    "portal": ("partner", tuple(f"{s}:{a}" for s in ("applications", "selection", "workshops", "publishing",
+                                                    "webhooks") for a in ("read", "write"))),
 }
 DELEGATES = {"portal": ("municipality", "steering", "partner")}
 
@@ -172,16 +172,18 @@ def _credentials_path(name: str):
 
 
 def ensure_service_client(name: str) -> str:
-    """The platform's own client NAME, made once; its credentials go to var/clients/NAME.json (0600)."""
+    """The platform's own client NAME, made once; its credentials go to var/clients/NAME.json (0600). A client
+    made before NAME needed more scopes is replaced by one with them."""
     path = _credentials_path(name)
     ctx = _context()
+    role, scopes = SERVICE_CLIENTS[name]
     if path.exists():
         stored = json.loads(path.read_text())
         with ctx.uow_factory() as uow:
             client = uow.clients.get(stored["client_id"])
-            if client is not None and client.may_get_tokens(datetime.now(timezone.utc)):
+            if client is not None and client.may_get_tokens(datetime.now(timezone.utc)) \
+                    and set(scopes) <= set(client.scopes):
                 return stored["client_id"]
-    role, scopes = SERVICE_CLIENTS[name]
     new = register_client(f"Plattform: {name}", role, subject=f"service:{name}", scopes=scopes,
                           delegate_roles=DELEGATES.get(name, ()))
     path.parent.mkdir(parents=True, exist_ok=True)

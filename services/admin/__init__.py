@@ -8,7 +8,7 @@ Layout:
     kafka_ops.py    consumer lag, dead letters and their replay (operations page)
     charts.py       inline SVG bar charts; views/figures.py feeds them
     views/          one blueprint per area (auth, dashboard, calls, selection, workshops, publishing, operations)
-    templates/      Jinja pages; static/admin.css
+    templates/      Jinja pages (macros and stylesheet: shared/templates, shared/static)
     translations/   German catalogue (msgids are English; German is the default language)
 
 Translations, after changing a user-visible string (run in services/admin):

@@ -78,8 +78,8 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     settings = settings or ServiceSettings.from_env(NAME)
     configure_logging(NAME)
     auth.check_configuration()
-    app = Flask(NAME, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
-                static_url_path="/static")
+    # its stylesheet and macros are the shared ones (shared/pages.py)
+    app = Flask(NAME, template_folder=str(HERE / "templates"), static_folder=None)
     app.config.update(
         SECRET_KEY=session_secret(settings),
         SESSION_COOKIE_NAME=SESSION_COOKIE,

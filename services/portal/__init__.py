@@ -10,7 +10,7 @@ Layout:
     clients.py      the API services with a token for the signed-in person
     db.py           the portal's tables
     views/          public (workshops, newsletter, contact), auth, municipality, steering
-    templates/      Jinja pages and mails; static/portal.css
+    templates/      Jinja pages and mails; static/portal.css (its own rules; the common ones: shared/static)
     translations/   German catalogue (msgids are English; German is the default language)
 
 Translations, after changing a user-visible string (run in services/portal):

@@ -15,7 +15,7 @@ from services.portal.people import Person
 from shared import auth
 from shared.apiclient import ServiceClient
 
-SERVICES = ("applications", "selection", "workshops", "publishing")
+SERVICES = ("applications", "selection", "workshops", "publishing", "webhooks")
 
 
 def token_for(person: Person) -> str:

@@ -511,6 +511,65 @@ def test_the_contact_form_becomes_an_enquiry_and_the_honeypot_catches_robots(vis
     assert len(office) == 1 and "Wie kann unsere Stadt teilnehmen?" in text_of(office[0])
 
 
+def test_a_municipality_registers_a_webhook_endpoint_and_reads_its_delivery_log(world, visitors, platform):
+    """Issue 14's portal pages: Wassenberg's endpoint at a real receiver, its secret shown once, the delivery
+    log with one delivery, its attempts, a replay with the same webhook-id; another town sees none of it."""
+    from admin_browser_support import reload_until
+    from webhooks_support import Receiver
+
+    receiver = Receiver().start()
+    try:
+        jana = visitors("webhooks")
+        jana.sign_in(world["people"]["wassenberg"])
+        page = jana.page
+        with page.expect_navigation():
+            page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Webhooks").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
+        jana.check("webhooks")
+        page.get_by_label("Adresse (URL) Ihres Empfängers").fill(receiver.url)
+        page.get_by_label("ApplicationSubmitted", exact=True).check()
+        page.get_by_label("Beschreibung (freiwillig)").fill("Fachverfahren der Stadt Wassenberg")
+        page.get_by_role("button", name="Endpunkt registrieren").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Endpunkt registriert")
+        receiver.secrets.append(page.locator("code").first.inner_text())
+        jana.check("webhook-secret")
+        with page.expect_navigation():
+            page.get_by_role("link", name="Zum Endpunkt und seinem Zustellprotokoll").click()
+        jana.check("webhook-endpoint-empty")
+
+        # Wassenberg applies to another call through the API: the event reaches its endpoint, signed.
+        apply(platform, new_call(platform, f"Webhook-Aufruf {RUN}"), "05370040", "Wassenberg", 18_500)
+        # (the status filter offers "zugestellt" too: look in the log's table)
+        reload_until(page, lambda p: p.locator("table .status", has_text="zugestellt").count() > 0, timeout=120,
+                     message="the delivery in the portal's log")
+        assert receiver.received and all(r.verified for r in receiver.received)
+        jana.check("webhook-endpoint")
+        with page.expect_navigation():
+            page.get_by_role("link", name="ApplicationSubmitted").first.click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Zustellung von ApplicationSubmitted")
+        jana.check("webhook-delivery")
+        page.get_by_role("button", name="Erneut senden").click()
+        expect(page.locator(".messages")).to_contain_text("derselben webhook-id")
+        eventually(lambda: len(receiver.received) >= 2, timeout=120, interval=0.5, message="the replay")
+        assert len({r.webhook_id for r in receiver.received}) == 1
+        page.get_by_label("Fehlgeschlagen seit").fill("2026-01-01T00:00")
+        page.get_by_role("button", name="Fehlgeschlagene Zustellungen erneut senden").click()
+        expect(page.locator(".messages")).to_contain_text("0 fehlgeschlagene Zustellungen")
+        page.get_by_role("button", name="Anhalten").click()
+        expect(page.locator(".messages")).to_contain_text("angehalten")
+        page.get_by_role("button", name="Geheimnis erneuern").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Neues Geheimnis")
+        jana.check("webhook-rotated")
+
+        tom = visitors("webhooks-other")
+        tom.sign_in(world["people"]["arnsberg"])
+        tom.goto("/webhooks")
+        expect(tom.page.get_by_role("main")).to_contain_text("Noch keine Endpunkte registriert")
+        assert receiver.url not in tom.page.get_by_role("main").inner_text()
+    finally:
+        receiver.stop()
+
+
 def test_every_page_of_the_walk_was_checked_at_both_widths():
     assert len(Visitor.checked) >= 25, Visitor.checked
     for name in ("home", "calls", "signin", "workshop"):

@@ -11,7 +11,7 @@ from services.admin.kafka_ops import KafkaUnavailable
 from services.admin.views import (access, auth_views, calls, common, dashboard, exports, operations,
                                   publishing, selection, webhooks, workshops)
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "healthz", "readyz", "metrics"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "shared_pages.static", "healthz", "readyz", "metrics"}
 
 
 def register_views(app: Flask) -> None:

@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from services.admin.clients import ApiError, Services
-from shared.pages import BERLIN, format_number, format_time, parse_time, safe_next  # noqa: F401 (re-exported)
+from shared.pages import (BERLIN, format_number, format_time, from_wall_time, parse_time,  # noqa: F401 (re-exported)
+                          safe_next)
 
 SERVICE_NAMES = {
     "applications": _l("Applications"),
@@ -85,13 +86,6 @@ def berlin_wall_time(value) -> datetime | None:
     """A service's time as a naive Berlin wall time, for <input type=datetime-local>."""
     parsed = parse_time(value)
     return parsed.astimezone(BERLIN).replace(tzinfo=None) if parsed else None
-
-
-def from_wall_time(value: datetime | None) -> datetime | None:
-    """What the office typed (Berlin wall time) as an aware datetime."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=BERLIN) if value.tzinfo is None else value
 
 
 def iso(value: datetime | None) -> str | None:

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 
 from services.portal.views import auth_views, common, municipality, public, steering
 from shared.apiclient import ApiError, ServiceUnavailable
+from shared.webhook_pages import webhook_pages
 
 SESSION_PERSON = "person_id"
 
@@ -16,6 +17,9 @@ def register_views(app: Flask) -> None:
 
     for module in (auth_views, public, municipality, steering):
         app.register_blueprint(module.bp)
+    # The organisation's own webhook endpoints, through the webhooks API with the person's token.
+    app.register_blueprint(webhook_pages(lambda: common.services().webhooks, guard=common.signed_in,
+                                         default_contact=lambda: g.person.email))
     oidc.configure(app, app.extensions["vorort-portal"].portal.oidc)
     common.register_template_helpers(app)
 

@@ -8,13 +8,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms.validators import Regexp
 
 from services.portal.clients import PersonServices
+from services.portal.people import ROLES
 from shared.apiclient import ApiError
-from shared.pages import format_number, format_time
+from shared.pages import EMAIL, format_number, format_time  # noqa: F401 (EMAIL re-exported)
 
-EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Please enter a valid email address."))
 
 STATUS_LABELS = {
     "draft": _l("draft"), "open": _l("open"), "closed": _l("closed"),
@@ -57,19 +56,23 @@ def person():
     return g.get("person")
 
 
-def role_required(role: str):
-    """The page needs a signed-in person of `role`; anyone else is sent to sign in, or gets 403."""
+def role_required(*roles: str):
+    """The page needs a signed-in person of one of `roles`; anyone else is sent to sign in, or gets 403."""
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             current = g.get("person")
             if current is None:
                 return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
-            if current.role != role:
+            if current.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
         return wrapper
     return decorator
+
+
+# Any signed-in person: the API services decide what each may see and change.
+signed_in = role_required(*ROLES)
 
 
 def api_error_message(error: ApiError) -> Markup:
