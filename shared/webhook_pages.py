@@ -11,7 +11,7 @@ sees every endpoint and an organisation only its own (another's answers 404). Th
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
