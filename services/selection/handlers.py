@@ -479,9 +479,10 @@ def record_decision(command: RecordDecision, uow, clock) -> dict:
     uow.emit(_event("SelectionCompleted", {
         "call_id": command.call_id, "call_title": call["title"], "topic": call["topic"], "places": call["places"],
         "selected": list(decision.selected_ids),
+        # v2: the outcome in rank order, without scores or review counts (the review stays confidential)
         "ranking": [{"application_id": line["application_id"], "ags": line["ags"], "name": line["name"],
-                     "size_class": line["size_class"], "rank": line["rank"], "score": line["weighted_mean"],
-                     "reviews": line["reviews"], "selected": line["selected"]} for line in lines],
+                     "size_class": line["size_class"], "rank": line["rank"], "selected": line["selected"]}
+                    for line in lines],
         "rationale": decision.rationale, "deviation_reason": decision.deviation_reason,
         "decided_at": command.decided_at}))
     uow.audit.record(call_id=command.call_id, at=now, actor=command.actor, action="decision.recorded",

@@ -141,27 +141,42 @@ class ApplicationNotSelectedV1(EventSchema):
     decided_at = _when(required=True)
 
 
-class RankingLineSchema(EventSchema):
+class OutcomeLineSchema(EventSchema):
+    """One applicant's place in the outcome (SelectionCompleted v2): no score, no count of reviews."""
     application_id = fields.String(required=True)
     ags = fields.String(required=True)
     name = fields.String(required=True)
     size_class = fields.String(required=True)
     rank = fields.Integer(required=True)
-    score = fields.Float(load_default=None, allow_none=True)
-    reviews = fields.Integer(required=True)
     selected = fields.Boolean(required=True)
 
 
-class SelectionCompletedV1(EventSchema):
+class RankingLineSchema(OutcomeLineSchema):
+    """SelectionCompleted v1's line: the outcome with the weighted score and the number of reviews."""
+    score = fields.Float(load_default=None, allow_none=True)
+    reviews = fields.Integer(required=True)
+
+
+class _SelectionCompleted(EventSchema):
     call_id = fields.String(required=True)
     call_title = fields.String(required=True)
     topic = fields.String(required=True)
     places = fields.Integer(required=True)
     selected = fields.List(fields.String(), required=True)
-    ranking = fields.List(fields.Nested(RankingLineSchema), required=True)
     rationale = fields.String(required=True)
     deviation_reason = fields.String(load_default=None, allow_none=True)
     decided_at = _when(required=True)
+
+
+class SelectionCompletedV1(_SelectionCompleted):
+    ranking = fields.List(fields.Nested(RankingLineSchema), required=True)
+
+
+class SelectionCompletedV2(_SelectionCompleted):
+    """v1 without the scores: each `ranking` line names the applicant, its rank and whether it was selected,
+    but no longer its weighted score or how many reviews it had. The scores are the steering group's
+    confidential review (docs/security.md); whoever needs them reads the selection API as the office."""
+    ranking = fields.List(fields.Nested(OutcomeLineSchema), required=True)
 
 
 class PlaceVacatedV1(EventSchema):
@@ -389,6 +404,14 @@ SPECS: tuple[EventSpec, ...] = (
                "selected": [_APP],
                "ranking": [{"application_id": _APP, "ags": "05370040", "name": "Wassenberg",
                             "size_class": "small", "rank": 1, "score": 4.2, "reviews": 7, "selected": True}],
+               "rationale": "Je eine Klein-, Mittel- und Großstadt mit tragfähigem Konzept.",
+               "deviation_reason": None, "decided_at": "2018-06-15T12:00:00+00:00"}, "call_id"),
+    EventSpec("SelectionCompleted", 2, TOPIC_SELECTION, SelectionCompletedV2,
+              "The decision on a call is final; names the applicants in rank order, without their scores.",
+              {"call_id": _A, "call_title": "Netzwerk vor Ort 2018", "topic": "Smart City", "places": 3,
+               "selected": [_APP],
+               "ranking": [{"application_id": _APP, "ags": "05370040", "name": "Wassenberg",
+                            "size_class": "small", "rank": 1, "selected": True}],
                "rationale": "Je eine Klein-, Mittel- und Großstadt mit tragfähigem Konzept.",
                "deviation_reason": None, "decided_at": "2018-06-15T12:00:00+00:00"}, "call_id"),
     EventSpec("PlaceVacated", 1, TOPIC_SELECTION, PlaceVacatedV1,

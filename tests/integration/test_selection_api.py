@@ -387,7 +387,8 @@ def test_decision_emits_selected_not_selected_and_completed_through_the_outbox(a
     assert len(not_selected) == 7 and ids["Menden"] not in {e["subject"] for e in not_selected}
     assert {e["data"]["may_attend_workshops"] for e in not_selected} == {True}
     [completed] = [e for e in events if e["type"] == "SelectionCompleted"]
-    assert completed["data"]["selected"] == chosen
+    assert completed["dataversion"] == 2 and completed["data"]["selected"] == chosen
+    assert not {"score", "reviews"} & {key for line in completed["data"]["ranking"] for key in line}  # v2: no scores
     assert [line["rank"] for line in completed["data"]["ranking"]] == list(range(1, 11))
     assert [line["name"] for line in completed["data"]["ranking"][:3]] == ["Wassenberg", "Arnsberg", "Siegen"]
     assert sum(line["selected"] for line in completed["data"]["ranking"]) == 3
