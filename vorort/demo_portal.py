@@ -4,6 +4,8 @@
   Wassenberg's decision letter is approved by the office, so it is mailed and shown in the portal.
 - Dr. Henrike Beispiel and Prof. Dr. Lena Erfunden (steering group) see the call, their reviews, and, the
   review being closed by the decision, the ranking and the proposal.
+- Paula Partner (a partner of Wassenberg) is invited to Wassenberg's workshops scheduled from now on, and,
+  like every signed-in person, registers her organisation's webhook endpoints on /webhooks.
 - Guests need no account: the scheduled workshops are on /workshops.
 Sign-in links go to the development mail sink (the `mail` process of deploy/Procfile): var/mail/new/.
 Idempotent: running it again changes nothing.
@@ -25,6 +27,8 @@ PEOPLE = [  # (email, name, role, extra)
      {"ags": "05554008", "organisation": "Stadt Bocholt"}),
     ("henrike.beispiel@example.org", "Dr. Henrike Beispiel", "steering", {"member_id": "stg-ministerium"}),
     ("lena.erfunden@example.org", "Prof. Dr. Lena Erfunden", "steering", {"member_id": "stg-tu-dortmund"}),
+    ("paula.partner@gesamtschule-wassenberg.example.org", "Paula Partner", "partner",
+     {"ags": "05370040", "organisation": "Gesamtschule Wassenberg"}),
 ]
 LETTER_FOR = "05370040"
 
