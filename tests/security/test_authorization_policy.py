@@ -59,6 +59,8 @@ def test_every_rule_of_the_policy_is_one_the_test_understands():
                     assert value is True and len(entry) == 1, where
                 elif key == "calls":
                     assert value == ["decided"], where
+                elif key == "lists":
+                    assert value in LISTED, where
                 else:
                     assert key in ROLE_OF.values(), where
                     assert RULE.match(value), where
@@ -87,6 +89,17 @@ def world(postgres):
 class Target:
     """The objects one try works on: `call` is a selection call (`decided` or `in_review`) or None."""
     call: str | None = None
+
+
+# What a `lists:` operation's items are, and the targets the rule is asked about for each world object.
+LISTED = {"call_id": lambda world: {world.ids["calls"][name]["id"]: Target(name) for name in world.ids["calls"]},
+          "endpoint_id": lambda world: {world.ids["endpoint_id"]: Target()}}
+
+
+def visible_items(entry: dict, actor: str, world) -> set[str]:
+    """The world's objects that a narrowed list holds for this actor: those the rule admits it to."""
+    return {object_id for object_id, target in LISTED[entry["lists"]](world).items()
+            if expected(entry, actor, target, world) is None}
 
 
 def targets(service: str, operation: str, entry: dict) -> list[Target]:
@@ -118,6 +131,13 @@ def expected(entry: dict, actor: str, target: Target, world) -> int | None:
     if name == "panel after decision" and not call["decided"]:
         return 403  # blind review: the panel's own member, before the decision
     return None
+
+
+def expected_status(entry: dict, actor: str, target: Target, world) -> int | None:
+    """As `expected`, but a narrowed list (`lists:`) admits every role it names: its rule narrows the items."""
+    if "lists" in entry and ROLE_OF.get(actor) in entry:
+        return None
+    return expected(entry, actor, target, world)
 
 
 def path_for(service: str, operation: str, target: Target, world) -> str:
@@ -168,8 +188,8 @@ def test_every_operation_admits_and_refuses_exactly_as_the_policy_says(world, se
         method = operation.split(" ")[0]
         for target in targets(service, operation, entry):
             # refusals first: a refused call must change nothing that an admitted one finds afterwards
-            for actor in sorted(ACTORS, key=lambda a: expected(entry, a, target, world) is None):
-                want = expected(entry, actor, target, world)
+            for actor in sorted(ACTORS, key=lambda a: expected_status(entry, a, target, world) is None):
+                want = expected_status(entry, actor, target, world)
                 path = path_for(service, operation, target, world)
                 kwargs = {} if method in ("GET", "DELETE") else {"json": BODIES.get(operation, {})}
                 response = world.client(service).open(path, method=method, headers=actor_headers(actor), **kwargs)
@@ -180,5 +200,10 @@ def test_every_operation_admits_and_refuses_exactly_as_the_policy_says(world, se
                     failures.append(where)
                 elif (got in (401, 403, 404)) if want is None else (got != want):
                     failures.append(f"{where} {response.get_data(as_text=True)[:160]}")
+                elif want is None and "lists" in entry:
+                    listed = {item["id"] for item in response.get_json()}
+                    if listed != visible_items(entry, actor, world):
+                        failures.append(f"{where}: lists {sorted(listed)}, policy: "
+                                        f"{sorted(visible_items(entry, actor, world))}")
     print(f"{service}: {tries} calls")
     assert not failures, "\n".join(failures)
