@@ -11,7 +11,7 @@ from bench.common import Infrastructure, write_report
 from shared.config import REPO_ROOT
 
 BENCHMARKS = ["bench.intake", "bench.relay", "bench.consumers", "bench.latency", "bench.newsletter",
-              "bench.growth", "bench.webhooks"]
+              "bench.growth", "bench.webhooks", "bench.sqlite"]
 
 
 def main(selected: list[str]) -> int:

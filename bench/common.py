@@ -66,6 +66,7 @@ class Infrastructure:
             [str(REPO_ROOT / "deploy/postgres/start-local.sh")], check=True, capture_output=True,
             text=True).stdout.strip()
         self.postgres = Postgres(url)
+        self.baselines: dict = {}  # a baseline measured once per run and shared by the rows that use it
         self.broker = broker.start(Path(tempfile.mkdtemp(prefix="vorort-bench-kafka-")) / "node",
                                    port=broker.free_port())
         self.bootstrap = self.broker.bootstrap_servers

@@ -52,7 +52,16 @@ def _raw_round_trips(bootstrap: str) -> list[float]:
     return sorted(latencies)
 
 
-def run(infra) -> Result:
+def raw_round_trips(infra) -> list[float]:
+    """The baseline: raw produce-to-consume round trips on the run's broker (once per run)."""
+    if "raw_rtt" not in infra.baselines:
+        infra.baselines["raw_rtt"] = _raw_round_trips(infra.bootstrap)
+    return infra.baselines["raw_rtt"]
+
+
+def measure_latency(infra, extra_env: dict | None = None) -> list[float]:
+    """Seconds from each submission's 201 to its candidate in the selection API, sorted; `extra_env` may
+    put the two services on other databases."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -60,7 +69,8 @@ def run(infra) -> Result:
 
     import tempfile
 
-    platform = start_platform(infra.postgres, infra.bootstrap, Path(tempfile.mkdtemp()), ["applications", "selection"])
+    platform = start_platform(infra.postgres, infra.bootstrap, Path(tempfile.mkdtemp()), ["applications", "selection"],
+                              extra_env=extra_env)
     staff = {"Authorization": "Bearer " + issue_token("staff", "bench")}
     try:
         base, selection = platform.url("applications"), platform.url("selection")
@@ -103,8 +113,12 @@ def run(infra) -> Result:
             thread.join(120)
     finally:
         stop_platform(platform)
-    latencies.sort()
-    raw = _raw_round_trips(infra.bootstrap)
+    return sorted(latencies)
+
+
+def run(infra) -> Result:
+    latencies = measure_latency(infra)
+    raw = raw_round_trips(infra)
     p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
     raw50, raw99 = percentile(raw, 50) * 1000, percentile(raw, 99) * 1000
     ratio = p99 / raw99
