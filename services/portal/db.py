@@ -109,6 +109,7 @@ awaited_letters = Table(
     Column("call_id", String(36), nullable=False),
     Column("ags", String(8), nullable=False),
     Column("decided_at", UtcDateTime(), nullable=False),
+    Column("noted_at", UtcDateTime(), nullable=True),       # when the portal heard of the decision
     Column("letter_id", String(36), nullable=True),         # publishing's notice id, once the letter was sent
     Column("told_at", UtcDateTime(), nullable=True),
     Index("ix_awaited_letters_open", "told_at", "decided_at"),

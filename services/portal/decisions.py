@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from services.portal import mail
 from services.portal.db import awaited_letters, people
@@ -30,7 +30,7 @@ from shared.pages import parse_time
 
 log = logging.getLogger(__name__)
 
-# A letter the office never sends (discarded) is not waited for forever.
+# A letter the office never sends (discarded) is not waited for forever: 120 days after the portal heard of it.
 WAIT_FOR_LETTER = timedelta(days=120)
 LETTER_KINDS = {"ApplicationSelected": "selected", "ApplicationNotSelected": "not_selected"}
 
@@ -71,7 +71,7 @@ def decision_handlers(ctx) -> dict:
         if known is None:
             connection.execute(insert(awaited_letters).values(
                 application_id=data["application_id"], kind=kind, call_id=data["call_id"],
-                ags=data["municipality"]["ags"], decided_at=parse_time(data["decided_at"])))
+                ags=data["municipality"]["ags"], decided_at=parse_time(data["decided_at"]), noted_at=ctx.clock()))
 
     return {"ApplicationWithdrawn": withdrawn, "ApplicationSelected": decided, "ApplicationNotSelected": decided}
 
@@ -81,9 +81,10 @@ def watch_letters(ctx, limit: int = 200) -> int:
     many letters were found sent."""
     now = ctx.clock()
     with ctx.engine.connect() as connection:
+        # from when the portal heard of it: a decision may be recorded long after its meeting (or loaded, 2018's)
+        noted = func.coalesce(awaited_letters.c.noted_at, awaited_letters.c.decided_at)
         waiting = list(connection.execute(select(awaited_letters).where(
-            awaited_letters.c.told_at.is_(None), awaited_letters.c.decided_at > now - WAIT_FOR_LETTER)
-            .order_by(awaited_letters.c.decided_at).limit(limit)))
+            awaited_letters.c.told_at.is_(None), noted > now - WAIT_FOR_LETTER).order_by(noted).limit(limit)))
     found = 0
     for row in waiting:
         try:
