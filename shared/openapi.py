@@ -4,8 +4,11 @@ document describes exactly what the service accepts (schemathesis holds every se
 - text: every string a client sends or gets (body fields, query and path parameters) carries
   STORABLE_PATTERN, the rule `shared.web` enforces at the door (no NUL, no unpaired surrogate);
 - pages: `page` has its maximum (MAX_PAGE);
+- a custom marshmallow field states its schema in its method `openapi_schema(converter)` (a dict merged
+  into the field's schema, a key set to None removed; the converter resolves nested schemas to `$ref`s);
 - rules across fields, which JSON Schema cannot state, are written on the request schema as the
-  extension `x-after` (`{"closes_at": "opens_at"}`: when both are given, closes_at must be later), and
+  extension `x-after` (`{"closes_at": "opens_at"}`: when both are given, closes_at must be later;
+  `{"expires_at": "$now"}`: later than the request), and
   as `minProperties` where an update needs at least one field. A marshmallow schema declares them in its
   class attribute `OPENAPI` (a dict merged into its document);
 - links: an operation that creates something (its 2xx answer has an `id`) links to every operation whose
@@ -27,7 +30,7 @@ INPUT_RULES = (
     "`pattern`) and without unpaired surrogates (not Unicode scalar values; RFC 8259 section 8.2): both are "
     "refused with 422. Bodies are JSON (415 otherwise), at most 256 KiB (413) and 32 levels deep (400). "
     "`x-after` on a request schema names fields that must be later than another when both are given "
-    "(422); a change that is valid in itself but conflicts with the object's current state gets 409.")
+    "(422; `\"$now\"` names the time of the request); a change that is valid in itself but conflicts with the object's current state gets 409.")
 MAX_PAGE = 1_000_000
 
 
@@ -64,6 +67,12 @@ def describe(api) -> None:
 
 
 def _field_rules(self, field, ret, **_kwargs) -> dict:
+    described = getattr(field, "openapi_schema", None)  # a custom field states its own schema
+    if described is not None:
+        extras = described(self)
+        for key in [key for key, value in extras.items() if value is None]:  # None removes a key (a format)
+            ret.pop(key, None)
+        return {key: value for key, value in extras.items() if value is not None}
     if field.name == "page" and type(field.parent).__name__ == "PaginationParametersSchema":
         return {"maximum": MAX_PAGE}
     if isinstance(field, fields.String) and "pattern" not in ret and "enum" not in ret and "format" not in ret:
@@ -87,7 +96,8 @@ def add_links(api) -> None:
             if method not in ("post", "put"):
                 continue
             for status, response in operation.get("responses", {}).items():
-                if not str(status).startswith("2") or not _has_id(response, schemas):
+                id_field = _id_field(response, schemas, parameter)
+                if not str(status).startswith("2") or id_field is None:
                     continue
                 links = {}
                 for target_path, target_item in paths.items():
@@ -96,7 +106,7 @@ def add_links(api) -> None:
                         continue
                     if any(name != parameter and name not in source_parameters for name in names):
                         continue
-                    values = {name: "$response.body#/id" if name == parameter else f"$request.path.{name}"
+                    values = {name: f"$response.body#/{id_field}" if name == parameter else f"$request.path.{name}"
                               for name in names}
                     for target_method in target_item:
                         if target_method in ("get", "put", "patch", "post", "delete"):
@@ -123,9 +133,38 @@ def _link_name(path: str) -> str:
                    for part in path.split("/") if part and part != "v1")
 
 
-def _has_id(response: dict, schemas: dict) -> bool:
+def _id_field(response: dict, schemas: dict, parameter: str) -> str | None:
+    """The field of the answer that holds the created thing's id: `id`, else the parameter's name
+    (`client_id`)."""
     schema = response.get("content", {}).get("application/json", {}).get("schema", {})
     ref = schema.get("$ref", "")
     if ref.startswith("#/components/schemas/"):
         schema = schemas.get(ref.rsplit("/", 1)[1], {})
-    return "id" in schema.get("properties", {})
+    properties = schema.get("properties", {})
+    return next((name for name in ("id", parameter) if name in properties), None)
+
+
+# --- rules between fields, in OpenAPI 3.0 terms (no if/then: anyOf over the cases) ----------------------
+def when(field: str, values, others, then: dict, otherwise: dict | None = None) -> dict:
+    """"If `field` is one of `values`, the body also meets `then`; if it is one of `others` (or absent), it
+    meets `otherwise`": a schema to put in a request schema's `allOf` (`OPENAPI = {"allOf": [...]}`).
+    `then`/`otherwise` are schema fragments, e.g. `present("ags")` or `absent("ags")`."""
+    def case(enum, extra):
+        extra = dict(extra or {})
+        properties = {field: {"enum": list(enum)}, **extra.pop("properties", {})}
+        return {"properties": properties, **extra}
+    return {"anyOf": [case(values, then), case(others, otherwise)]}
+
+
+def present(*names: str) -> dict:
+    """Every one of `names` is given and not null."""
+    return {"required": list(names), "properties": {name: {"not": {"enum": [None]}} for name in names}}
+
+
+def absent(*names: str) -> dict:
+    """None of `names` is given (or each is null)."""
+    return {"properties": {name: {"enum": [None]} for name in names}}
+
+
+def any_of(*fragments: dict) -> dict:
+    return {"anyOf": list(fragments)}

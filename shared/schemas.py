@@ -1,7 +1,7 @@
 """The marshmallow building blocks every service's API schemas share."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 
 class StrictSchema(Schema):
@@ -31,3 +31,38 @@ def text(max_length: int, *, required: bool = True, min_length: int = 1, **kwarg
                               error="Must not be blank." if min_length else "Must not contain NUL characters.")
     return fields.String(required=required, validate=[validate.Length(min=min_length, max=max_length), pattern],
                          **kwargs)
+
+
+# An http(s) URL a person can follow: scheme, host name (labels of letters, digits and hyphens, an IPv4
+# address, or an IPv6 address in brackets), optional port, then any path, query and fragment without spaces
+# or control characters (spelled out: regex engines disagree on what `\s` means). No user:password@.
+_IPV4 = r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_H16 = r"[0-9A-Fa-f]{1,4}"
+IPV6 = ("(?:" + "|".join([
+    rf"(?:{_H16}:){{7}}{_H16}", rf"(?:{_H16}:){{1,7}}:", rf"(?:{_H16}:){{1,6}}:{_H16}",
+    rf"(?:{_H16}:){{1,5}}(?::{_H16}){{1,2}}", rf"(?:{_H16}:){{1,4}}(?::{_H16}){{1,3}}",
+    rf"(?:{_H16}:){{1,3}}(?::{_H16}){{1,4}}", rf"(?:{_H16}:){{1,2}}(?::{_H16}){{1,5}}",
+    rf"{_H16}:(?::{_H16}){{1,6}}", rf":(?:(?::{_H16}){{1,7}}|:)", rf"::(?:[Ff]{{4}}(?::0{{1,4}})?:)?{_IPV4}",
+    rf"(?:{_H16}:){{1,4}}:{_IPV4}"]) + ")")
+HTTP_URL = (r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+            r"[A-Za-z0-9])?)*|\[" + IPV6 + r"\])(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
+            r"(?:[/?#][^\u0000-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*)?$")
+
+
+class FullMatch(validate.Regexp):
+    """A Regexp validator that matches the whole value, as a JSON Schema pattern anchored with ^...$ does
+    (Python's `$` also matches before a final newline)."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+def http_url(max_length: int = 2000, **kwargs) -> fields.String:
+    """A link to a document or page (http or https); the pattern is the whole rule, so the OpenAPI
+    document states exactly what is accepted."""
+    return fields.String(required=True, validate=[
+        validate.Length(max=max_length),
+        FullMatch(HTTP_URL, error="Give an http or https address, e.g. https://www.example.org/bericht.pdf.")],
+        metadata={"description": "An http(s) URL.", **kwargs.pop("metadata", {})}, **kwargs)

@@ -83,8 +83,8 @@ class Person:
     def register(cls, organisation: Organisation, *, name: str, email: str, subject: str | None,
                  panel_call_ids: list, now: datetime) -> Person:
         role = organisation.role
-        if panel_call_ids and role != "steering":
-            raise InvalidInput("Only a steering-group member sits on panels.", field="panel_call_ids")
+        if panel_call_ids and role != "steering":  # the organisation's kind decides: a state conflict
+            raise Conflict("Only a steering-group member sits on panels.", field="panel_call_ids")
         person_id = str(uuid.uuid4())
         return cls(id=person_id, organisation_id=organisation.id, name=name, email=email, role=role,
                    subject=subject or f"person:{person_id}", ags=organisation.ags,
@@ -129,29 +129,43 @@ class ApiClient:
                  allowed_scopes: tuple, auth_method: str, secret_hash: str | None, public_jwk: dict | None,
                  expires_at: datetime | None, now: datetime, organisation: Organisation | None = None,
                  person: Person | None = None, delegate_roles: tuple | list = ()) -> ApiClient:
+        # What the body alone decides is refused with 422 (the OpenAPI document states it); what depends on
+        # the named person or organisation (kind, AGS, status) is a conflict with their state: 409.
+        if (role is None and person is None and organisation is None) or (role is not None and role not in ROLES):
+            raise InvalidInput("Give a role: staff, steering, municipality or partner.", field="role")
+        if role is not None and ags is not None and role != "municipality":
+            raise InvalidInput("Only a municipality has an AGS.", field="ags")
+        if role == "municipality" and not ags and person is None and organisation is None:
+            raise InvalidInput("A municipality needs its AGS.", field="ags")
+        if role == "steering" and not subject and person is None:
+            raise InvalidInput("A steering-group client needs the member it acts for (subject or person).",
+                               field="subject")
         if person is not None:
             if organisation is not None and person.organisation_id != organisation.id:
-                raise InvalidInput("The person does not act for this organisation.", field="person_id")
+                raise Conflict("The person does not act for this organisation.", field="person_id")
             if person.status != ACTIVE:
-                raise Conflict("This person's access is revoked.")
+                raise Conflict("This person's access is revoked.", field="person_id")
             role = role or person.role
             if role != person.role:
-                raise InvalidInput("A client bound to a person has that person's role.", field="role")
+                raise Conflict("A client bound to a person has that person's role.", field="role")
             ags, subject = ags or person.ags, subject or person.subject
         elif organisation is not None:
             role = role or organisation.role
             if role != organisation.role:
-                raise InvalidInput(f"An organisation of kind {organisation.kind} has clients of role "
-                                   f"{organisation.role}.", field="role")
+                raise Conflict(f"An organisation of kind {organisation.kind} has clients of role "
+                               f"{organisation.role}.", field="role")
             ags = ags or organisation.ags
         if role not in ROLES:
             raise InvalidInput("Give a role: staff, steering, municipality or partner.", field="role")
-        _require_ags(role, ags)
+        try:
+            _require_ags(role, ags)
+        except InvalidInput as error:  # the role or AGS came from the organisation or person
+            raise Conflict(error.message, field=error.field) from None
         if organisation is not None and organisation.ags and ags != organisation.ags:
-            raise InvalidInput("The AGS differs from the organisation's.", field="ags")
+            raise Conflict("The AGS differs from the organisation's.", field="ags")
         if role == "steering" and not subject:
-            raise InvalidInput("A steering-group client needs the member it acts for (subject or person).",
-                               field="subject")
+            raise Conflict("A steering-group client needs the member it acts for (subject or person).",
+                           field="subject")
         unknown = [scope for scope in scopes if scope not in allowed_scopes]
         if unknown:
             raise InvalidInput(f"Unknown scope {unknown[0]!r}.", field="scopes")

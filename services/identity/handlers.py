@@ -11,7 +11,7 @@ from joserfc import jwk
 from services.identity.domain import ApiClient, KeyRing, Organisation, Person, SigningKey
 from services.identity.settings import IdentitySettings
 from shared.auth import api_scopes
-from shared.errors import InvalidInput, NotFound
+from shared.errors import NotFound
 from shared.events.catalogue import make_event
 from shared.logs import correlation_id
 
@@ -117,7 +117,7 @@ def _organisation(uow, organisation_id: str | None, field_name: str = "organisat
         return None
     organisation = uow.organisations.get(organisation_id)
     if organisation is None:
-        raise InvalidInput(f"No organisation {organisation_id}.", field=field_name)
+        raise NotFound(f"No organisation {organisation_id}.", field=field_name)
     return organisation
 
 
@@ -142,7 +142,7 @@ def register_client(command: RegisterClient, uow, clock) -> NewClient:
     if command.person_id is not None:
         person = uow.people.get(command.person_id)
         if person is None:
-            raise InvalidInput(f"No person {command.person_id}.", field="person_id")
+            raise NotFound(f"No person {command.person_id}.", field="person_id")
         organisation = organisation or _organisation(uow, person.organisation_id)
     method = command.auth_method or ("private_key_jwt" if command.public_jwk else "client_secret_basic")
     secret = None if command.public_jwk else ApiClient.new_secret()

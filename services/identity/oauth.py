@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, InvalidRequestError, UnauthorizedClientError
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidClientError, InvalidRequestError, UnauthorizedClientError
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
@@ -195,6 +195,14 @@ class IdentityServer(AuthorizationServer):
         self.register_grant(ClientCredentials)
         self.register_grant(Delegation)
         self.register_client_auth_method(KEY_METHOD, PrivateKeyJWT(self))
+
+    def handle_error_response(self, request, error):
+        """invalid_client is always 401 (RFC 6749 section 5.2 allows it for every client authentication, and
+        requires it for the Authorization header), as the OpenAPI document says: 400 is left for the request
+        itself (invalid_request, invalid_grant, unsupported_grant_type, invalid_scope)."""
+        if isinstance(error, InvalidClientError) and error.status_code != 401:
+            error.status_code = 401
+        return super().handle_error_response(request, error)
 
     def load_client(self, client_id):
         if not isinstance(client_id, str) or not 0 < len(client_id) <= 64 or not storable(client_id):

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from services.identity.domain import AUTH_METHODS, ORGANISATION_KINDS, ROLES
+from services.identity.domain import AUTH_METHODS, KEY_METHOD, ORGANISATION_KINDS, ROLES, SECRET_METHODS
 from shared.auth import api_scopes
+from shared.openapi import absent, any_of, present, when
 from shared.schemas import OutSchema, StrictSchema, text
 
 AGS = validate.Regexp(r"^\d{8}$", error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
@@ -14,9 +15,13 @@ SUBJECT = validate.Regexp(r"^[A-Za-z0-9._:@-]{1,200}$",
 
 # --- organisations -------------------------------------------------------------------------------
 class OrganisationCreateSchema(StrictSchema):
+    """A municipality has its AGS; no other kind has one."""
     kind = fields.String(required=True, validate=validate.OneOf(ORGANISATION_KINDS))
     name = text(200)
     ags = fields.String(load_default=None, allow_none=True, validate=AGS)
+
+    OPENAPI = {"allOf": [when("kind", ["municipality"], [k for k in ORGANISATION_KINDS if k != "municipality"],
+                              present("ags"), absent("ags"))]}
 
 
 class OrganisationSchema(OutSchema):
@@ -63,7 +68,24 @@ class PersonQuerySchema(Schema):
 
 
 # --- clients -------------------------------------------------------------------------------------
+PRIVATE_KEY_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "k")
+
+
+class PublicJwk(fields.Dict):
+    """A public JWK: its form is in the document (kty EC or RSA, no private members); whether its numbers
+    make a key is checked by ClientCreateSchema._public_key."""
+
+    def openapi_schema(self, _converter) -> dict:
+        return {"required": ["kty"], "properties": {"kty": {"type": "string", "enum": ["EC", "RSA"]}},
+                "not": {"anyOf": [{"required": [member]} for member in PRIVATE_KEY_MEMBERS]}}
+
+
 class ClientCreateSchema(StrictSchema):
+    """The rules the body alone decides are stated in the document (`allOf`): a role, or the organisation or
+    person it comes from; a municipality's AGS (and no AGS for other roles); a steering member's subject (or
+    person); private_key_jwt with a public key, a secret method without one; an expiry in the future
+    (`x-after`). Rules against the named organisation or person (its kind, AGS, status) answer 409, an
+    unknown one 404, each naming the field."""
     name = text(200)
     role = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ROLES))
     ags = fields.String(load_default=None, allow_none=True, validate=AGS)
@@ -72,7 +94,7 @@ class ClientCreateSchema(StrictSchema):
                          validate=validate.Length(max=50))
     organisation_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
-    public_jwk = fields.Dict(load_default=None, allow_none=True, metadata={
+    public_jwk = PublicJwk(load_default=None, allow_none=True, metadata={
         "description": "A public JWK (EC P-256 or RSA) for private_key_jwt; without it the client gets a secret."})
     auth_method = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(AUTH_METHODS))
     expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
@@ -88,7 +110,7 @@ class ClientCreateSchema(StrictSchema):
         from joserfc import jwk
         from joserfc.errors import JoseError
 
-        if any(member in value for member in ("d", "p", "q", "dp", "dq", "qi", "k")):
+        if any(member in value for member in PRIVATE_KEY_MEMBERS):
             raise ValidationError("Send the public key only, never the private one.")
         if value.get("kty") not in ("EC", "RSA"):
             raise ValidationError("The key must be EC (P-256) or RSA.")
@@ -96,6 +118,18 @@ class ClientCreateSchema(StrictSchema):
             jwk.import_key(value)
         except (JoseError, ValueError, TypeError, KeyError):
             raise ValidationError("Not a usable public key.") from None
+
+    OPENAPI = {
+        "x-after": {"expires_at": "$now"},
+        "allOf": [
+            any_of(present("role"), present("organisation_id"), present("person_id")),
+            when("role", ["municipality"], [r for r in ROLES if r != "municipality"] + [None],
+                 any_of(present("ags"), present("organisation_id"), present("person_id")), absent("ags")),
+            when("role", ["steering"], [r for r in ROLES if r != "steering"] + [None],
+                 any_of(present("subject"), present("person_id"))),
+            when("auth_method", [KEY_METHOD], list(SECRET_METHODS), present("public_jwk"),
+                 absent("public_jwk")),
+        ]}
 
 
 class ClientSchema(OutSchema):

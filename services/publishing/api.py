@@ -226,7 +226,7 @@ class ConfirmSubscription(MethodView):
     @subscriptions_blp.doc(security=[])
     @subscriptions_blp.arguments(TokenQuerySchema, location="query")
     @subscriptions_blp.response(200)
-    @subscriptions_blp.alt_response(422, description="The link is forged, incomplete or expired.")
+    @subscriptions_blp.alt_response(403, description="The link is forged, expired or meant for another action.")
     def get(self, query):
         """Confirm a subscription with the signed link from the confirmation mail (public)."""
         def unsubscribe_link(result):  # the page offers unsubscribing at once; the JSON answer stays as it was
@@ -249,7 +249,7 @@ class UnsubscribeLink(MethodView):
     @subscriptions_blp.doc(security=[])
     @subscriptions_blp.arguments(TokenQuerySchema, location="query")
     @subscriptions_blp.response(200)
-    @subscriptions_blp.alt_response(422, description="The link is forged or incomplete.")
+    @subscriptions_blp.alt_response(403, description="The link is forged, expired or meant for another action.")
     def get(self, query):
         """The unsubscribe link of every mail (public): shows a page with a button that unsubscribes.
 
@@ -267,7 +267,7 @@ class UnsubscribeLink(MethodView):
     @subscriptions_blp.doc(security=[], requestBody=ONE_CLICK_BODY)
     @subscriptions_blp.arguments(TokenQuerySchema, location="query")
     @subscriptions_blp.response(200)
-    @subscriptions_blp.alt_response(422, description="The link is forged or incomplete.")
+    @subscriptions_blp.alt_response(403, description="The link is forged, expired or meant for another action.")
     def post(self, query):
         """Unsubscribe (public): the one-click POST of RFC 8058 (body `List-Unsubscribe=One-Click`) or the
         button of the unsubscribe page. Works for members and subscribers; idempotent."""

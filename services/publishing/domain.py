@@ -27,7 +27,7 @@ from typing import Any
 from collections.abc import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 # --------------------------------------------------------------------------------------------------
 # Vocabulary
@@ -863,6 +863,11 @@ def _token_signature(secret: str | bytes, payload: str) -> str:
     return _b64encode(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest())
 
 
+# payload (base64url JSON) "." signature (base64url HMAC-SHA256, 43 characters)
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$"
+TOKEN_INCOMPLETE = "This link is incomplete. Please copy the whole link from the e-mail."
+
+
 def make_token(secret: str | bytes, purpose: str, email: str, now: datetime | None = None) -> str:
     """URL-safe signed token binding an address to a purpose and a time.
 
@@ -881,29 +886,31 @@ def make_token(secret: str | bytes, purpose: str, email: str, now: datetime | No
 def read_token(
     secret: str | bytes, purpose: str, token: str, max_age: int | float | timedelta, now: datetime | None = None
 ) -> str:
-    """Return the address in a valid token; raise InvalidInput (field 'token') otherwise.
+    """Return the address in a valid token. A token not of the form TOKEN_PATTERN is incomplete (InvalidInput,
+    422); a well-formed one that is forged, expired, meant for another action or not ours is refused
+    (Forbidden, 403), each with field 'token'.
 
     The signature is checked before anything in the payload is trusted; messages tell the person
     what to do (request a new link) without revealing which check failed beyond that.
     """
     max_seconds = max_age.total_seconds() if isinstance(max_age, timedelta) else float(max_age)
-    payload, sep, signature = _text(token).partition(".")
-    if not sep or not payload or not signature:
-        raise InvalidInput("This link is incomplete. Please copy the whole link from the e-mail.", field="token")
+    if not re.fullmatch(TOKEN_PATTERN, token or ""):
+        raise InvalidInput(TOKEN_INCOMPLETE, field="token")
+    payload, _sep, signature = token.partition(".")
     if not hmac.compare_digest(signature, _token_signature(secret, payload)):
-        raise InvalidInput("This link is not valid.", field="token")
+        raise Forbidden("This link is not valid.", field="token")
     try:
         data = json.loads(_b64decode(payload))
         token_purpose, email, issued = data["p"], data["e"], int(data["t"])
     except (ValueError, KeyError, TypeError):
-        raise InvalidInput("This link is not valid.", field="token") from None
+        raise Forbidden("This link is not valid.", field="token") from None
     if token_purpose != purpose:
-        raise InvalidInput("This link is meant for a different action.", field="token")
+        raise Forbidden("This link is meant for a different action.", field="token")
     age = (now or _utcnow()).timestamp() - issued
     if age < -60:  # issued in the future beyond clock skew: not one of ours
-        raise InvalidInput("This link is not valid.", field="token")
+        raise Forbidden("This link is not valid.", field="token")
     if age > max_seconds:
-        raise InvalidInput("This link has expired. Please request a new one.", field="token")
+        raise Forbidden("This link has expired. Please request a new one.", field="token")
     return email
 
 

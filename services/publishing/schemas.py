@@ -12,8 +12,10 @@ from services.publishing.domain import (NEWSLETTER_STATUSES,
     PUBLICATION_KINDS,
     PUBLICATION_STATUSES,
     SEGMENT_TYPES,
+    TOKEN_PATTERN,
 )
-from shared.schemas import NOT_BLANK, OutSchema, StrictSchema
+from shared.openapi import present, when
+from shared.schemas import NOT_BLANK, STORABLE, OutSchema, StrictSchema, http_url
 from shared.schemas import text as _text
 
 AGS = validate.Regexp(r"^\d{8}$", error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
@@ -28,7 +30,7 @@ def _send_at(**kwargs):
 # --- publications --------------------------------------------------------------------------------
 class LinkSchema(StrictSchema):
     title = _text(300)
-    url = fields.Url(required=True, schemes={"http", "https"})
+    url = http_url()
 
 
 class SectionSchema(StrictSchema):
@@ -51,6 +53,11 @@ class TextOrSections(fields.Field):
                 raise ValidationError("At most 50 sections.")
             return SectionSchema(many=True).load(value)
         raise ValidationError("Give the body as text or as a list of sections.")
+
+    def openapi_schema(self, converter) -> dict:
+        return {"oneOf": [
+            {"type": "string", "maxLength": 50_000, "pattern": STORABLE},
+            {"type": "array", "maxItems": 50, "items": converter.resolve_nested_schema(SectionSchema)}]}
 
 
 class SolutionApproachInSchema(StrictSchema):
@@ -91,6 +98,10 @@ class PublicationQuerySchema(Schema):
 
 # --- members and subscriptions -------------------------------------------------------------------
 class MemberCreateSchema(StrictSchema):
+    """A member municipality has its AGS (a partner may have one)."""
+    OPENAPI = {"allOf": [when("kind", ["municipality"], [k for k in MEMBER_KINDS if k != "municipality"],
+                              present("ags"))]}
+
     name = _text(200)
     kind = fields.String(required=True, validate=validate.OneOf(MEMBER_KINDS))
     ags = fields.String(load_default=None, allow_none=True, validate=AGS)
@@ -118,7 +129,12 @@ class SubscriptionCreateSchema(StrictSchema):
 
 
 class TokenQuerySchema(Schema):
-    token = fields.String(required=True, validate=validate.Length(max=2000))
+    # The pattern is checked where the link is read (domain.read_token, 422), so that a person's browser
+    # gets the German page for an incomplete link too.
+    token = fields.String(required=True, validate=validate.Length(max=2000), metadata={
+        "pattern": TOKEN_PATTERN,
+        "description": "The signed link's token (payload.signature); another form is refused with 422. A "
+                       "forged, expired or another action's token is refused with 403."})
 
 
 class SubscriberSchema(OutSchema):

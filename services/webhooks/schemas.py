@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.webhooks.domain import DELIVERY_STATUSES, PUBLIC_EVENT_TYPES, STATUSES
-from shared.schemas import OutSchema, StrictSchema
+from shared.schemas import HTTP_URL, FullMatch, OutSchema, StrictSchema
 from shared.schemas import text as _text
 
 URL_FIELD_HELP = ("Where deliveries go: https (http only in development), a host that resolves to public "
@@ -12,8 +12,10 @@ URL_FIELD_HELP = ("Where deliveries go: https (http only in development), a host
 
 
 def _url(required: bool = True):
-    return fields.String(required=required, validate=validate.Length(min=8, max=2000),
-                         metadata={"format": "uri", "description": URL_FIELD_HELP})
+    return fields.String(required=required, validate=[
+        validate.Length(min=8, max=2000),
+        FullMatch(HTTP_URL, error="Use an http(s) URL with a host name (no user or password).")],
+        metadata={"description": URL_FIELD_HELP})
 
 
 def _event_types(required: bool = True):

@@ -106,6 +106,14 @@ WORKSHOP_ID_NAMESPACE = uuid.UUID("6f1d3c2e-7a43-5b8e-9c1f-2d4e5a6b7c80")
 _AGS_RE = re.compile(r"^\d{8}$")
 #: Dates outside this range are typing errors (0226 for 2026) and break the calendar's time zone.
 MIN_YEAR, MAX_YEAR = 2000, 2100
+# The date-times the API accepts, as a pattern (the OpenAPI document states it): a real calendar date in
+# MIN_YEAR..MAX_YEAR, "T", hours and minutes (seconds and up to 6 fraction digits optional), and an optional
+# offset (Z or +HH:MM); without one it is Berlin wall time.
+_LEAP_YEAR = r"(?:2000|20(?:0[48]|[2468][048]|[13579][26]))"
+_DATE = (r"(?:(?:20[0-9]{2}|2100)-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|"
+         r"[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|" + _LEAP_YEAR + r"-02-29)")
+DATE_TIME_PATTERN = (r"^" + _DATE + r"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+                     r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$")
 # Deliberately loose: the only real check of an address is the mail that reaches it.
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_TEXT = 200

@@ -6,6 +6,8 @@ The database keeps UTC.
 """
 from __future__ import annotations
 
+import re
+
 from marshmallow import (
     Schema,
     ValidationError,
@@ -16,7 +18,7 @@ from marshmallow import (
 
 from services.workshops import domain
 from shared.errors import InvalidInput
-from shared.schemas import StrictSchema
+from shared.schemas import StrictSchema, http_url
 from shared.schemas import text as _text
 
 AGS = validate.Regexp(r"^\d{8}$", error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
@@ -29,10 +31,11 @@ def _flag(**kwargs):
 
 class BerlinDateTime(fields.DateTime):
     """ISO 8601 in (Berlin wall time unless an offset is given), Berlin time with offset out."""
-    default_error_messages = {"invalid": "Not a valid date and time (ISO 8601 expected)."}
+    default_error_messages = {"invalid": "Not a valid date and time (ISO 8601 expected, e.g. "
+                                         "2027-03-04T10:00 or 2027-03-04T10:00:00+01:00; years 2000 to 2100)."}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not re.fullmatch(domain.DATE_TIME_PATTERN, value):
             raise self.make_error("invalid")
         try:
             return domain.to_utc(value, field=attr)
@@ -41,6 +44,11 @@ class BerlinDateTime(fields.DateTime):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else domain.to_local(value).isoformat()
+
+    def openapi_schema(self, _converter) -> dict:
+        return {"format": None, "pattern": domain.DATE_TIME_PATTERN, "description": (
+            f"ISO 8601 date and time between {domain.MIN_YEAR} and {domain.MAX_YEAR}; without an offset, Berlin "
+            "wall time (a time the clocks skip in spring is refused with 422).")}
 
 
 # --- workshops -----------------------------------------------------------------------------------
@@ -90,7 +98,7 @@ class SolutionApproachSchema(StrictSchema):
 
 class DocumentSchema(StrictSchema):
     title = _text(200)
-    url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2000))
+    url = http_url()
 
 
 class WorkshopCompleteSchema(StrictSchema):

@@ -84,7 +84,9 @@ def test_every_link_leads_to_a_documented_operation_with_its_parameters(service)
         assert target_method in doc["paths"].get(target_path, {}), where
         names = {p[1:-1] for p in target_path.split("/") if p.startswith("{")}
         assert set(link["parameters"]) == names, where
-        assert "$response.body#/id" in link["parameters"].values(), where
+        from_answer = [value for name, value in link["parameters"].items() if value.startswith("$response.body#/")]
+        assert from_answer in (["$response.body#/id"], [f"$response.body#/{name}" for name in names
+                                                         if link["parameters"][name].startswith("$response")]), where
 
 
 def test_a_created_call_links_to_opening_it_and_to_applying():
@@ -98,3 +100,13 @@ def test_rules_across_fields_are_stated_in_the_documents():
     calls = document("applications")["components"]["schemas"]
     assert calls["CallCreate"]["x-after"] == {"closes_at": "opens_at"}
     assert calls["CallUpdate"]["minProperties"] == 1
+    identity = document("identity")["components"]["schemas"]
+    assert identity["ClientCreate"]["x-after"] == {"expires_at": "$now"}
+    municipality, others = identity["OrganisationCreate"]["allOf"][0]["anyOf"]
+    assert municipality["properties"]["kind"]["enum"] == ["municipality"] and municipality["required"] == ["ags"]
+    assert others["properties"]["ags"] == {"enum": [None]}
+
+
+def test_a_created_client_links_by_its_client_id():
+    created = document("identity")["paths"]["/v1/clients"]["post"]["responses"]["201"]["links"]
+    assert {link["parameters"]["client_id"] for link in created.values()} == {"$response.body#/client_id"}

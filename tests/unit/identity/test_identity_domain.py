@@ -41,8 +41,10 @@ def test_a_client_of_an_organisation_has_its_role_and_ags():
     wassenberg = Organisation.register(kind="municipality", name="Wassenberg", ags="05370040", now=NOW)
     client = _client(role=None, ags=None, organisation=wassenberg)
     assert (client.role, client.ags) == ("municipality", "05370040")
-    with pytest.raises(InvalidInput):
+    # The organisation's kind decides the role: a conflict with its state (409), not a bad body (422).
+    with pytest.raises(Conflict) as error:
         _client(role="staff", ags=None, organisation=wassenberg)
+    assert error.value.field == "role"
 
 
 def test_a_client_bound_to_a_revoked_person_cannot_be_made():

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from services.publishing.domain import make_token, read_token
-from shared.errors import InvalidInput
+from shared.errors import DomainError, Forbidden, InvalidInput
 
 from .publishing_helpers import NOW, SECRET
 
@@ -28,10 +28,11 @@ def test_token_is_url_safe():
     assert all(c.isalnum() or c in "-_." for c in token)
 
 
-def _rejected(token, purpose="confirm", secret=SECRET, now=NOW) -> InvalidInput:
-    with pytest.raises(InvalidInput) as err:
+def _rejected(token, purpose="confirm", secret=SECRET, now=NOW, refusal=Forbidden) -> DomainError:
+    """A well-formed token that is not good: 403; one not of the token's form: 422 (its OpenAPI pattern)."""
+    with pytest.raises(DomainError) as err:
         read_token(secret, purpose, token, max_age=DAY, now=now)
-    assert err.value.field == "token"
+    assert err.value.field == "token" and type(err.value) is refusal
     return err.value
 
 
@@ -53,7 +54,7 @@ def test_token_with_tampered_signature_is_rejected():
 
 @pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "....", "%%%.%%%"])
 def test_garbage_is_rejected(garbage):
-    _rejected(garbage)
+    _rejected(garbage, refusal=InvalidInput)
 
 
 def test_expired_token_is_rejected_with_a_clear_message():
