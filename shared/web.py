@@ -130,6 +130,10 @@ def create_api_app(*, name: str, title: str, description: str, blueprints: list,
                    version: str = "v1") -> Flask:
     configure_logging(name)
     auth.check_configuration()  # a broken trust configuration stops the service at once
+    if ctx.metadata is None or "revoked_access" not in ctx.metadata.tables:
+        # Fail closed: without its deny list a service would accept the tokens of revoked clients and people.
+        raise RuntimeError(f"{name}: an API service needs the revoked_access table "
+                           "(shared.db.revoked_access_table) in its metadata")
     app = Flask(f"services.{name}")  # the real package: a bare name may resolve to some other module
     app.config.update(
         API_TITLE=title,

@@ -150,3 +150,17 @@ def test_an_issuer_from_configuration_is_trusted_with_its_claim_mapping(client, 
         "stadtwerke-gis", "partner", frozenset({"applications:read"}))
     assert client.get("/v1/calls", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert client.post("/v1/calls", json={}, headers={"Authorization": f"Bearer {token}"}).status_code == 403
+
+
+def test_an_api_service_without_its_deny_list_refuses_to_start():
+    """Fail closed: an API service whose metadata lacks `revoked_access` would accept revoked tokens, so it
+    does not start at all."""
+    import pytest
+    from sqlalchemy import MetaData, create_engine
+
+    from shared.web import ServiceContext, create_api_app
+
+    ctx = ServiceContext(name="nodeny", engine=create_engine("sqlite://"), metadata=MetaData(),
+                         uow_factory=lambda: None, kafka_bootstrap_servers="127.0.0.1:9")
+    with pytest.raises(RuntimeError, match="revoked_access"):
+        create_api_app(name="nodeny", title="t", description="d", blueprints=[], ctx=ctx)
