@@ -46,6 +46,9 @@ AUDIENCE = "vorort"
 ACCEPTED_ALGORITHMS = ("ES256", "EdDSA", "RS256")
 ACCESS_TOKEN_TYPE = "at+jwt"
 LEEWAY_S = 5
+# The longest an access token of any issuer may live unless its trust entry says otherwise (identity's own
+# live 10 minutes; Keycloak's default is 5).
+MAX_TOKEN_LIFETIME_S = 3600
 TEST_ISSUER = "urn:vorort:test-issuer"
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -90,7 +93,9 @@ class TrustedIssuer:
     `claims` names the token claims that carry role, ags, subject and scope (defaults: role, ags, sub,
     scope). `role` is a fixed role for every token of this issuer (when it has no role claim of ours);
     `scopes` are granted when a token carries none of ours. `require_typ` holds tokens to RFC 9068's
-    `typ: at+jwt` (identity's do; many external issuers' tokens do not)."""
+    `typ: at+jwt` (identity's do; many external issuers' tokens do not). `max_lifetime_s` refuses tokens
+    that live longer (from `iat`, or from now without one), whatever the issuer grants: access tokens
+    cannot be recalled, so they must be short-lived."""
     issuer: str
     jwks_uri: str
     audience: str = AUDIENCE
@@ -98,6 +103,7 @@ class TrustedIssuer:
     role: str | None = None
     scopes: tuple = ()
     require_typ: bool = False
+    max_lifetime_s: int = MAX_TOKEN_LIFETIME_S
 
     def claim(self, name: str) -> str:
         return self.claims.get(name, {"subject": "sub"}.get(name, name))
@@ -120,7 +126,8 @@ def trusted_issuers() -> dict[str, TrustedIssuer]:
     try:
         entries = json.loads(raw)
         for entry in entries:
-            unknown = set(entry) - {"issuer", "jwks_uri", "audience", "claims", "role", "scopes", "require_typ"}
+            unknown = set(entry) - {"issuer", "jwks_uri", "audience", "claims", "role", "scopes", "require_typ",
+                                    "max_lifetime_s"}
             if unknown or not entry.get("issuer") or not entry.get("jwks_uri"):
                 raise ValueError(f"bad entry {entry!r}")
             if entry.get("role") is not None and entry["role"] not in ROLES:
@@ -128,7 +135,8 @@ def trusted_issuers() -> dict[str, TrustedIssuer]:
             issuers[entry["issuer"]] = TrustedIssuer(
                 issuer=entry["issuer"], jwks_uri=entry["jwks_uri"], audience=entry.get("audience", AUDIENCE),
                 claims=dict(entry.get("claims") or {}), role=entry.get("role"),
-                scopes=tuple(entry.get("scopes") or ()), require_typ=bool(entry.get("require_typ", False)))
+                scopes=tuple(entry.get("scopes") or ()), require_typ=bool(entry.get("require_typ", False)),
+                max_lifetime_s=int(entry.get("max_lifetime_s", MAX_TOKEN_LIFETIME_S)))
     except (ValueError, TypeError, AttributeError) as error:
         raise MisconfiguredIssuers(f"VORORT_TRUSTED_ISSUERS is not a list of issuers: {error}") from None
     return issuers
@@ -222,6 +230,9 @@ def verify_token(token: str) -> Principal:
                             leeway=LEEWAY_S, options={"require": ["exp", "iss", "aud", "sub"]})
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from None
+    issued = claims.get("iat") if isinstance(claims.get("iat"), (int, float)) else time.time()
+    if claims["exp"] - issued > issuer.max_lifetime_s + LEEWAY_S:
+        raise InvalidToken("the token lives longer than its issuer's maximum")
     return _principal(claims, issuer)
 
 
@@ -327,7 +338,8 @@ def _test_issuer_key():
 
 def test_issuer_entry() -> dict:
     _test_issuer_key()
-    return {"issuer": TEST_ISSUER, "jwks_uri": (_test_issuer_dir() / "jwks.json").as_uri(), "audience": AUDIENCE}
+    return {"issuer": TEST_ISSUER, "jwks_uri": (_test_issuer_dir() / "jwks.json").as_uri(), "audience": AUDIENCE,
+            "max_lifetime_s": int(TEST_TOKEN_TTL.total_seconds())}
 
 
 def trusted_entries(environ=os.environ) -> list[dict]:

@@ -11,7 +11,7 @@ from joserfc import jwk
 from services.identity.domain import ApiClient, KeyRing, Organisation, Person, SigningKey
 from services.identity.settings import IdentitySettings
 from shared.auth import api_scopes
-from shared.errors import NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.events.catalogue import make_event
 from shared.logs import correlation_id
 

@@ -164,3 +164,28 @@ def test_an_api_service_without_its_deny_list_refuses_to_start():
                          uow_factory=lambda: None, kafka_bootstrap_servers="127.0.0.1:9")
     with pytest.raises(RuntimeError, match="revoked_access"):
         create_api_app(name="nodeny", title="t", description="d", blueprints=[], ctx=ctx)
+
+
+def test_a_token_living_longer_than_its_issuers_maximum_is_refused(client, monkeypatch, tmp_path):
+    """Short-lived tokens by default: a trusted external issuer's token that lives a day gets 401, one of
+    five minutes is accepted; the entry's `max_lifetime_s` may lower the bound further."""
+    key = jwk.ECKey.generate_key("P-256", parameters={"kid": "long-1", "alg": "ES256", "use": "sig"}, private=True)
+    (tmp_path / "jwks.json").write_text(json.dumps({"keys": [key.as_dict(private=False)]}))
+    issuer = f"https://idp.example.org/realms/{uuid.uuid4().hex[:6]}"
+    entry = {"issuer": issuer, "jwks_uri": (tmp_path / "jwks.json").as_uri(), "role": "partner"}
+    monkeypatch.setenv("VORORT_TRUSTED_ISSUERS", json.dumps(auth.trusted_entries() + [entry]))
+    now = datetime.now(timezone.utc)
+
+    def token(lifetime: timedelta, with_iat: bool = True) -> str:
+        claims = {"iss": issuer, "aud": auth.AUDIENCE, "sub": "gis", "exp": now + lifetime}
+        if with_iat:
+            claims["iat"] = now
+        return jwt.encode(claims, jwt.PyJWK(key.as_dict(private=True)).key, algorithm="ES256",
+                          headers={"kid": "long-1"})
+
+    assert auth.verify_token(token(timedelta(minutes=5))).subject == "gis"
+    for long_lived in (token(timedelta(days=1)), token(timedelta(days=1), with_iat=False)):
+        assert client.get("/v1/calls", headers={"Authorization": f"Bearer {long_lived}"}).status_code == 401
+    monkeypatch.setenv("VORORT_TRUSTED_ISSUERS", json.dumps(auth.trusted_entries()[:-1] + [
+        {**entry, "max_lifetime_s": 120}]))
+    assert client.get("/v1/calls", headers={"Authorization": f"Bearer {token(timedelta(minutes=5))}"}).status_code == 401
