@@ -1,0 +1,55 @@
+"""The web side every service shares: the app factory, one error format, health, metrics, idempotency.
+
+Error format (every 4xx/5xx, from flask-smorest, webargs and domain errors alike):
+    {"code": 422, "status": "Unprocessable Entity", "message": "...", "errors": {"json": {"field": ["..."]}}}
+"""
+# The package re-exports every name of its modules: callers import from the package, as before.
+from __future__ import annotations
+
+from shared.web.app import (
+    MAX_BODY_BYTES,
+    PAGINATION,
+    ServiceBlueprint,
+    ServiceContext,
+    context,
+    create_api_app,
+    dispatch,
+    public,
+    read,
+    service_context,
+)
+from shared.web.errors import (
+    _register_error_handlers,
+    error_body,
+)
+from shared.web.idempotency import (
+    idempotent,
+    json_dumps,
+)
+from shared.web.operations import (
+    SWAGGER_UI_ASSETS,
+    _database_ok,
+    _register_operations,
+    _register_swagger_ui_assets,
+    kafka_reachable,
+)
+from shared.web.ratelimit import (
+    _caller,
+    _register_rate_limit,
+    rate_limit_per_minute,
+)
+from shared.web.requests import (
+    BODY_METHODS,
+    JSON_MIMETYPE,
+    LATENCY,
+    MAX_JSON_DEPTH,
+    REQUESTS,
+    UNSTORABLE,
+    _declared_body_types,
+    _has_body,
+    _json_problem,
+    _register_request_hooks,
+    _unstorable_paths,
+    openapi_path,
+    storable,
+)

@@ -1,0 +1,149 @@
+"""The app factory, the service context, blueprints and the bus from a view."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+from flask.json.provider import DefaultJSONProvider
+from flask_smorest import Api, Blueprint
+from sqlalchemy import Engine, MetaData
+from sqlalchemy.exc import IntegrityError
+
+from shared import auth, openapi
+from shared.db import AtLeast
+from shared.errors import Conflict, DomainError
+from shared.logs import configure_logging
+from shared.uow import is_duplicate_key
+from shared.web.errors import _register_error_handlers
+from shared.web.operations import SWAGGER_UI_ASSETS, _register_operations, _register_swagger_ui_assets
+from shared.web.ratelimit import _register_rate_limit, rate_limit_per_minute
+from shared.web.requests import _register_request_hooks
+
+MAX_BODY_BYTES = 256 * 1024
+PAGINATION = {"page": 1, "page_size": 20, "max_page_size": 100}
+
+
+class ServiceBlueprint(Blueprint):
+    """A flask-smorest Blueprint with the platform's pagination defaults (page, page_size <= 100)."""
+    DEFAULT_PAGINATION_PARAMETERS = PAGINATION
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        # The header's value is a JSON text, so document it as a string (flask-smorest documents the
+        # object it encodes, which header validators then compare with the raw string and reject).
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": "Pagination metadata as JSON: total, total_pages, first_page, last_page, page, "
+                           "previous_page, next_page.",
+            "schema": {"type": "string"},
+        }
+
+    @staticmethod
+    def _make_pagination_metadata(page, page_size, item_count):
+        # A count that stopped at its bound (shared.db.bounded_count) gives a lower bound for the total and
+        # no last page; the next page exists, because the count went past the end of this one.
+        if not isinstance(item_count, AtLeast):
+            return Blueprint._make_pagination_metadata(page, page_size, item_count)
+        metadata = {"total": int(item_count), "total_is_lower_bound": True, "first_page": 1, "page": page,
+                    "next_page": page + 1}
+        if page > 1:
+            metadata["previous_page"] = page - 1
+        return metadata
+
+
+@dataclass
+class ServiceContext:
+    """What a service's views need, attached to the app as `app.extensions['vorort']`."""
+    name: str
+    engine: Engine
+    metadata: MetaData
+    uow_factory: Callable[[], Any]
+    kafka_bootstrap_servers: str
+    extras: dict = field(default_factory=dict)
+
+
+def service_context(name: str, settings, *, metadata, uow_class, command_handlers: dict, clock) -> ServiceContext:
+    """Engine, unit-of-work factory and message bus of a service, built the same way in every service."""
+    from shared.bus import MessageBus
+    from shared.db import make_engine, make_session_factory
+
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+
+    def uow_factory():
+        return uow_class(session_factory)
+
+    ctx = ServiceContext(name=name, engine=engine, metadata=metadata, uow_factory=uow_factory,
+                         kafka_bootstrap_servers=settings.kafka_bootstrap_servers)
+    ctx.extras["bus"] = MessageBus(uow_factory, command_handlers, clock)
+    return ctx
+
+
+def context() -> ServiceContext:
+    return current_app.extensions["vorort"]
+
+
+def dispatch(command, *, on_duplicate: DomainError | None = None):
+    """Run a command through the service's message bus. A unique constraint that a concurrent request
+    won becomes `on_duplicate` (a 409 by default), never a 500."""
+    try:
+        return context().extras["bus"].handle(command)
+    except IntegrityError as error:
+        if is_duplicate_key(error):
+            raise on_duplicate or Conflict("This already exists (a concurrent request created it).") from None
+        raise
+
+
+def read(query):
+    """Run a read-only `query(uow)` in a unit of work and return its result."""
+    with context().uow_factory() as uow:
+        return query(uow)
+
+
+def public(view):
+    """Marks a view as deliberately open to callers without a token (read by the authorization tests)."""
+    view._vorort_public = True
+    return view
+
+
+def create_api_app(*, name: str, title: str, description: str, blueprints: list, ctx: ServiceContext,
+                   version: str = "v1") -> Flask:
+    configure_logging(name)
+    auth.check_configuration()  # a broken trust configuration stops the service at once
+    if ctx.metadata is None or "revoked_access" not in ctx.metadata.tables:
+        # Fail closed: without its deny list a service would accept the tokens of revoked clients and people.
+        raise RuntimeError(f"{name}: an API service needs the revoked_access table "
+                           "(shared.db.revoked_access_table) in its metadata")
+    app = Flask(f"services.{name}")  # the real package: a bare name may resolve to some other module
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION=version,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        # Swagger UI's files come from the installed flask-swagger-ui package, served by the service
+        # itself: /docs works offline and hands nobody's address to a third party.
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_ASSETS,
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+    )
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's own; the base class has no sort_keys
+    app.json.sort_keys = False
+    app.url_map.converters["id"] = openapi.IdConverter
+    app.extensions["vorort"] = ctx
+    api = Api(app, spec_kwargs={"info": {"description": f"{description}\n\n{openapi.INPUT_RULES}"}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    openapi.describe(api)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    openapi.add_links(api)
+    _register_operations(app, ctx)
+    _register_swagger_ui_assets(app)
+    _register_error_handlers(app)
+    _register_request_hooks(app, name, api)
+    limit = rate_limit_per_minute()
+    if limit:
+        _register_rate_limit(app, ctx, limit)
+    return app
