@@ -6,7 +6,7 @@ session, which keeps every write in the one transaction that also holds the outb
 
 Sending mail is a queue per kind: `deliveries` (one row per newsletter recipient) and `mails` (single
 transactional mails: confirmations, acknowledgements, decision notices, test sends). Both carry the
-same claim columns; see services/publishing/delivery.py for the protocol.
+same claim columns; see services/publishing/delivery for the protocol.
 """
 # The package re-exports every name of its modules: callers import from the package, as before.
 from __future__ import annotations

@@ -373,7 +373,7 @@ def publish(pub: Publication, now: datetime) -> Publication:
 
 
 def results_published_payload(pub: Publication, base_url: str | None = None) -> dict[str, Any]:
-    """Body of the ResultsPublished v1 event (see shared/events/catalogue.py), JSON-serialisable."""
+    """Body of the ResultsPublished v1 event (see shared/events/catalogue), JSON-serialisable."""
     if not pub.is_published or pub.published_at is None:
         raise Conflict("Only published results can be announced.")
     return {

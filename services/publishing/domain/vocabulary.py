@@ -19,7 +19,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 PUBLICATION_KINDS = ("selection_result", "workshop_result")
 PUBLICATION_STATUSES = ("draft", "published")
 
-#: BBSR town size classes, codes as in shared/events/catalogue.py (SIZE_CLASSES).
+#: BBSR town size classes, codes as in shared/events/catalogue (SIZE_CLASSES).
 SIZE_CLASS_LABELS = {
     "rural": "Landgemeinde",
     "small": "Kleinstadt",

@@ -1,6 +1,6 @@
 """Constants and sample events for the publishing tests.
 
-Events follow shared/events/catalogue.py (SelectionCompleted v1, WorkshopCompleted v1).
+Events follow shared/events/catalogue (SelectionCompleted v1, WorkshopCompleted v1).
 People are fictitious; the municipalities are real.
 """
 from __future__ import annotations
