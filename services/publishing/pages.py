@@ -12,12 +12,10 @@ import json
 from flask import Response
 from flask.views import MethodView
 
-from services.publishing.api import public
 from services.publishing.domain import publication_tags, publication_url
-from services.publishing.feeds import (ATOM_FEED_PATH, JSON_FEED_MIMETYPE, JSON_FEED_PATH, atom_feed, json_feed,
-                                       publication_html)
+from services.publishing.feeds import ATOM_FEED_PATH, JSON_FEED_MIMETYPE, JSON_FEED_PATH, atom_feed, json_feed, publication_html
 from services.publishing.html import render_page
-from shared.web import ServiceBlueprint, context
+from shared.web import ServiceBlueprint, context, public
 
 pages_blp = ServiceBlueprint("results", __name__, url_prefix="",
                              description="The public results page and feeds (no token needed).")

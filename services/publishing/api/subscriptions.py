@@ -1,0 +1,132 @@
+"""Subscriptions: double opt-in, the confirmation and unsubscribe links (RFC 8058 one-click)."""
+from __future__ import annotations
+
+from flask import Response
+from flask.views import MethodView
+
+from services.publishing import handlers
+from services.publishing.api.common import settings, subscriptions_blp
+from services.publishing.domain import read_token
+from services.publishing.html import render_page, wants_html
+from services.publishing.schemas import (
+    QueuedSchema,
+    SubscriberQuerySchema,
+    SubscriberSchema,
+    SubscriptionCreateSchema,
+    TokenQuerySchema,
+)
+from shared.auth import require_role, roles_required
+from shared.errors import DomainError, NotFound
+from shared.web import context, dispatch, public, read
+
+
+# --- subscriptions -------------------------------------------------------------------------------
+@subscriptions_blp.route("")
+class Subscriptions(MethodView):
+    @public
+    @subscriptions_blp.doc(security=[])
+    @subscriptions_blp.arguments(SubscriptionCreateSchema)
+    @subscriptions_blp.response(202, QueuedSchema)
+    def post(self, body):
+        """Subscribe to results by topic (public). Nothing is sent until the address confirms the link mailed
+        to it (double opt-in). The answer is the same for every address."""
+        dispatch(handlers.Subscribe(email=body["email"], topics=body["topics"]))
+        return {"status": "confirmation_requested",
+                "message": "Bitte bestätigen Sie Ihre Anmeldung über den Link in der E-Mail, die wir Ihnen "
+                           "geschickt haben."}
+
+    @roles_required("staff")
+    @subscriptions_blp.arguments(SubscriberQuerySchema, location="query")
+    @subscriptions_blp.response(200, SubscriberSchema(many=True))
+    @subscriptions_blp.paginate()
+    def get(self, query, pagination_parameters):
+        """The subscribers (staff)."""
+        require_role("staff")
+        rows, total = read(lambda uow: uow.subscribers.list(
+            status=query.get("status"), offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size))
+        pagination_parameters.item_count = total
+        return [dict(row._mapping) for row in rows]
+
+
+def _link_answer(run, page: str, failure_title: str, page_extras=None):
+    """Run a link's command; answer a person's browser with a German page (with `page_extras(result)`),
+    everyone else with JSON."""
+    html = wants_html()
+    try:
+        result = run()
+    except DomainError as error:
+        if not html:
+            raise
+        return Response(render_page("message.html", title=failure_title, message=_german_link_error(error)),
+                        status=error.status, mimetype="text/html")
+    if html:
+        extras = page_extras(result) if page_extras else {}
+        return Response(render_page(page, **result, **extras), mimetype="text/html")
+    return result
+
+
+def _german_link_error(error: DomainError) -> str:
+    text = error.message.lower()
+    if "expired" in text:
+        return "Dieser Link ist abgelaufen. Bitte melden Sie sich erneut an, dann erhalten Sie einen neuen Link."
+    if "cancelled" in text:
+        return "Diese Anmeldung wurde abbestellt. Bitte melden Sie sich erneut an."
+    if isinstance(error, NotFound):
+        return "Zu diesem Link gibt es keine Anmeldung mehr. Bitte melden Sie sich erneut an."
+    return "Dieser Link ist ungültig. Bitte kopieren Sie den vollständigen Link aus der E-Mail."
+
+
+@subscriptions_blp.route("/confirm")
+class ConfirmSubscription(MethodView):
+    @public
+    @subscriptions_blp.doc(security=[])
+    @subscriptions_blp.arguments(TokenQuerySchema, location="query")
+    @subscriptions_blp.response(200)
+    @subscriptions_blp.alt_response(403, description="The link is forged, expired or meant for another action.")
+    def get(self, query):
+        """Confirm a subscription with the signed link from the confirmation mail (public)."""
+        def unsubscribe_link(result):  # the page offers unsubscribing at once; the JSON answer stays as it was
+            return {"unsubscribe_url": handlers.unsubscribe_url(settings(), result["email"], context().extras["clock"]())}
+
+        return _link_answer(lambda: dispatch(handlers.ConfirmSubscription(query["token"])), "confirmed.html",
+                            "Bestätigung nicht möglich", page_extras=unsubscribe_link)
+
+
+# RFC 8058: a mail client's one-click POST, and the unsubscribe page's button, send this form field.
+_ONE_CLICK_FORM = {"schema": {"type": "object", "properties": {
+    "List-Unsubscribe": {"type": "string", "enum": ["One-Click"]}}}}
+ONE_CLICK_BODY = {"required": False, "content": {"application/x-www-form-urlencoded": _ONE_CLICK_FORM,
+                                                 "multipart/form-data": _ONE_CLICK_FORM}}
+
+
+@subscriptions_blp.route("/unsubscribe")
+class UnsubscribeLink(MethodView):
+    @public
+    @subscriptions_blp.doc(security=[])
+    @subscriptions_blp.arguments(TokenQuerySchema, location="query")
+    @subscriptions_blp.response(200)
+    @subscriptions_blp.alt_response(403, description="The link is forged, expired or meant for another action.")
+    def get(self, query):
+        """The unsubscribe link of every mail (public): shows a page with a button that unsubscribes.
+
+        A GET does not unsubscribe by itself, because mail scanners follow links; the button (or a mail
+        client's one-click POST) does."""
+        def check():
+            email = read_token(settings().secret, "unsubscribe", query["token"], handlers.UNSUBSCRIBE_MAX_AGE,
+                               now=context().extras["clock"]())
+            return {"email": email, "status": "unsubscribe_pending",
+                    "action": f"{settings().base_url}/v1/subscriptions/unsubscribe?token={query['token']}"}
+
+        return _link_answer(check, "unsubscribe.html", "Abbestellen nicht möglich")
+
+    @public
+    @subscriptions_blp.doc(security=[], requestBody=ONE_CLICK_BODY)
+    @subscriptions_blp.arguments(TokenQuerySchema, location="query")
+    @subscriptions_blp.response(200)
+    @subscriptions_blp.alt_response(403, description="The link is forged, expired or meant for another action.")
+    def post(self, query):
+        """Unsubscribe (public): the one-click POST of RFC 8058 (body `List-Unsubscribe=One-Click`) or the
+        button of the unsubscribe page. Works for members and subscribers; idempotent."""
+        return _link_answer(lambda: dispatch(handlers.Unsubscribe(query["token"])), "unsubscribed.html",
+                            "Abbestellen nicht möglich")
