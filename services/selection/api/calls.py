@@ -1,0 +1,102 @@
+"""Calls and candidates."""
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from services.selection import handlers
+from services.selection.api.common import READERS, _review_context, calls_blp, candidate_view, on_panel
+from services.selection.schemas import (
+    CallQuerySchema,
+    CallSchema,
+    CandidateQuerySchema,
+    CandidateSchema,
+)
+from shared.auth import require_role, roles_required
+from shared.errors import NotFound
+from shared.web import read
+
+
+# --- calls and candidates ------------------------------------------------------------------------
+def call_view(uow, call: dict) -> dict:
+    decided = uow.decisions.get(call["id"]) is not None
+    _, live = uow.candidates.rows_for_call(call["id"], limit=0)
+    return dict(call, candidates=live, panel_set=uow.panels.get(call["id"]) is not None, decided=decided,
+                reviews_open=call["status"] == "closed" and not decided)
+
+
+@calls_blp.route("")
+class Calls(MethodView):
+    @roles_required(*READERS)
+    @calls_blp.arguments(CallQuerySchema, location="query")
+    @calls_blp.response(200, CallSchema(many=True))
+    @calls_blp.paginate()
+    def get(self, query, pagination_parameters):
+        """The calls the selection knows from the applications events, newest first (a steering member's:
+        the calls whose panel it sits on)."""
+        principal = require_role(*READERS)
+        member = principal.subject if principal.role == "steering" else None
+
+        def fetch(uow):
+            rows, total = uow.calls.list(status=query.get("status"), offset=pagination_parameters.first_item,
+                                         limit=pagination_parameters.page_size, panel_member=member)
+            return [call_view(uow, row) for row in rows], total
+
+        items, total = read(fetch)
+        pagination_parameters.item_count = total
+        return items
+
+
+@calls_blp.route("/<call_id>")
+class CallItem(MethodView):
+    @roles_required(*READERS)
+    @on_panel
+    @calls_blp.response(200, CallSchema)
+    def get(self, call_id):
+        """The call as the selection knows it from the applications events, and where its selection stands."""
+        require_role(*READERS)
+
+        return read(lambda uow: call_view(uow, handlers.get_call(uow, call_id)))
+
+
+@calls_blp.route("/<call_id>/candidates")
+class Candidates(MethodView):
+    @roles_required(*READERS)
+    @on_panel
+    @calls_blp.arguments(CandidateQuerySchema, location="query")
+    @calls_blp.response(200, CandidateSchema(many=True))
+    @calls_blp.paginate()
+    def get(self, query, call_id, pagination_parameters):
+        """The live candidates of a call (withdrawn applications are none), with their review progress."""
+        require_role(*READERS)
+
+        def fetch(uow):
+            handlers.get_call(uow, call_id)
+            rows, total = uow.candidates.page_for_call(
+                call_id, size_class=query.get("size_class"), offset=pagination_parameters.first_item,
+                limit=pagination_parameters.page_size)
+            members, reviews, conflicted = _review_context(uow, call_id)
+            return [candidate_view(row, members, reviews, conflicted) for row in rows], total
+
+        items, total = read(fetch)
+        pagination_parameters.item_count = total
+        return items
+
+
+@calls_blp.route("/<call_id>/candidates/<application_id>")
+class CandidateItem(MethodView):
+    @roles_required(*READERS)
+    @on_panel
+    @calls_blp.response(200, CandidateSchema)
+    def get(self, call_id, application_id):
+        """One live candidate."""
+        require_role(*READERS)
+
+        def fetch(uow):
+            handlers.get_call(uow, call_id)
+            row = handlers.get_candidate_row(uow, call_id, application_id)
+            if row["status"] != "submitted":
+                raise NotFound(f"{row['name']} has withdrawn its application; it is no candidate.",
+                               field="application_id")
+            return candidate_view(row, *_review_context(uow, call_id))
+
+        return read(fetch)

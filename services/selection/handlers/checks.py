@@ -1,0 +1,75 @@
+"""Checks every use case of selection shares: the call, the panel, the candidate, ownership, quorum."""
+from __future__ import annotations
+
+from services.selection.domain import (
+    BalanceRule,
+    Panel,
+    smart_city_rule,
+)
+from shared.errors import Conflict, Forbidden, NotFound
+
+
+# --- shared checks -------------------------------------------------------------------------------
+def get_call(uow, call_id: str, *, for_update: bool = False) -> dict:
+    call = uow.calls.get(call_id, for_update=for_update)
+    if call is None:
+        raise NotFound(f"No call {call_id} is known to the selection (it learns of calls when they open).")
+    return call
+
+
+def require_on_panel(uow, call_id: str, member_id: str) -> None:
+    """A steering member acts only on the calls whose panel it sits on. Any other call answers exactly as
+    an unknown one does: which calls exist beyond its own panels is none of its business."""
+    found = uow.panels.get(call_id)
+    if found is None or all(m.id != member_id for m in found[0].members):
+        raise NotFound(f"No call {call_id} is known to the selection (it learns of calls when they open).",
+                       field="call_id")
+
+
+def review_closed(uow, call_id: str) -> bool:
+    """The decision closes the review: from then on the panel sees each other's scores (blind until then)."""
+    return uow.decisions.get(call_id) is not None
+
+
+def require_review_closed(uow, call_id: str, what: str) -> None:
+    if not review_closed(uow, call_id):
+        raise Forbidden(f"Blind review: {what} opens to the steering group when the decision closes the review.")
+
+
+def _require_undecided(uow, call_id: str, what: str) -> None:
+    if uow.decisions.get(call_id) is not None:
+        raise Conflict(f"The decision for this call has been recorded; {what} can no longer change.")
+
+
+def get_panel(uow, call_id: str) -> Panel:
+    found = uow.panels.get(call_id)
+    if found is None:
+        raise Conflict("The steering group of this call has not been set yet.", field="panel")
+    return found[0]
+
+
+def get_candidate_row(uow, call_id: str, application_id: str) -> dict:
+    row = uow.candidates.get_row(application_id)
+    if row is None or row["call_id"] != call_id or row["name"] is None:
+        raise NotFound(f"No candidate {application_id} in this call.", field="application_id")
+    return row
+
+
+def require_own(actor_role: str, actor_subject: str, member_id: str, what: str) -> None:
+    if actor_role == "steering" and actor_subject != member_id:
+        raise Forbidden(f"A steering member may {what} only for themselves (the token's subject).",
+                        field="member_id")
+
+
+def majority(members: int) -> int:
+    return members // 2 + 1
+
+
+def quorum_of(panel: Panel, settings: dict) -> int:
+    return settings["quorum"] or majority(len(panel.members))
+
+
+def rule_for(uow, call_id: str) -> tuple[BalanceRule, bool]:
+    """The call's balance rule and whether it was set explicitly (else the smart-city default)."""
+    found = uow.balance_rules.get(call_id)
+    return (found[0], True) if found else (smart_city_rule(), False)

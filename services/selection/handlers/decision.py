@@ -1,0 +1,189 @@
+"""The decision, places vacated after it, and their successors (amendments)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from services.selection.db import candidate_from_row
+from services.selection.domain import (
+    propose_successor,
+    vacancies,
+    validate_amendment,
+    validate_decision,
+)
+from services.selection.handlers.checks import get_call, quorum_of
+from services.selection.handlers.commands import DECIDED_AT_TOLERANCE, _event
+from services.selection.handlers.ranking import evaluate, ranking_line
+from shared.errors import Conflict, DomainError, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from services.selection.handlers.commands import AmendDecision, RecordDecision
+    from services.selection.handlers.ranking import Evaluation
+
+
+# --- decision ------------------------------------------------------------------------------------
+def record_decision(command: RecordDecision, uow, clock) -> dict:
+    call = get_call(uow, command.call_id, for_update=True)
+    if call["status"] != "closed":
+        raise Conflict("The call is still open; the steering group decides after it has closed.")
+    if uow.decisions.get(command.call_id) is not None:
+        raise Conflict("The decision for this call has already been recorded; it is final.")
+    found = uow.panels.get(command.call_id)
+    if found is None:
+        raise Conflict("The steering group of this call has not been set yet.", field="panel")
+    panel, settings = found
+    now = clock()
+    if command.decided_at > now + DECIDED_AT_TOLERANCE:
+        raise InvalidInput("The decision cannot be dated in the future.", field="decided_at")
+    if call["closed_at"] is not None and command.decided_at < call["closed_at"]:
+        raise InvalidInput("The decision cannot be dated before the call closed.", field="decided_at")
+
+    evaluation = evaluate(uow, command.call_id)
+    quorum = quorum_of(panel, settings)
+    try:
+        decision = validate_decision(
+            [candidate_from_row(row) for row in evaluation.candidates.values()], evaluation.proposal,
+            command.selected, call["places"], command.rationale, command.deviation_reason,
+            command.present_member_ids, panel, quorum)
+    except DomainError as error:
+        if error.field and error.field.startswith("selected_ids"):
+            error.field = "selected" + error.field.removeprefix("selected_ids")
+        raise
+
+    by_id = {entry.application_id: entry for entry in evaluation.ranking}
+    selected = set(decision.selected_ids)
+    lines = [dict(ranking_line(entry, evaluation.candidates[entry.application_id]),
+                  selected=entry.application_id in selected) for entry in evaluation.ranking]
+    uow.decisions.add({
+        "call_id": command.call_id, "selected": list(decision.selected_ids),
+        "not_selected": list(decision.not_selected_ids), "proposed": list(decision.proposed_ids),
+        "deviates_from_proposal": decision.deviates_from_proposal, "rationale": decision.rationale,
+        "deviation_reason": decision.deviation_reason, "decided_at": command.decided_at,
+        "present_member_ids": list(decision.present_member_ids), "quorum": quorum, "ranking": lines,
+        "recorded_at": now, "recorded_by": command.actor})
+
+    for application_id in decision.selected_ids:
+        entry, row = by_id[application_id], evaluation.candidates[application_id]
+        uow.emit(_event("ApplicationSelected", {
+            "call_id": command.call_id, "application_id": application_id, "municipality": _municipality(row),
+            "rank": entry.position, "score": entry.weighted_mean,
+            "workshops_per_place": call["workshops_per_place"], "decided_at": command.decided_at}))
+    for application_id in decision.not_selected_ids:
+        entry, row = by_id[application_id], evaluation.candidates[application_id]
+        uow.emit(_event("ApplicationNotSelected", {
+            "call_id": command.call_id, "application_id": application_id, "municipality": _municipality(row),
+            "rank": entry.position, "score": entry.weighted_mean, "may_attend_workshops": True,
+            "decided_at": command.decided_at}))
+    uow.emit(_event("SelectionCompleted", {
+        "call_id": command.call_id, "call_title": call["title"], "topic": call["topic"], "places": call["places"],
+        "selected": list(decision.selected_ids),
+        # v2: the outcome in rank order, without scores or review counts (the review stays confidential)
+        "ranking": [{"application_id": line["application_id"], "ags": line["ags"], "name": line["name"],
+                     "size_class": line["size_class"], "rank": line["rank"], "selected": line["selected"]}
+                    for line in lines],
+        "rationale": decision.rationale, "deviation_reason": decision.deviation_reason,
+        "decided_at": command.decided_at}))
+    uow.audit.record(call_id=command.call_id, at=now, actor=command.actor, action="decision.recorded",
+                     details={"selected": list(decision.selected_ids), "proposed": list(decision.proposed_ids),
+                              "deviation_reason": decision.deviation_reason,
+                              "present_member_ids": list(decision.present_member_ids), "quorum": quorum})
+    uow.commit()
+    return uow.decisions.get(command.call_id)
+
+
+# --- places vacated after the decision, and their successors -------------------------------------
+def vacate_place(uow, candidate: dict, withdrawn_at: datetime) -> bool:
+    """From ApplicationWithdrawn (inside the consumer's transaction): if the decision selected this
+    application, its place is vacant now. Told once, even when the projection is rebuilt from the topic."""
+    decision = uow.decisions.get(candidate["call_id"])
+    application_id = candidate["application_id"]
+    if decision is None or application_id not in decision["selected"]:
+        return False
+    if uow.audit.has(candidate["call_id"], "decision.place_vacated", application_id):
+        return False
+    uow.emit(_event("PlaceVacated", {"call_id": candidate["call_id"], "application_id": application_id,
+                                     "municipality": _municipality(candidate), "reason": "withdrawn",
+                                     "vacated_at": withdrawn_at}))
+    uow.audit.record(call_id=candidate["call_id"], at=withdrawn_at, actor="applications:withdrawal",
+                     action="decision.place_vacated", application_id=application_id,
+                     details={"reason": "withdrawn"})
+    return True
+
+
+def successor_proposals(uow, call_id: str) -> tuple[Evaluation, list]:
+    """Every vacated place of the decided call with the successor proposed for it."""
+    evaluation = evaluate(uow, call_id)
+    decision = uow.decisions.get(call_id)
+    if decision is None:
+        raise NotFound("No decision has been recorded for this call yet.")
+    candidates = [candidate_from_row(row) for row in evaluation.candidates.values()]
+    return evaluation, [propose_successor(evaluation.ranking, decision["selected"], vacated, evaluation.rule)
+                        for vacated in vacancies(decision["selected"], candidates)]
+
+
+def amend_decision(command: AmendDecision, uow, clock) -> dict:
+    """Name a successor for a vacated place: the same checks and the same events as the decision itself,
+    for one place. The successor gets ApplicationSelected (so its workshops and letter follow)."""
+    call = get_call(uow, command.call_id, for_update=True)
+    decision = uow.decisions.get(command.call_id)
+    if decision is None:
+        raise Conflict("No decision has been recorded for this call; there is nothing to amend.")
+    panel, settings = uow.panels.get(command.call_id)
+    now = clock()
+    if command.decided_at > now + DECIDED_AT_TOLERANCE:
+        raise InvalidInput("The amendment cannot be dated in the future.", field="decided_at")
+    if command.decided_at < decision["decided_at"]:
+        raise InvalidInput("The amendment cannot be dated before the decision.", field="decided_at")
+    evaluation = evaluate(uow, command.call_id)
+    proposal = propose_successor(evaluation.ranking, decision["selected"], command.vacated_application_id,
+                                 evaluation.rule)
+    quorum = quorum_of(panel, settings)
+    amendment = validate_amendment(
+        [candidate_from_row(row) for row in evaluation.candidates.values()], decision["selected"], proposal,
+        command.successor_application_id, command.rationale, command.deviation_reason,
+        command.present_member_ids, panel, quorum)
+
+    amendment_id = str(uuid.uuid4())
+    rows = evaluation.candidates
+    vacated_row, successor_row = rows[amendment.vacated_id], rows[amendment.successor_id]
+    entry = next(e for e in evaluation.ranking if e.application_id == amendment.successor_id)
+    uow.decisions.update(command.call_id, {
+        "selected": list(amendment.selected_ids),
+        "not_selected": [a for a in decision["not_selected"] if a != amendment.successor_id]})
+    uow.decisions.add_amendment({
+        "id": amendment_id, "call_id": command.call_id, "vacated_application_id": amendment.vacated_id,
+        "successor_application_id": amendment.successor_id, "proposed_successor_id": amendment.proposed_successor_id,
+        "deviates_from_proposal": amendment.deviates_from_proposal, "rationale": amendment.rationale,
+        "deviation_reason": amendment.deviation_reason, "decided_at": command.decided_at,
+        "present_member_ids": list(amendment.present_member_ids), "quorum": quorum, "recorded_at": now,
+        "recorded_by": command.actor})
+    uow.emit(_event("ApplicationSelected", {
+        "call_id": command.call_id, "application_id": amendment.successor_id,
+        "municipality": _municipality(successor_row), "rank": entry.position, "score": entry.weighted_mean,
+        "workshops_per_place": call["workshops_per_place"], "decided_at": command.decided_at,
+        "succeeds_application_id": amendment.vacated_id}))
+    uow.emit(_event("DecisionAmended", {
+        "call_id": command.call_id, "amendment_id": amendment_id, "vacated": _municipality(vacated_row),
+        "vacated_application_id": amendment.vacated_id, "successor": _municipality(successor_row),
+        "successor_application_id": amendment.successor_id, "selected": list(amendment.selected_ids),
+        "selected_municipalities": [rows[a]["name"] for a in amendment.selected_ids],
+        "rationale": amendment.rationale, "deviation_reason": amendment.deviation_reason,
+        "decided_at": command.decided_at}))
+    uow.audit.record(call_id=command.call_id, at=now, actor=command.actor, action="decision.amended",
+                     application_id=amendment.successor_id,
+                     details={"amendment_id": amendment_id, "vacated": amendment.vacated_id,
+                              "successor": amendment.successor_id, "proposed": amendment.proposed_successor_id,
+                              "deviation_reason": amendment.deviation_reason,
+                              "present_member_ids": list(amendment.present_member_ids), "quorum": quorum})
+    uow.commit()
+    return amendment_view(uow, command.call_id, amendment_id)
+
+
+def amendment_view(uow, call_id: str, amendment_id: str) -> dict:
+    return next(a for a in uow.decisions.amendments(call_id) if a["id"] == amendment_id)
+
+
+def _municipality(row: dict) -> dict:
+    return {"ags": row["ags"], "name": row["name"], "population": row["population"],
+            "size_class": row["size_class"]}
