@@ -9,14 +9,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared.municipalities import size_class_for
 from shared.errors import Conflict, Forbidden, InvalidInput
 
-SIZE_CLASS_BOUNDS = (  # BBSR town size classes by population, lower bound inclusive
-    ("large", 100_000),
-    ("medium", 20_000),
-    ("small", 5_000),
-    ("rural", 0),
-)
 
 CALL_DRAFT, CALL_OPEN, CALL_CLOSED = "draft", "open", "closed"
 SUBMITTED, WITHDRAWN = "submitted", "withdrawn"
@@ -27,10 +22,7 @@ EDITABLE_FIELDS = ("municipality_name", "population", "contact_name", "contact_e
 def size_class(population: int) -> str:
     if population <= 0:
         raise InvalidInput("Population must be a positive number.", field="municipality.population")
-    for name, lower in SIZE_CLASS_BOUNDS:
-        if population >= lower:
-            return name
-    raise AssertionError("unreachable")
+    return size_class_for(population)
 
 
 def new_id() -> str:

@@ -9,11 +9,11 @@ from marshmallow import (
     validates_schema,
 )
 
+from shared.municipalities import AGS_PATTERN, SIZE_CLASSES
 from shared.schemas import StrictSchema
 from shared.schemas import text as _text
 
-AGS = validate.Regexp(r"^\d{8}$", error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
-SIZE_CLASSES = ("rural", "small", "medium", "large")
+AGS = validate.Regexp(AGS_PATTERN, error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
 
 
 # --- calls ---------------------------------------------------------------------------------------

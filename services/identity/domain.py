@@ -16,12 +16,12 @@ Nothing here knows Flask, Kafka or database sessions.
 """
 from __future__ import annotations
 
-import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from shared.municipalities import AGS_RE
 from shared.errors import Conflict, InvalidInput
 
 ROLES = ("staff", "steering", "municipality", "partner")
@@ -33,13 +33,12 @@ KEY_METHOD = "private_key_jwt"
 AUTH_METHODS = SECRET_METHODS + (KEY_METHOD,)
 ACTIVE = "active"
 REVOKED = "revoked"
-AGS_PATTERN = re.compile(r"^\d{8}$")
 
 
 def _require_ags(role: str, ags: str | None, field_name: str = "ags") -> None:
     if role == "municipality" and not ags:
         raise InvalidInput("A municipality needs its AGS.", field=field_name)
-    if ags is not None and not AGS_PATTERN.match(ags):
+    if ags is not None and not AGS_RE.match(ags):
         raise InvalidInput("An AGS has exactly 8 digits.", field=field_name)
     if ags is not None and role != "municipality":
         raise InvalidInput("Only a municipality has an AGS.", field=field_name)

@@ -25,10 +25,11 @@ from sqlalchemy.exc import IntegrityError
 
 from services.identity import handlers
 from services.identity.db import client_assertions
-from services.identity.domain import KeyRing, KEY_METHOD
+from services.identity.domain import KEY_METHOD, KeyRing
 from services.identity.handlers import HASHER
 from services.identity.settings import IdentitySettings
 from shared.auth import AUDIENCE, api_scopes
+from shared.municipalities import AGS_RE
 from shared.web import storable
 
 TOKEN_PATH = "/oauth/token"
@@ -90,7 +91,6 @@ class ClientCredentials(ClientCredentialsGrant):
 
 DELEGATION_GRANT = "urn:vorort:params:oauth:grant-type:delegation"
 SUBJECT = re.compile(r"^[A-Za-z0-9._:@-]{1,200}$")
-AGS = re.compile(r"^\d{8}$")
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class Delegation(ClientCredentials):
             raise UnauthorizedClientError(f"This client may not act for the role {role!r}.")
         if not isinstance(subject, str) or not SUBJECT.match(subject):
             raise InvalidRequestError("subject: letters, digits and . _ : @ - only, at most 200 characters.")
-        if (role == "municipality") != (ags is not None) or (ags is not None and not AGS.match(ags)):
+        if (role == "municipality") != (ags is not None) or (ags is not None and not AGS_RE.match(ags)):
             raise InvalidRequestError("ags: a municipality's 8-digit AGS, and only for a municipality.")
         self.request.user = Delegated(subject, role, ags)
 

@@ -3,22 +3,24 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from services.publishing.domain import (NEWSLETTER_STATUSES,
+from services.publishing.domain import (
     MAX_ENQUIRY_FIELD,
     MAX_ENQUIRY_MESSAGE,
     MAX_SUBJECT_LENGTH,
     MEMBER_KINDS,
+    NEWSLETTER_STATUSES,
     NOTICE_KINDS,
     PUBLICATION_KINDS,
     PUBLICATION_STATUSES,
     SEGMENT_TYPES,
     TOKEN_PATTERN,
 )
+from shared.municipalities import AGS_PATTERN
 from shared.openapi import present, when
 from shared.schemas import NOT_BLANK, STORABLE, OutSchema, StrictSchema, http_url
 from shared.schemas import text as _text
 
-AGS = validate.Regexp(r"^\d{8}$", error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
+AGS = validate.Regexp(AGS_PATTERN, error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
 NOTICE_STATUSES = ("pending_review", "approved", "queued", "sent", "failed", "discarded")
 
 

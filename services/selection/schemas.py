@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from shared.municipalities import SIZE_CLASSES
 from shared.schemas import OutSchema, StrictSchema
 from shared.schemas import text as _text
 
-SIZE_CLASSES = ("rural", "small", "medium", "large")
 MEMBER_ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$",
                             error="A member id is 1 to 100 letters, digits and . _ : @ - (used in URLs and tokens).")
 CRITERION_KEY = validate.Regexp(r"^[a-z][a-z0-9_]{0,49}$",

@@ -17,11 +17,12 @@ from marshmallow import (
 )
 
 from services.workshops import domain
+from shared.municipalities import AGS_PATTERN
 from shared.errors import InvalidInput
 from shared.schemas import StrictSchema, http_url
 from shared.schemas import text as _text
 
-AGS = validate.Regexp(r"^\d{8}$", error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
+AGS = validate.Regexp(AGS_PATTERN, error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
 
 
 def _flag(**kwargs):

@@ -3,6 +3,7 @@
 - No module in services/ or shared/ is over 500 lines (migrations excepted): a module that grows past it
   becomes a package by subject, as services/publishing/domain/ did.
 - Services never import each other, and shared/ imports no service and no operator tooling.
+- The municipality vocabulary (the AGS pattern, the size classes) is written once, in shared/municipalities.py.
 - The import graph has no cycles beyond the ones listed below (each is on the list to be broken; the list
   may only shrink: a cycle that disappears must leave it, a cycle that reaches a module outside its
   entry, or a new one, fails the test).
@@ -61,6 +62,14 @@ def test_services_never_import_each_other(graph):
 def test_shared_imports_no_service_and_no_operator_tooling(graph):
     for forbidden in ("services", "vorort"):
         assert not graph.chain_exists(importer="shared", imported=forbidden, as_packages=True), forbidden
+
+
+def test_the_municipality_vocabulary_is_defined_once_in_shared():
+    spelled_out = [str(path.relative_to(ROOT)) for path in _modules("services", "shared", "vorort")
+                   if path != ROOT / "shared" / "municipalities.py"
+                   and (r"\d{8}" in (text := path.read_text(encoding="utf-8"))
+                        or '"rural", "small", "medium", "large"' in text)]
+    assert spelled_out == [], "use shared.municipalities (AGS_PATTERN, AGS_RE, SIZE_CLASSES, size_class_for)"
 
 
 def _cycles(graph) -> set[frozenset[str]]:

@@ -15,6 +15,8 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from services.admin.clients import ApiError
 from services.admin.views.common import apply_api_errors, services
 
+from shared.municipalities import AGS_PATTERN
+
 bp = Blueprint("access", __name__)
 
 KINDS = {"municipality": _l("municipality"), "steering_institution": _l("steering-group institution"),
@@ -23,7 +25,7 @@ ROLES = {"staff": _l("office"), "steering": _l("steering group member"), "munici
          "partner": _l("partner organisation")}
 ACCESS_STATUSES = {"active": _l("active"), "revoked": _l("revoked")}
 AGS_HINT = _l("Eight digits (Amtlicher Gemeindeschlüssel); only for a municipality.")
-AGS = Regexp(r"^\d{8}$", message=_l("An AGS has exactly eight digits."))
+AGS = Regexp(AGS_PATTERN, message=_l("An AGS has exactly eight digits."))
 
 
 class OrganisationForm(FlaskForm):

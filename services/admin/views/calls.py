@@ -12,8 +12,9 @@ from wtforms import DateTimeLocalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from services.admin.clients import ApiError
-from services.admin.views.common import (SIZE_CLASSES, apply_api_errors, from_wall_time, iso, now_berlin,
-                                         services, size_class_label)
+from services.admin.views.common import (apply_api_errors, from_wall_time, iso, now_berlin, services,
+                                         size_class_label)
+from shared.municipalities import AGS_PATTERN, SIZE_CLASSES
 
 bp = Blueprint("calls", __name__)
 
@@ -43,7 +44,7 @@ class CallForm(FlaskForm):
 
 class ApplicationForm(FlaskForm):
     ags = StringField(_l("Official municipality key (AGS)"), validators=[
-        DataRequired(), Regexp(r"^\d{8}$", message=_l("The AGS has exactly 8 digits."))],
+        DataRequired(), Regexp(AGS_PATTERN, message=_l("The AGS has exactly 8 digits."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
     name = StringField(_l("Municipality"), validators=[DataRequired(), Length(max=200)])
     population = IntegerField(_l("Population"), validators=[DataRequired(), NumberRange(min=1, max=20_000_000)])

@@ -22,7 +22,6 @@ SERVICE_NAMES = {
     "identity": _l("Access"),
 }
 
-SIZE_CLASSES = ("rural", "small", "medium", "large")
 SIZE_CLASS_LABELS = {
     "rural": _l("rural municipality (under 5,000)"),
     "small": _l("small town (5,000 to 20,000)"),

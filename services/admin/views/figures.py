@@ -6,7 +6,8 @@ from collections import Counter
 from flask_babel import gettext as _
 
 from services.admin.charts import Bar, Chart, bar_chart
-from services.admin.views.common import SIZE_CLASSES, format_number, size_class_label
+from services.admin.views.common import format_number, size_class_label
+from shared.municipalities import SIZE_CLASSES
 
 SCORE_MAX = 5
 

@@ -13,6 +13,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from services.admin.clients import ApiError
 from services.admin.views.common import Tolerant, apply_api_errors, from_wall_time, iso, services
 
+from shared.municipalities import AGS_PATTERN
+
 bp = Blueprint("publishing", __name__)
 
 WALL_TIME = "%Y-%m-%dT%H:%M"
@@ -50,7 +52,7 @@ class MemberForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=list(MEMBER_KINDS.items()), validators=[DataRequired()])
     ags = StringField(_l("Official municipality key (AGS), for municipalities"), validators=[
-        Optional(), Regexp(r"^\d{8}$", message=_l("The AGS has exactly 8 digits."))], render_kw={"inputmode": "numeric"})
+        Optional(), Regexp(AGS_PATTERN, message=_l("The AGS has exactly 8 digits."))], render_kw={"inputmode": "numeric"})
     email = StringField(_l("E-mail address for results and newsletters"), validators=[DataRequired(), Length(max=254), EMAIL],
                         render_kw={"type": "email", "autocomplete": "off"})
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)],

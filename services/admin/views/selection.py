@@ -20,8 +20,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from services.admin.clients import ApiError
 from services.admin.views import figures
-from services.admin.views.common import (SIZE_CLASSES, Tolerant, apply_api_errors, format_number, from_wall_time,
-                                         iso, now_berlin, publication_of, services, size_class_label)
+from services.admin.views.common import (Tolerant, apply_api_errors, format_number, from_wall_time, iso, now_berlin,
+                                         publication_of, services, size_class_label)
+from shared.municipalities import SIZE_CLASSES
 
 bp = Blueprint("selection", __name__)
 

@@ -1,7 +1,6 @@
 """Members, subscribers (double opt-in) and the segments a newsletter goes to."""
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -9,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from services.publishing.domain.vocabulary import _text, normalise_email
+from shared.municipalities import AGS_RE
 from shared.errors import Conflict, InvalidInput
 
 # --------------------------------------------------------------------------------------------------
@@ -32,7 +32,7 @@ class Member:
     def __post_init__(self) -> None:
         if self.kind not in MEMBER_KINDS:
             raise InvalidInput(f"Unknown member kind '{self.kind}'.", field="kind")
-        if self.ags is not None and not re.fullmatch(r"\d{8}", self.ags):
+        if self.ags is not None and not AGS_RE.fullmatch(self.ags):
             raise InvalidInput("The AGS has 8 digits.", field="ags")
 
 

@@ -14,7 +14,6 @@ can call it inside a unit of work and unit tests can call it directly.
 from __future__ import annotations
 
 from services.selection.domain.candidates import (
-    _AGS_PATTERN,
     _SIZE_CLASS_NOUNS,
     CANDIDATE_STATUSES,
     SIZE_CLASSES,

@@ -1,18 +1,17 @@
 """Town size classes and the candidates (the applications as selection sees them)."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.municipalities import AGS_RE, SIZE_CLASSES, size_class_for
 from shared.errors import InvalidInput
 
 # --------------------------------------------------------------------------------------------------------------
 # Town size classes (BBSR, by population)
 # --------------------------------------------------------------------------------------------------------------
 
-SIZE_CLASSES = ("rural", "small", "medium", "large")
 
 _SIZE_CLASS_NOUNS = {
     "rural": ("rural municipality", "rural municipalities"),
@@ -20,17 +19,6 @@ _SIZE_CLASS_NOUNS = {
     "medium": ("medium-sized town", "medium-sized towns"),
     "large": ("big city", "big cities"),
 }
-
-
-def size_class_for(population: int) -> str:
-    """BBSR class of a municipality: rural < 5,000 <= small < 20,000 <= medium < 100,000 <= large."""
-    if population < 5_000:
-        return "rural"
-    if population < 20_000:
-        return "small"
-    if population < 100_000:
-        return "medium"
-    return "large"
 
 
 def _towns(size_class: str, count: int) -> str:
@@ -49,7 +37,6 @@ def _is_whole_number(value) -> bool:
 # --------------------------------------------------------------------------------------------------------------
 
 CANDIDATE_STATUSES = ("submitted", "withdrawn")
-_AGS_PATTERN = re.compile(r"\d{8}")
 
 
 @dataclass(frozen=True)
@@ -74,7 +61,7 @@ class Candidate:
     def __post_init__(self):
         if not self.application_id:
             raise InvalidInput("an application id is required", "application_id")
-        if not isinstance(self.ags, str) or not _AGS_PATTERN.fullmatch(self.ags):
+        if not isinstance(self.ags, str) or not AGS_RE.fullmatch(self.ags):
             raise InvalidInput("the AGS (Amtlicher Gemeindeschlüssel) has 8 digits", "ags")
         if self.population is None:
             if self.size_class not in SIZE_CLASSES:

@@ -77,7 +77,6 @@ from services.workshops.domain.scheduling import (
     workshop_id_for,
 )
 from services.workshops.domain.vocabulary import (
-    _AGS_RE,
     _DATE,
     _EMAIL_RE,
     _LEAP_YEAR,

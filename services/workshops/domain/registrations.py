@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from services.workshops.domain.model import Registration, _fmt_local
 from services.workshops.domain.scheduling import _ensure_changeable, registration_window
 from services.workshops.domain.vocabulary import (
-    _AGS_RE,
     _EMAIL_RE,
     ACTIVE_REGISTRATION_STATUSES,
     CANCELLED,
@@ -27,6 +26,7 @@ from services.workshops.domain.vocabulary import (
     WAITLISTED,
 )
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.municipalities import AGS_RE
 
 if TYPE_CHECKING:
     from services.workshops.domain.model import Workshop
@@ -45,7 +45,7 @@ def may_register(workshop: Workshop, principal_role: str, principal_ags: str | N
     """
     if principal_role in STAFF_ROLES or principal_role in PARTNER_ROLES:
         return True
-    if principal_role == MUNICIPALITY_ROLE and not (isinstance(principal_ags, str) and _AGS_RE.match(principal_ags)):
+    if principal_role == MUNICIPALITY_ROLE and not (isinstance(principal_ags, str) and AGS_RE.match(principal_ags)):
         raise Forbidden("The municipality's token carries no valid AGS.")
     if principal_role == MUNICIPALITY_ROLE and principal_ags and (
             principal_ags == workshop.municipality_ags or principal_ags in workshop.invited_ags

@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from services.workshops.domain.model import Workshop, to_utc
-from services.workshops.domain.vocabulary import _AGS_RE, CANCELLED, COMPLETED, PLANNED, SCHEDULED, UTC, WORKSHOP_ID_NAMESPACE
+from services.workshops.domain.vocabulary import CANCELLED, COMPLETED, PLANNED, SCHEDULED, UTC, WORKSHOP_ID_NAMESPACE
 from shared.errors import Conflict, InvalidInput
+from shared.municipalities import AGS_RE
 
 # --------------------------------------------------------------------------------------------
 # Planning a series
@@ -20,7 +21,7 @@ def workshop_id_for(application_id: str, sequence: int) -> str:
 
 
 def _check_ags(ags: Any, field_name: str) -> str:
-    if not isinstance(ags, str) or not _AGS_RE.match(ags.strip()):
+    if not isinstance(ags, str) or not AGS_RE.match(ags.strip()):
         raise InvalidInput("An AGS has exactly 8 digits.", field_name)
     return ags.strip()
 

@@ -60,7 +60,6 @@ MUNICIPALITY_ROLE = "municipality"
 #: Fixed namespace for workshop ids, so that an id follows from (application, sequence) alone.
 WORKSHOP_ID_NAMESPACE = uuid.UUID("6f1d3c2e-7a43-5b8e-9c1f-2d4e5a6b7c80")
 
-_AGS_RE = re.compile(r"^\d{8}$")
 #: Dates outside this range are typing errors (0226 for 2026) and break the calendar's time zone.
 MIN_YEAR, MAX_YEAR = 2000, 2100
 # The date-times the API accepts, as a pattern (the OpenAPI document states it): a real calendar date in

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from shared.municipalities import AGS_PATTERN, SIZE_CLASSES
+
 TOPIC_APPLICATIONS = "vorort.applications"
 TOPIC_SELECTION = "vorort.selection"
 TOPIC_WORKSHOPS = "vorort.workshops"
@@ -11,7 +13,6 @@ TOPIC_PRIVACY = "vorort.privacy"
 TOPIC_IDENTITY = "vorort.identity"
 TOPICS = (TOPIC_APPLICATIONS, TOPIC_SELECTION, TOPIC_WORKSHOPS, TOPIC_PUBLISHING, TOPIC_PRIVACY, TOPIC_IDENTITY)
 
-SIZE_CLASSES = ("rural", "small", "medium", "large")
 
 
 def dead_letter_topic(consumer_group: str) -> str:
@@ -30,7 +31,7 @@ def _when(**kwargs):
 
 # --- shared shapes -------------------------------------------------------------------------------
 class MunicipalityRefSchema(EventSchema):
-    ags = fields.String(required=True, validate=validate.Regexp(r"^\d{8}$"))
+    ags = fields.String(required=True, validate=validate.Regexp(AGS_PATTERN))
     name = fields.String(required=True)
     population = fields.Integer(load_default=None, allow_none=True)
     size_class = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SIZE_CLASSES))
