@@ -38,7 +38,7 @@ def _handle(command):
     from shared.errors import DomainError
 
     try:
-        return _context().extras["bus"].handle(command)
+        return _context().bus.handle(command)
     except DomainError as error:
         raise click.ClickException(f"{error.message}" + (f" ({error.field})" if error.field else "")) from None
 

@@ -41,7 +41,7 @@ def create_app(settings: ServiceSettings | None = None, clock=system_clock):
 
 
 def worker_plan(ctx: ServiceContext) -> WorkerPlan:
-    bus = ctx.extras["bus"]
+    bus = ctx.bus
     return WorkerPlan(
         service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
         bootstrap_servers=ctx.kafka_bootstrap_servers,

@@ -57,7 +57,7 @@ def _forget_used_assertions(ctx: ServiceContext) -> None:
 
 
 def worker_plan(ctx: ServiceContext) -> WorkerPlan:
-    bus = ctx.extras["bus"]
+    bus = ctx.bus
     return WorkerPlan(
         service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
         bootstrap_servers=ctx.kafka_bootstrap_servers,

@@ -215,7 +215,7 @@ class IdentityServer(AuthorizationServer):
         """The current key, looked up again every couple of seconds (a rotation takes effect at once)."""
         if self._key is None or time.monotonic() - self._key_checked > KEY_CACHE_S or \
                 not self._key.signs_at(datetime.now(timezone.utc)):
-            self._key = self.ctx.extras["bus"].handle(handlers.EnsureSigningKey())
+            self._key = self.ctx.bus.handle(handlers.EnsureSigningKey())
             self._key_checked = time.monotonic()
         return self._key
 
@@ -255,7 +255,7 @@ def development_token(ctx, *, role: str, subject: str, ags: str | None, scopes) 
     from joserfc import jwt as jose_jwt
 
     settings = IdentitySettings.from_env()
-    key = ctx.extras["bus"].handle(handlers.EnsureSigningKey())
+    key = ctx.bus.handle(handlers.EnsureSigningKey())
     now = int(time.time())
     claims = {"iss": settings.issuer, "aud": AUDIENCE, "sub": subject, "client_id": "vorort-cli", "iat": now,
               "exp": now + int(settings.token_ttl.total_seconds()), "jti": uuid.uuid4().hex,

@@ -36,7 +36,7 @@ def dispatch(command):
 
 
 def now():
-    return context().extras["bus"].clock()
+    return context().bus.clock()
 
 
 # --- views ---------------------------------------------------------------------------------------

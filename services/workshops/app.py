@@ -47,7 +47,7 @@ def create_app(settings: ServiceSettings | None = None, clock=system_clock):
 
 
 def worker_plan(ctx: ServiceContext, group_prefix: str = consumers.GROUP_PREFIX) -> WorkerPlan:
-    clock = ctx.extras["bus"].clock
+    clock = ctx.bus.clock
     return WorkerPlan(
         service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
         bootstrap_servers=ctx.kafka_bootstrap_servers,
@@ -57,7 +57,7 @@ def worker_plan(ctx: ServiceContext, group_prefix: str = consumers.GROUP_PREFIX)
                                 handlers=consumers.privacy_handlers(clock)),
                    revocation_consumer(NAME, f"{group_prefix}.access")],
         periodic=[Periodic("purge-expired-participant-data", 3600.0,
-                           lambda: ctx.extras["bus"].handle(handlers.PurgeExpiredParticipantData(retention())))],
+                           lambda: ctx.bus.handle(handlers.PurgeExpiredParticipantData(retention())))],
     )
 
 

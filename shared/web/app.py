@@ -12,6 +12,7 @@ from sqlalchemy import Engine, MetaData
 from sqlalchemy.exc import IntegrityError
 
 from shared import auth, openapi
+from shared.bus import MessageBus
 from shared.db import AtLeast
 from shared.errors import Conflict, DomainError
 from shared.logs import configure_logging
@@ -59,12 +60,12 @@ class ServiceContext:
     metadata: MetaData
     uow_factory: Callable[[], Any]
     kafka_bootstrap_servers: str
-    extras: dict = field(default_factory=dict)
+    bus: MessageBus  # the service's commands go through it: `context().bus.handle(command)`
+    extras: dict = field(default_factory=dict)  # what is the service's own (publishing: its settings)
 
 
 def service_context(name: str, settings, *, metadata, uow_class, command_handlers: dict, clock) -> ServiceContext:
     """Engine, unit-of-work factory and message bus of a service, built the same way in every service."""
-    from shared.bus import MessageBus
     from shared.db import make_engine, make_session_factory
 
     engine = make_engine(settings.database_url)
@@ -73,10 +74,9 @@ def service_context(name: str, settings, *, metadata, uow_class, command_handler
     def uow_factory():
         return uow_class(session_factory)
 
-    ctx = ServiceContext(name=name, engine=engine, metadata=metadata, uow_factory=uow_factory,
-                         kafka_bootstrap_servers=settings.kafka_bootstrap_servers)
-    ctx.extras["bus"] = MessageBus(uow_factory, command_handlers, clock)
-    return ctx
+    return ServiceContext(name=name, engine=engine, metadata=metadata, uow_factory=uow_factory,
+                          kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
+                          bus=MessageBus(uow_factory, command_handlers, clock))
 
 
 def context() -> ServiceContext:
@@ -87,7 +87,7 @@ def dispatch(command, *, on_duplicate: DomainError | None = None):
     """Run a command through the service's message bus. A unique constraint that a concurrent request
     won becomes `on_duplicate` (a 409 by default), never a 500."""
     try:
-        return context().extras["bus"].handle(command)
+        return context().bus.handle(command)
     except IntegrityError as error:
         if is_duplicate_key(error):
             raise on_duplicate or Conflict("This already exists (a concurrent request created it).") from None

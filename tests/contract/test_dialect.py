@@ -4,6 +4,7 @@
   becomes a package by subject, as services/publishing/domain/ did.
 - Services never import each other, and shared/ imports no service and no operator tooling.
 - The municipality vocabulary (the AGS pattern, the size classes) is written once, in shared/municipalities.py.
+- The bus is a typed field of the service context (`ctx.bus`), never reached through a string key.
 - The import graph has no cycles beyond the ones listed below (each is on the list to be broken; the list
   may only shrink: a cycle that disappears must leave it, a cycle that reaches a module outside its
   entry, or a new one, fails the test).
@@ -70,6 +71,12 @@ def test_the_municipality_vocabulary_is_defined_once_in_shared():
                    and (r"\d{8}" in (text := path.read_text(encoding="utf-8"))
                         or '"rural", "small", "medium", "large"' in text)]
     assert spelled_out == [], "use shared.municipalities (AGS_PATTERN, AGS_RE, SIZE_CLASSES, size_class_for)"
+
+
+def test_the_bus_is_reached_through_the_context_not_a_string_key():
+    by_key = [str(path.relative_to(ROOT)) for path in _modules("services", "shared", "vorort", "tests", "bench")
+              if 'extras["bus"]' in path.read_text(encoding="utf-8") and path != Path(__file__).resolve()]
+    assert by_key == [], "use ctx.bus (shared.web.ServiceContext)"
 
 
 def _cycles(graph) -> set[frozenset[str]]:

@@ -281,7 +281,7 @@ def test_overdue_call_closes_by_itself(db_url):
         "closes_at": (clock["now"] + timedelta(hours=1)).isoformat()}).json
     client.post(f"/v1/calls/{created['id']}/open", headers=STAFF)
     clock["now"] += timedelta(hours=2)
-    closed = app.extensions["vorort"].extras["bus"].handle(handlers.CloseOverdueCalls())
+    closed = app.extensions["vorort"].bus.handle(handlers.CloseOverdueCalls())
     assert closed == [created["id"]]
     assert client.get(f"/v1/calls/{created['id']}", headers=STAFF).json["status"] == "closed"
 
@@ -315,7 +315,7 @@ def test_an_extended_call_keeps_taking_applications_after_its_old_closing_time(d
     assert outbox_types(db_url)[-1] == "CallDeadlinesChanged"
 
     clock["now"] = old_close + timedelta(hours=1)
-    assert app.extensions["vorort"].extras["bus"].handle(handlers.CloseOverdueCalls()) == []
+    assert app.extensions["vorort"].bus.handle(handlers.CloseOverdueCalls()) == []
     late = client.post(f"/v1/calls/{call['id']}/applications", headers=WASSENBERG, json=application_body())
     assert late.status_code == 201, late.json
 

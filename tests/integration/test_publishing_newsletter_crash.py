@@ -47,7 +47,7 @@ def test_a_worker_killed_mid_send_resumes_and_every_recipient_gets_exactly_one_c
     app = create_app(settings("publishing", db_url, kafka_bootstrap), options=options)
     client = app.test_client()
     publication = published_draft(client, app.extensions["vorort"])
-    bus = app.extensions["vorort"].extras["bus"]
+    bus = app.extensions["vorort"].bus
     from services.publishing.handlers import AddMember
 
     addresses = [f"kontakt{number:04d}@partner{number:04d}.example.org" for number in range(RECIPIENTS)]

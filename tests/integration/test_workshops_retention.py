@@ -34,7 +34,7 @@ def test_participants_are_purged_after_the_retention_period_and_counts_stay(pg_d
             "name": person.replace(".", " ").title(), "email": f"{person}@example.org", "organisation": "Verein",
             "participant_type": "local_actor", "consent": True})
         assert created.status_code == 201, created.json
-    bus = app.extensions["vorort"].extras["bus"]
+    bus = app.extensions["vorort"].bus
 
     clock.now = datetime(2026, 4, 1, tzinfo=UTC)  # within the period: nothing happens
     assert bus.handle(handlers.PurgeExpiredParticipantData(timedelta(days=180))) == 0

@@ -102,7 +102,7 @@ def deliverer(app, clock=None, group_id: str = consumers.GROUP_ID, handlers=None
     ctx = app.extensions["vorort"]
     make = handlers or consumers.selection_handlers
     return EventConsumer(group_id=group_id, topics=["vorort.selection"],
-                         handlers=make(clock or ctx.extras["bus"].clock),
+                         handlers=make(clock or ctx.bus.clock),
                          uow_factory=ctx.uow_factory, consumer=None, producer=None)
 
 

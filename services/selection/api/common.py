@@ -22,7 +22,7 @@ READERS = ("staff", "steering")
 
 
 def dispatch(command):
-    return context().extras["bus"].handle(command)
+    return context().bus.handle(command)
 
 
 def actor(principal: Principal) -> str:
