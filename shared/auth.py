@@ -110,7 +110,7 @@ class TrustedIssuer:
 
 
 def identity_issuer() -> str:
-    return os.environ.get("IDENTITY_ISSUER") or config.service_url("identity")
+    return config.identity_issuer_setting() or config.service_url("identity")
 
 
 def identity_jwks_uri() -> str:
@@ -120,7 +120,7 @@ def identity_jwks_uri() -> str:
 def trusted_issuers() -> dict[str, TrustedIssuer]:
     """Identity, then every issuer in `VORORT_TRUSTED_ISSUERS` (read at each call: cheap, and tests change it)."""
     issuers = {identity_issuer(): TrustedIssuer(identity_issuer(), identity_jwks_uri(), require_typ=True)}
-    raw = os.environ.get("VORORT_TRUSTED_ISSUERS", "").strip()
+    raw = config.trusted_issuers_setting()
     if not raw:
         return issuers
     try:
@@ -153,8 +153,7 @@ class JwksCache:
     we do not know (at most every `min_refresh_s`, so unknown kids cannot make us hammer the issuer)."""
 
     def __init__(self, max_age_s: float | None = None, min_refresh_s: float = 1.0):
-        self.max_age_s = max_age_s if max_age_s is not None else float(
-            os.environ.get("VORORT_JWKS_CACHE_SECONDS", "300"))
+        self.max_age_s = max_age_s if max_age_s is not None else config.jwks_cache_seconds()
         self.min_refresh_s = min_refresh_s
         self._keys: dict[str, dict] = {}
         self._fetched: dict[str, float] = {}
@@ -342,13 +341,15 @@ def test_issuer_entry() -> dict:
             "max_lifetime_s": int(TEST_TOKEN_TTL.total_seconds())}
 
 
-def trusted_entries(environ=os.environ) -> list[dict]:
+def trusted_entries(environ=None) -> list[dict]:
     """The further issuers as configured (`VORORT_TRUSTED_ISSUERS`), to extend in tests."""
+    environ = config.process_environment() if environ is None else environ
     return json.loads(environ.get("VORORT_TRUSTED_ISSUERS") or "[]")
 
 
-def trust_test_issuer(environ=os.environ) -> None:
+def trust_test_issuer(environ=None) -> None:
     """Make this process and its children accept `issue_token()`'s tokens (tests and benchmarks only)."""
+    environ = config.process_environment() if environ is None else environ
     entries = trusted_entries(environ)
     if not any(entry.get("issuer") == TEST_ISSUER for entry in entries):
         entries.append(test_issuer_entry())
@@ -394,8 +395,7 @@ class ClientCredentials:
 
 def service_credentials(name: str) -> ClientCredentials | None:
     """`<NAME>_CLIENT_ID` and `<NAME>_CLIENT_SECRET`, else (development) var/clients/<name>.json."""
-    client_id = os.environ.get(f"{name.upper()}_CLIENT_ID")
-    secret = os.environ.get(f"{name.upper()}_CLIENT_SECRET")
+    client_id, secret = config.client_credentials_setting(name)
     if client_id and secret:
         return ClientCredentials(client_id, secret)
     path = config.var_dir() / "clients" / f"{name}.json"

@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import overload
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,3 +132,81 @@ class ServiceSettings:
             kafka_bootstrap_servers=kafka_bootstrap_servers(),
             environment=environment(),
         )
+
+
+# --- the platform's own settings (read where they are used, at each call) ------------------------
+def _number(name: str, default: str) -> float:
+    return float(os.environ.get(name, default) or default)
+
+
+def identity_issuer_setting() -> str | None:
+    """`IDENTITY_ISSUER`: the `iss` of identity's tokens (default: identity's URL)."""
+    return os.environ.get("IDENTITY_ISSUER") or None
+
+
+def trusted_issuers_setting() -> str:
+    """`VORORT_TRUSTED_ISSUERS`: further token issuers, a JSON list (read at each call: tests change it)."""
+    return os.environ.get("VORORT_TRUSTED_ISSUERS", "").strip()
+
+
+def process_environment() -> os._Environ[str]:
+    """This process's environment, for the few callers that hand settings on to child processes."""
+    return os.environ
+
+
+def jwks_cache_seconds() -> float:
+    return _number("VORORT_JWKS_CACHE_SECONDS", "300")
+
+
+def client_credentials_setting(name: str) -> tuple[str | None, str | None]:
+    """`<NAME>_CLIENT_ID` and `<NAME>_CLIENT_SECRET`: a platform client's own credentials."""
+    return os.environ.get(f"{name.upper()}_CLIENT_ID"), os.environ.get(f"{name.upper()}_CLIENT_SECRET")
+
+
+def chaos_crash_after_db_commits() -> int:
+    """`VORORT_CHAOS_CRASH_AFTER_DB_COMMITS`: chaos tests only; a consumer exits after this many commits."""
+    return int(os.environ.get("VORORT_CHAOS_CRASH_AFTER_DB_COMMITS", "0") or 0)
+
+
+def kafka_session_timeout_ms() -> int:
+    """How long the group waits for a member that vanished without leaving (a crash) before rebalancing."""
+    return int(_number("VORORT_KAFKA_SESSION_TIMEOUT_MS", "10000"))
+
+
+def kafka_max_poll_records() -> int:
+    return int(_number("VORORT_KAFKA_MAX_POLL_RECORDS", "500"))
+
+
+def log_level() -> str:
+    return os.environ.get("LOG_LEVEL", "INFO")
+
+
+def deny_list_refresh_seconds() -> float:
+    return _number("VORORT_DENY_LIST_REFRESH_SECONDS", "1")
+
+
+def relay_batch_size() -> int:
+    return int(_number("VORORT_RELAY_BATCH_SIZE", "500"))
+
+
+def worker_health_port() -> int | None:
+    """`VORORT_WORKER_HEALTH_PORT`: the worker serves /healthz and /readyz there (unset: no probes)."""
+    port = os.environ.get("VORORT_WORKER_HEALTH_PORT")
+    return int(port) if port else None
+
+
+def rate_limit_per_minute() -> int:
+    """Requests per caller (token subject, or IP address without a token) and minute; 0 turns it off."""
+    return int(os.environ.get("VORORT_RATE_LIMIT_PER_MINUTE", "1200"))
+
+
+@overload
+def setting(name: str) -> str | None: ...
+@overload
+def setting(name: str, default: str) -> str: ...
+def setting(name: str, default: str | None = None) -> str | None:
+    """A service's own setting (`<SERVICE>_...`, `SMTP_URL`): the one place a service reads the environment.
+
+    Its parsing and meaning stay with the service's settings (e.g. services/publishing/settings.py); that
+    every read goes through here keeps them findable (`grep 'config.setting('`) and testable."""
+    return os.environ.get(name, default)

@@ -30,6 +30,7 @@ from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 from sqlalchemy.exc import IntegrityError
 
+from shared import config
 from shared.events.catalogue import InvalidEventError, UnknownEventError, dead_letter_topic, validate_data
 from shared.events.envelope import EnvelopeError, Event
 from shared.logs import correlation_id
@@ -82,7 +83,7 @@ class EventConsumer:
         # Fault injection for the chaos suite only: die like a SIGKILL right after the Nth database commit
         # of this process, before its offset commit. Deterministic, so that a test can count the crashes it
         # asked for. Never set in production.
-        self._crash_after_commits = int(os.environ.get("VORORT_CHAOS_CRASH_AFTER_DB_COMMITS", "0") or 0)
+        self._crash_after_commits = config.chaos_crash_after_db_commits()
         self._commits = 0
 
     # --- one message ----------------------------------------------------------------------------

@@ -6,7 +6,6 @@ partition. Consumers never auto-commit: offsets are committed after the database
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import time
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from shared import config
 from shared.config import kafka_security
 from shared.events.catalogue import TOPICS
 
@@ -41,15 +41,14 @@ def make_producer(bootstrap_servers: str, client_id: str, **overrides) -> KafkaP
 
 def make_consumer(bootstrap_servers: str, group_id: str | None, topics: list[str] | tuple[str, ...],
                   **overrides) -> KafkaConsumer:
-    # How long the group waits for a member that vanished without leaving (a crash) before rebalancing.
-    session_timeout_ms = int(os.environ.get("VORORT_KAFKA_SESSION_TIMEOUT_MS", "10000"))
+    session_timeout_ms = config.kafka_session_timeout_ms()
     settings = dict(
         bootstrap_servers=bootstrap_servers.split(","),
         group_id=group_id,
         client_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        max_poll_records=int(os.environ.get("VORORT_KAFKA_MAX_POLL_RECORDS", "500")),
+        max_poll_records=config.kafka_max_poll_records(),
         session_timeout_ms=session_timeout_ms,
         heartbeat_interval_ms=min(3000, session_timeout_ms // 3),
         **kafka_security(),

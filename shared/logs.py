@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import os
 import sys
 
 from pythonjsonlogger.json import JsonFormatter
+
+from shared import config
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 
@@ -37,7 +38,7 @@ def configure_logging(service: str) -> None:
     )
     handler.addFilter(_CorrelationFilter(service))
     root.addHandler(handler)
-    root.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+    root.setLevel(config.log_level())
     # kafka-python is chatty at INFO about every connection it makes.
     logging.getLogger("kafka").setLevel(logging.WARNING)
     # httpx logs every request at INFO: the webhooks worker would print a line per delivery.

@@ -9,12 +9,12 @@ keeps its entries, because identity never issues tokens to a revoked client or p
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 
 from sqlalchemy import select
 
+from shared import config
 from shared.events.catalogue import TOPIC_IDENTITY
 
 CLIENT = "client"
@@ -50,8 +50,7 @@ class DenyList:
     """One process's view of its service's `revoked_access` table, refreshed every `refresh_s`."""
 
     def __init__(self, refresh_s: float | None = None):
-        self.refresh_s = refresh_s if refresh_s is not None else float(
-            os.environ.get("VORORT_DENY_LIST_REFRESH_SECONDS", "1"))
+        self.refresh_s = refresh_s if refresh_s is not None else config.deny_list_refresh_seconds()
         self._entries: dict[int, tuple[float, frozenset]] = {}
         self._lock = threading.Lock()
 

@@ -7,7 +7,6 @@ SIGTERM or SIGINT: every loop finishes the message or batch in hand, then exits.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData
 
-from shared import idempotency
+from shared import config, idempotency
 from shared.config import consumer_group
 from shared.consumer import EventConsumer
 from shared.kafka import make_consumer, make_producer, wait_until_ready
@@ -114,7 +113,7 @@ def run_worker(plan: WorkerPlan, *, relay: bool = True, consumers: bool = True,
     producer = make_producer(plan.bootstrap_servers, client_id=f"{plan.service}-worker")
     threads = []
     if relay:
-        batch_size = int(os.environ.get("VORORT_RELAY_BATCH_SIZE", "500"))
+        batch_size = config.relay_batch_size()
         outbox_relay = OutboxRelay(plan.engine, plan.metadata, producer, batch_size=batch_size)
         threads.append(threading.Thread(target=outbox_relay.run, args=(stop,), name="relay", daemon=True))
     if consumers:
@@ -131,8 +130,8 @@ def run_worker(plan: WorkerPlan, *, relay: bool = True, consumers: bool = True,
             threads.append(threading.Thread(target=_periodic_loop, args=(job, stop), name=job.name, daemon=True))
     for thread in threads:
         thread.start()
-    health_port = os.environ.get("VORORT_WORKER_HEALTH_PORT")
-    health = _serve_health(plan, threads, int(health_port)) if health_port else None
+    health_port = config.worker_health_port()
+    health = _serve_health(plan, threads, health_port) if health_port else None
     log.info("worker started", extra={"threads": [t.name for t in threads]})
     while not stop.wait(0.5):
         pass

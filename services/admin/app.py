@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from sqlalchemy.engine import Engine
 from services.admin.db import StaffStore
 from services.admin.kafka_ops import KafkaOperations
 from shared import auth
-from shared.config import ServiceSettings, local_secret
+from shared.config import ServiceSettings, local_secret, setting
 from shared.db import make_engine, migrate
 from shared.logs import configure_logging
 from shared.pages import register_front_end
@@ -57,7 +56,7 @@ def admin_context() -> AdminContext:
 
 def session_secret(settings: ServiceSettings) -> str:
     """`ADMIN_SECRET_KEY`; in development a key derived from the machine's local development secret."""
-    secret = os.environ.get("ADMIN_SECRET_KEY")
+    secret = setting("ADMIN_SECRET_KEY")
     if secret:
         return secret
     if settings.environment != "development":

@@ -1,10 +1,10 @@
 """The identity service's settings, from the environment, with defaults that run on one machine."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 
+from shared.config import setting
 from shared import auth
 
 
@@ -19,7 +19,7 @@ class IdentitySettings:
     def from_env(cls) -> IdentitySettings:
         return cls(
             issuer=auth.identity_issuer(),
-            token_ttl=timedelta(seconds=int(os.environ.get("IDENTITY_TOKEN_TTL_SECONDS", "600"))),
-            key_publish_lead=timedelta(seconds=int(os.environ.get("IDENTITY_KEY_PUBLISH_LEAD_SECONDS", "60"))),
+            token_ttl=timedelta(seconds=int(setting("IDENTITY_TOKEN_TTL_SECONDS", "600"))),
+            key_publish_lead=timedelta(seconds=int(setting("IDENTITY_KEY_PUBLISH_LEAD_SECONDS", "60"))),
             clock_skew=timedelta(seconds=auth.LEEWAY_S + 5),
         )

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from shared.config import setting
 from shared import config
 
 DEFAULT_SENDER = "Netzwerk Innenstadt NRW <info@innenstadt-nrw.de>"
@@ -25,14 +25,14 @@ class SettingsError(RuntimeError):
 
 
 def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
+    value = setting(name)
     if value is None or not value.strip():
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def _number(name: str, default: float) -> float:
-    value = os.environ.get(name)
+    value = setting(name)
     if value is None or not value.strip():
         return default
     try:
@@ -69,17 +69,17 @@ class PublishingSettings:
     @classmethod
     def from_env(cls) -> PublishingSettings:
         environment = config.environment()
-        secret = os.environ.get("PUBLISHING_SECRET", "").strip()
+        secret = setting("PUBLISHING_SECRET", "").strip()
         if not secret:
             if environment != "development":
                 raise SettingsError("PUBLISHING_SECRET must be set outside development mode")
             secret = _development_secret()
-        base_url = os.environ.get("PUBLISHING_BASE_URL", "http://127.0.0.1:8004").strip().rstrip("/")
+        base_url = setting("PUBLISHING_BASE_URL", "http://127.0.0.1:8004").strip().rstrip("/")
         if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
             raise SettingsError(f"PUBLISHING_BASE_URL must be an http(s) URL, not {base_url!r}")
         if environment != "development" and not base_url.startswith("https://"):
             raise SettingsError("PUBLISHING_BASE_URL must be https outside development (unsubscribe links)")
-        smtp_url = os.environ.get("SMTP_URL", "smtp://127.0.0.1:8025").strip()
+        smtp_url = setting("SMTP_URL", "smtp://127.0.0.1:8025").strip()
         if urlsplit(smtp_url).scheme not in ("smtp", "smtps", "smtp+starttls"):
             raise SettingsError(f"SMTP_URL must start with smtp://, smtps:// or smtp+starttls://, not {smtp_url!r}")
         rate = _number("SMTP_RATE_PER_SECOND", 10.0)
@@ -88,7 +88,7 @@ class PublishingSettings:
         return cls(
             smtp_url=smtp_url,
             base_url=base_url,
-            sender=os.environ.get("PUBLISHING_SENDER", DEFAULT_SENDER).strip() or DEFAULT_SENDER,
+            sender=setting("PUBLISHING_SENDER", DEFAULT_SENDER).strip() or DEFAULT_SENDER,
             secret=secret,
             auto_publish=_flag("PUBLISHING_AUTO_PUBLISH", False),
             smtp_rate_per_second=rate,
@@ -96,8 +96,8 @@ class PublishingSettings:
             smtp_max_attempts=max(1, int(_number("SMTP_MAX_ATTEMPTS", 5))),
             smtp_retry_base_s=max(0.0, _number("SMTP_RETRY_BASE_SECONDS", 60.0)),
             claim_lease_s=max(1.0, _number("PUBLISHING_CLAIM_LEASE_SECONDS", 300.0)),
-            consumer_group=os.environ.get("PUBLISHING_CONSUMER_GROUP", "").strip() or DEFAULT_CONSUMER_GROUP,
-            privacy_consumer_group=os.environ.get("PUBLISHING_PRIVACY_CONSUMER_GROUP", "").strip()
+            consumer_group=setting("PUBLISHING_CONSUMER_GROUP", "").strip() or DEFAULT_CONSUMER_GROUP,
+            privacy_consumer_group=setting("PUBLISHING_PRIVACY_CONSUMER_GROUP", "").strip()
             or DEFAULT_PRIVACY_CONSUMER_GROUP,
             environment=environment,
         )

@@ -14,10 +14,10 @@
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from shared.config import setting
 from shared import config
 from services.webhooks.domain import RetryPolicy
 from services.webhooks.egress import EgressPolicy
@@ -26,7 +26,7 @@ DEFAULT_SENDER = "Netzwerk Innenstadt NRW <info@innenstadt-nrw.de>"
 
 
 def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "")
+    value = setting(name, "")
     return value.strip() or default
 
 

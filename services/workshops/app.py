@@ -10,7 +10,6 @@ sets its own.
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from services.workshops import consumers, handlers
 from services.workshops.api import BLUEPRINTS
 from services.workshops.db import WorkshopsUnitOfWork, metadata, start_mappers
 from shared.bus import system_clock
-from shared.config import ServiceSettings
+from shared.config import ServiceSettings, setting
 from shared.db import migrate
 from shared.events.catalogue import TOPIC_PRIVACY, TOPIC_SELECTION
 from shared.logs import configure_logging
@@ -63,7 +62,7 @@ def worker_plan(ctx: ServiceContext, group_prefix: str = consumers.GROUP_PREFIX)
 
 def retention() -> timedelta:
     """How long participants' data is kept after a workshop ends: `WORKSHOPS_RETENTION_DAYS` (default 180)."""
-    return timedelta(days=float(os.environ.get("WORKSHOPS_RETENTION_DAYS", "180")))
+    return timedelta(days=float(setting("WORKSHOPS_RETENTION_DAYS", "180")))
 
 
 def main(argv=None) -> None:
@@ -79,7 +78,7 @@ def main(argv=None) -> None:
         migrate(settings.database_url, MIGRATIONS)
         return
     ctx = build_context(settings)
-    group_prefix = os.environ.get("WORKSHOPS_CONSUMER_GROUP_PREFIX", "").strip() or consumers.GROUP_PREFIX
+    group_prefix = setting("WORKSHOPS_CONSUMER_GROUP_PREFIX", "").strip() or consumers.GROUP_PREFIX
     run_worker(worker_plan(ctx, group_prefix), consumers=not args.relay_only)
 
 

@@ -6,6 +6,7 @@ Error format (every 4xx/5xx, from flask-smorest, webargs and domain errors alike
 # The package re-exports every name of its modules: callers import from the package, as before.
 from __future__ import annotations
 
+from shared.config import rate_limit_per_minute
 from shared.web.app import (
     MAX_BODY_BYTES,
     PAGINATION,
@@ -36,7 +37,6 @@ from shared.web.operations import (
 from shared.web.ratelimit import (
     _caller,
     _register_rate_limit,
-    rate_limit_per_minute,
 )
 from shared.web.requests import (
     BODY_METHODS,

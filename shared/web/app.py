@@ -13,13 +13,14 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import auth, openapi
 from shared.bus import MessageBus
+from shared.config import rate_limit_per_minute
 from shared.db import AtLeast
 from shared.errors import Conflict, DomainError
 from shared.logs import configure_logging
 from shared.uow import is_duplicate_key
 from shared.web.errors import _register_error_handlers
 from shared.web.operations import SWAGGER_UI_ASSETS, _register_operations, _register_swagger_ui_assets
-from shared.web.ratelimit import _register_rate_limit, rate_limit_per_minute
+from shared.web.ratelimit import _register_rate_limit
 from shared.web.requests import _register_request_hooks
 
 MAX_BODY_BYTES = 256 * 1024

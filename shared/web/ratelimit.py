@@ -1,7 +1,6 @@
 """Rate limits per caller, counted in the service's database."""
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -17,11 +16,6 @@ if TYPE_CHECKING:
 
 
 # --- rate limits ---------------------------------------------------------------------------------
-def rate_limit_per_minute() -> int:
-    """Requests per caller (token subject, or IP address without a token) and minute; 0 turns it off."""
-    return int(os.environ.get("VORORT_RATE_LIMIT_PER_MINUTE", "1200"))
-
-
 def _register_rate_limit(app: Flask, ctx: ServiceContext, limit: int) -> None:
     """A fixed one-minute window per caller, counted in the service's database so that every gunicorn
     worker and every host shares it (one upsert per request)."""

@@ -4,6 +4,8 @@
   becomes a package by subject, as services/publishing/domain/ did.
 - Services never import each other, and shared/ imports no service and no operator tooling.
 - The municipality vocabulary (the AGS pattern, the size classes) is written once, in shared/municipalities.py.
+- Every setting is read through shared/config.py: no other module of services/ or shared/ touches
+  `os.environ` (vorort/, the operator tooling, hands environments on to the processes it starts).
 - The bus is a typed field of the service context (`ctx.bus`), never reached through a string key.
 - The import graph has no cycles beyond the ones listed below (each is on the list to be broken; the list
   may only shrink: a cycle that disappears must leave it, a cycle that reaches a module outside its
@@ -71,6 +73,18 @@ def test_the_municipality_vocabulary_is_defined_once_in_shared():
                    and (r"\d{8}" in (text := path.read_text(encoding="utf-8"))
                         or '"rural", "small", "medium", "large"' in text)]
     assert spelled_out == [], "use shared.municipalities (AGS_PATTERN, AGS_RE, SIZE_CLASSES, size_class_for)"
+
+
+# Still to move (issue 11): the portal's settings, changed by the portal work at the same time.
+SETTINGS_NOT_YET_THROUGH_CONFIG = {"services/portal/app.py"}
+
+
+def test_settings_are_read_through_shared_config_only():
+    readers = {str(path.relative_to(ROOT)) for path in _modules("services", "shared")
+               if path != ROOT / "shared" / "config.py"
+               and any(word in path.read_text(encoding="utf-8") for word in ("os.environ", "os.getenv", "getenv("))}
+    assert readers - SETTINGS_NOT_YET_THROUGH_CONFIG == set(), "read settings with shared.config (setting() or a named function)"
+    assert readers >= SETTINGS_NOT_YET_THROUGH_CONFIG, "moved: take it off SETTINGS_NOT_YET_THROUGH_CONFIG"
 
 
 def test_the_bus_is_reached_through_the_context_not_a_string_key():
