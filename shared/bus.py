@@ -1,13 +1,17 @@
 """The message bus: routes a command to its handler with a fresh unit of work.
 
 Handlers are plain functions `handler(command, uow, clock) -> result`; a service declares them in one
-dict, `COMMAND_HANDLERS = {SubmitApplication: submit_application, ...}`. Tests build the bus with a fake
-unit of work and a fixed clock; the app builds it with the real ones.
+dict, `COMMAND_HANDLERS = {SubmitApplication: submit_application, ...}`. A handler that needs more (say the
+service's settings) names it as a further parameter, and the bus passes the dependency of that name
+(`MessageBus(..., dependencies={"settings": settings})`): no partials, no lookups by string key. Tests build
+the bus with a fake unit of work and a fixed clock; the app builds it with the real ones.
 """
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from collections.abc import Callable
+from typing import Any
 
 
 def system_clock() -> datetime:
@@ -15,10 +19,17 @@ def system_clock() -> datetime:
 
 
 class MessageBus:
-    def __init__(self, uow_factory: Callable, handlers: dict, clock: Callable[[], datetime] = system_clock):
+    def __init__(self, uow_factory: Callable, handlers: dict, clock: Callable[[], datetime] = system_clock,
+                 dependencies: Mapping[str, Any] | None = None):
         self.uow_factory = uow_factory
         self.handlers = handlers
         self.clock = clock
+        self.dependencies = dict(dependencies or {})
+        self._injected = {command: self._wanted_by(handler) for command, handler in handlers.items()}
+
+    def _wanted_by(self, handler: Callable) -> dict[str, Any]:
+        parameters = inspect.signature(handler).parameters
+        return {name: value for name, value in self.dependencies.items() if name in parameters}
 
     def handle(self, command):
         try:
@@ -26,4 +37,4 @@ class MessageBus:
         except KeyError:
             raise LookupError(f"no handler for {type(command).__name__}") from None
         with self.uow_factory() as uow:
-            return handler(command, uow, self.clock)
+            return handler(command, uow, self.clock, **self._injected[type(command)])

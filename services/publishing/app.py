@@ -35,9 +35,9 @@ def build_context(settings: ServiceSettings | None = None, clock=system_clock,
     settings = settings or ServiceSettings.from_env(NAME)
     options = options or PublishingSettings.from_env()
     ctx = service_context(NAME, settings, metadata=metadata, uow_class=PublishingUnitOfWork,
-                          command_handlers=handlers.command_handlers(options), clock=clock)
+                          command_handlers=handlers.COMMAND_HANDLERS, clock=clock,
+                          dependencies={"settings": options})
     ctx.extras["settings"] = options
-    ctx.extras["clock"] = clock
     return ctx
 
 
@@ -53,7 +53,7 @@ def create_app(settings: ServiceSettings | None = None, clock=system_clock,
 def build_dispatcher(ctx: ServiceContext, directory=None, transport_factory=None) -> Dispatcher:
     """The sending side of the worker; tests pass a directory or transport of their own."""
     return Dispatcher(engine=ctx.engine, uow_factory=ctx.uow_factory, settings=ctx.extras["settings"],
-                      directory=directory or ApplicationsDirectory(), clock=ctx.extras["clock"],
+                      directory=directory or ApplicationsDirectory(), clock=ctx.bus.clock,
                       transport_factory=transport_factory)
 
 
@@ -64,7 +64,7 @@ def worker_plan(ctx: ServiceContext, dispatcher: Dispatcher | None = None) -> Wo
         service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
         bootstrap_servers=ctx.kafka_bootstrap_servers,
         consumers=[ConsumerSpec(group_id=options.consumer_group, topics=TOPICS,
-                                handlers=event_handlers(options, ctx.extras["clock"])),
+                                handlers=event_handlers(options, ctx.bus.clock)),
                    ConsumerSpec(group_id=options.privacy_consumer_group, topics=PRIVACY_TOPICS,
                                 handlers=privacy_handlers()),
                    revocation_consumer(NAME, f"{options.consumer_group}.access")],

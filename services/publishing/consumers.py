@@ -25,7 +25,7 @@ PRIVACY_TOPICS = [TOPIC_PRIVACY]
 def event_handlers(settings: PublishingSettings, clock: Callable = system_clock) -> dict:
     def run(command, uow):
         try:
-            handlers.HANDLERS[type(command)](command, uow, clock, settings=settings)
+            handlers.COMMAND_HANDLERS[type(command)](command, uow, clock, settings=settings)
         except DomainError as error:  # the event breaks a rule: retrying cannot help, dead-letter it
             raise PermanentError(f"{error.field or 'event'}: {error.message}") from error
 

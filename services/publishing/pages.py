@@ -71,7 +71,7 @@ class AtomFeed(MethodView):
     @pages_blp.response(200, content_type="application/atom+xml")
     def get(self):
         """The published results as an Atom 1.0 feed."""
-        body = atom_feed(_published(), context().extras["settings"].base_url, now=context().extras["clock"]())
+        body = atom_feed(_published(), context().extras["settings"].base_url, now=context().bus.clock())
         response = Response(body, mimetype="application/atom+xml")
         response.headers["Cache-Control"] = "public, max-age=300"
         return response

@@ -36,7 +36,6 @@ def build_context(settings: ServiceSettings | None = None, options: WebhooksSett
     ctx = service_context(NAME, settings, metadata=metadata, uow_class=WebhooksUnitOfWork,
                           command_handlers=handlers.COMMAND_HANDLERS, clock=clock)
     ctx.extras["settings"] = options or WebhooksSettings.from_env()
-    ctx.extras["clock"] = clock
     return ctx
 
 
@@ -51,7 +50,7 @@ def create_app(settings: ServiceSettings | None = None, options: WebhooksSetting
 
 def worker_plan(ctx: ServiceContext, panel_members=None) -> WorkerPlan:
     options: WebhooksSettings = ctx.extras["settings"]
-    dispatcher = Dispatcher(ctx.uow_factory, options, clock=ctx.extras["clock"])
+    dispatcher = Dispatcher(ctx.uow_factory, options, clock=ctx.bus.clock)
     return WorkerPlan(
         service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
         bootstrap_servers=ctx.kafka_bootstrap_servers,

@@ -65,7 +65,8 @@ class ServiceContext:
     extras: dict = field(default_factory=dict)  # what is the service's own (publishing: its settings)
 
 
-def service_context(name: str, settings, *, metadata, uow_class, command_handlers: dict, clock) -> ServiceContext:
+def service_context(name: str, settings, *, metadata, uow_class, command_handlers: dict, clock,
+                    dependencies: dict | None = None) -> ServiceContext:
     """Engine, unit-of-work factory and message bus of a service, built the same way in every service."""
     from shared.db import make_engine, make_session_factory
 
@@ -77,7 +78,7 @@ def service_context(name: str, settings, *, metadata, uow_class, command_handler
 
     return ServiceContext(name=name, engine=engine, metadata=metadata, uow_factory=uow_factory,
                           kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
-                          bus=MessageBus(uow_factory, command_handlers, clock))
+                          bus=MessageBus(uow_factory, command_handlers, clock, dependencies))
 
 
 def context() -> ServiceContext:

@@ -165,7 +165,7 @@ def workshop_completed(*, workshop_id: str | None = None, name: str = "Wassenber
 
 def apply(ctx, event) -> str:
     """Apply one event as the consumer loop does: duplicate check, handler, processed record, one commit."""
-    settings_, clock = ctx.extras["settings"], ctx.extras["clock"]
+    settings_, clock = ctx.extras["settings"], ctx.bus.clock
     handlers = {**event_handlers(settings_, clock), **privacy_handlers()}
     handler = handlers[event.type]
     group = settings_.privacy_consumer_group if event.type in privacy_handlers() else settings_.consumer_group

@@ -130,7 +130,7 @@ class NewsletterPreview(MethodView):
             newsletter = newsletter_from_row(_newsletter_row(uow, newsletter_id))
             publications = uow.publications.by_ids(newsletter.publication_ids)
             return handlers.render_newsletter(settings(), newsletter, publications, handlers.PREVIEW_RECIPIENT,
-                                              None, context().extras["clock"]())
+                                              None, context().bus.clock())
 
         message = read(build)
         parts = {part.get_content_type(): part.get_content() for part in message.walk() if not part.is_multipart()}

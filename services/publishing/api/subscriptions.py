@@ -87,7 +87,7 @@ class ConfirmSubscription(MethodView):
     def get(self, query):
         """Confirm a subscription with the signed link from the confirmation mail (public)."""
         def unsubscribe_link(result):  # the page offers unsubscribing at once; the JSON answer stays as it was
-            return {"unsubscribe_url": handlers.unsubscribe_url(settings(), result["email"], context().extras["clock"]())}
+            return {"unsubscribe_url": handlers.unsubscribe_url(settings(), result["email"], context().bus.clock())}
 
         return _link_answer(lambda: dispatch(handlers.ConfirmSubscription(query["token"])), "confirmed.html",
                             "Bestätigung nicht möglich", page_extras=unsubscribe_link)
@@ -114,7 +114,7 @@ class UnsubscribeLink(MethodView):
         client's one-click POST) does."""
         def check():
             email = read_token(settings().secret, "unsubscribe", query["token"], handlers.UNSUBSCRIBE_MAX_AGE,
-                               now=context().extras["clock"]())
+                               now=context().bus.clock())
             return {"email": email, "status": "unsubscribe_pending",
                     "action": f"{settings().base_url}/v1/subscriptions/unsubscribe?token={query['token']}"}
 

@@ -4,8 +4,8 @@ Every handler commits once: the state change, its events and the mails it queues
 are rendered here (mail.py is pure) and written to the `mails` queue; the worker sends them (delivery.py),
 so no request ever waits for an SMTP server.
 
-Handlers are plain functions `handler(command, uow, clock, settings)`; `command_handlers(settings)` binds
-the service's settings and returns the dict the message bus routes by.
+Handlers are plain functions `handler(command, uow, clock, settings)`, routed by `COMMAND_HANDLERS`; the
+message bus passes the service's settings (`dependencies={"settings": ...}`).
 """
 # The package re-exports every name of its modules: callers import from the package, as before.
 from __future__ import annotations
@@ -74,9 +74,8 @@ from services.publishing.handlers.publications import (
     record_workshop_results,
 )
 from services.publishing.handlers.routing import (
+    COMMAND_HANDLERS,
     EVENT_COMMANDS,
-    HANDLERS,
-    command_handlers,
 )
 from services.publishing.handlers.subscriptions import (
     _recent_confirmation,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from services.publishing.handlers.commands import (
@@ -38,9 +37,8 @@ from services.publishing.handlers.publications import (
     record_workshop_results,
 )
 from services.publishing.handlers.subscriptions import add_member, confirm_subscription, remove_member, subscribe, unsubscribe
-from services.publishing.settings import PublishingSettings
 
-HANDLERS: dict[type, Callable[..., Any]] = {
+COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     RecordSelection: record_selection,
     RecordDecision: record_decision,
     RecordWorkshopResults: record_workshop_results,
@@ -66,7 +64,3 @@ HANDLERS: dict[type, Callable[..., Any]] = {
 # record; they never commit themselves.
 EVENT_COMMANDS = (RecordSelection, RecordDecision, RecordWorkshopResults)
 
-
-def command_handlers(settings: PublishingSettings) -> dict:
-    """The bus's routing table with the service's settings bound: `handler(command, uow, clock)`."""
-    return {command: partial(handler, settings=settings) for command, handler in HANDLERS.items()}
