@@ -158,10 +158,12 @@ def test_an_api_service_without_its_deny_list_refuses_to_start():
     import pytest
     from sqlalchemy import MetaData, create_engine
 
+    from shared.bus import MessageBus
     from shared.web import ServiceContext, create_api_app
 
     ctx = ServiceContext(name="nodeny", engine=create_engine("sqlite://"), metadata=MetaData(),
-                         uow_factory=lambda: None, kafka_bootstrap_servers="127.0.0.1:9")
+                         uow_factory=lambda: None, kafka_bootstrap_servers="127.0.0.1:9",
+                         bus=MessageBus(lambda: None, {}))
     with pytest.raises(RuntimeError, match="revoked_access"):
         create_api_app(name="nodeny", title="t", description="d", blueprints=[], ctx=ctx)
 
