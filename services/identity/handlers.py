@@ -124,7 +124,7 @@ def _organisation(uow, organisation_id: str | None, field_name: str = "organisat
 def register_person(command: RegisterPerson, uow, clock) -> Person:
     organisation = _organisation(uow, command.organisation_id)
     if organisation is None:
-        raise NotFound("A person belongs to an organisation; none was named.", field="organisation_id")
+        raise InvalidInput("A person belongs to an organisation.", field="organisation_id")
     person = Person.register(organisation, name=command.name, email=command.email, subject=command.subject,
                              panel_call_ids=command.panel_call_ids, now=clock())
     uow.people.add(person)
