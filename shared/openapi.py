@@ -12,8 +12,8 @@ document describes exactly what the service accepts (schemathesis holds every se
   as `minProperties` where an update needs at least one field. A marshmallow schema declares them in its
   class attribute `OPENAPI` (a dict merged into its document);
 - links: an operation that creates something (its 2xx answer has an `id`) links to every operation whose
-  path names that thing (`{call_id}` for `/v1/calls`), so that clients and fuzzers reach existing
-  objects. Names follow the convention `/<things>` -> `{<thing>_id}`.
+  path names that thing (`{call_id}` for `/v1/calls`), and a list (GET) links its first item the same way,
+  so that clients and fuzzers reach existing objects. Names follow the convention `/<things>` -> `{<thing>_id}`.
 """
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ INPUT_RULES = (
     "`pattern`) and without unpaired surrogates (not Unicode scalar values; RFC 8259 section 8.2): both are "
     "refused with 422. Bodies are JSON (415 otherwise), at most 256 KiB (413) and 32 levels deep (400). "
     "`x-after` on a request schema names fields that must be later than another when both are given "
-    "(422; `\"$now\"` names the time of the request); a change that is valid in itself but conflicts with the object's current state gets 409.")
+    "(422; `\"$now\"` names the time of the request); `x-not-more-than-items` names number fields that may "
+    "not exceed the number of items of a list field, `x-unique-by` list fields whose items differ in the named "
+    "member, `x-not-below` objects of numbers each at least the same key of another (each 422); a change that is valid in itself but conflicts with the object's current state gets 409.")
 MAX_PAGE = 1_000_000
 
 
@@ -93,10 +95,11 @@ def add_links(api) -> None:
         parameter = _singular(collection[0]) + "_id"
         source_parameters = _path_parameters(path)
         for method, operation in item.items():
-            if method not in ("post", "put"):
+            if method not in ("post", "put", "get"):
                 continue
             for status, response in operation.get("responses", {}).items():
-                id_field = _id_field(response, schemas, parameter)
+                # a created thing's id, or (from a list) the first item's
+                id_field = _id_field(response, schemas, parameter, listed=method == "get")
                 if not str(status).startswith("2") or id_field is None:
                     continue
                 links = {}
@@ -117,6 +120,26 @@ def add_links(api) -> None:
                     response.setdefault("links", {}).update(links)
 
 
+def optional_bodies(api) -> None:
+    """A JSON body whose schema requires nothing may be left out (the service reads it as `{}`): the
+    document says so (`requestBody.required: false`)."""
+    document = api.spec.to_dict()
+    schemas = document.get("components", {}).get("schemas", {})
+    for item in document["paths"].values():
+        for operation in item.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            content = (body or {}).get("content", {})
+            if set(content) != {"application/json"}:
+                continue
+            schema = content["application/json"].get("schema", {})
+            ref = schema.get("$ref", "")
+            if ref.startswith("#/components/schemas/"):
+                schema = schemas.get(ref.rsplit("/", 1)[1], {})
+            if schema.get("type") == "object" and not schema.get("required") and not schema.get("minProperties") \
+                    and not schema.get("allOf") and not schema.get("anyOf"):
+                body["required"] = False
+
+
 def _singular(word: str) -> str:
     word = word.replace("-", "_")
     if word.endswith("ies"):
@@ -133,15 +156,20 @@ def _link_name(path: str) -> str:
                    for part in path.split("/") if part and part != "v1")
 
 
-def _id_field(response: dict, schemas: dict, parameter: str) -> str | None:
-    """The field of the answer that holds the created thing's id: `id`, else the parameter's name
-    (`client_id`)."""
+def _id_field(response: dict, schemas: dict, parameter: str, listed: bool = False) -> str | None:
+    """The JSON pointer (without its leading slash) to the id in the answer: `id`, else the parameter's name
+    (`client_id`); for a list, the first item's (`0/id`)."""
     schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    if listed:
+        if schema.get("type") != "array":
+            return None
+        schema = schema.get("items", {})
     ref = schema.get("$ref", "")
     if ref.startswith("#/components/schemas/"):
         schema = schemas.get(ref.rsplit("/", 1)[1], {})
     properties = schema.get("properties", {})
-    return next((name for name in ("id", parameter) if name in properties), None)
+    name = next((name for name in ("id", parameter) if name in properties), None)
+    return None if name is None else f"0/{name}" if listed else name
 
 
 # --- rules between fields, in OpenAPI 3.0 terms (no if/then: anyOf over the cases) ----------------------

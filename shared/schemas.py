@@ -66,3 +66,12 @@ def http_url(max_length: int = 2000, **kwargs) -> fields.String:
         validate.Length(max=max_length),
         FullMatch(HTTP_URL, error="Give an http or https address, e.g. https://www.example.org/bericht.pdf.")],
         metadata={"description": "An http(s) URL.", **kwargs.pop("metadata", {})}, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON boolean: true or false only (marshmallow's Boolean also takes 0 and 1, since 0 == False)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value

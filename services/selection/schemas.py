@@ -81,6 +81,10 @@ class CriterionSchema(StrictSchema):
 
 
 class PanelPutSchema(StrictSchema):
+    """The quorum is at most the number of members (`x-not-more-than-items`); member ids and criterion keys are
+    unique (`x-unique-by`)."""
+    OPENAPI = {"x-not-more-than-items": {"quorum": "members"}, "x-unique-by": {"members": "id", "criteria": "key"}}
+
     members = fields.List(fields.Nested(MemberSchema), required=True, validate=validate.Length(min=1, max=50))
     criteria = fields.List(fields.Nested(CriterionSchema), validate=validate.Length(min=1, max=30),
                            metadata={"description": "Omit for the default criteria of strategy calls."})
@@ -126,7 +130,10 @@ class ClassBoundsSchema(StrictSchema):
 
 
 class BalanceRulePutSchema(StrictSchema):
-    """`{}` or empty bounds mean no balance rule: the proposal is the top of the ranking."""
+    """`{}` or empty bounds mean no balance rule: the proposal is the top of the ranking. A class's maximum is
+    at least its minimum (`x-not-below`)."""
+    OPENAPI = {"x-not-below": {"maximum": "minimum"}}
+
     minimum = fields.Nested(ClassBoundsSchema, load_default=dict)
     maximum = fields.Nested(ClassBoundsSchema, load_default=dict)
 

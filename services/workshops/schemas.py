@@ -19,7 +19,7 @@ from marshmallow import (
 from services.workshops import domain
 from shared.municipalities import AGS_PATTERN
 from shared.errors import InvalidInput
-from shared.schemas import StrictSchema, http_url
+from shared.schemas import StrictBoolean, StrictSchema, http_url
 from shared.schemas import text as _text
 
 AGS = validate.Regexp(AGS_PATTERN, error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
@@ -27,7 +27,7 @@ AGS = validate.Regexp(AGS_PATTERN, error="An AGS (Amtlicher Gemeindeschlüssel) 
 
 def _flag(**kwargs):
     """A JSON boolean: true or false, not "yes" or 1."""
-    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+    return StrictBoolean(**kwargs)
 
 
 class BerlinDateTime(fields.DateTime):

@@ -141,6 +141,7 @@ def create_api_app(*, name: str, title: str, description: str, blueprints: list,
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     openapi.add_links(api)
+    openapi.optional_bodies(api)
     _register_operations(app, ctx)
     _register_swagger_ui_assets(app)
     _register_error_handlers(app)

@@ -90,6 +90,7 @@ from services.publishing.domain.tokens import (
 )
 from services.publishing.domain.vocabulary import (
     _EMAIL_RE,
+    EMAIL_PATTERN,
     _GERMAN_MONTHS,
     _NUMBER_WORDS_FEMININE,
     BERLIN,

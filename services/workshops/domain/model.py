@@ -127,9 +127,13 @@ def to_utc(value: datetime | str, tz: str = BERLIN_TZ_NAME, *, field: str | None
             value = datetime.fromisoformat(value.strip())
         except ValueError:
             raise InvalidInput("Not a valid date and time (ISO 8601 expected).", field) from None
+        given_by_a_person = True
+    else:  # a datetime: as typed (wall time), or already converted to an instant by the API's schema
+        given_by_a_person = getattr(value, "tzinfo", None) is None
     if not isinstance(value, datetime):
         raise InvalidInput("A date and time is required.", field)
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
+    # The range is checked on the value as given: a converted one may lie a few hours outside it.
+    if given_by_a_person and not MIN_YEAR <= value.year <= MAX_YEAR:
         raise InvalidInput(f"Dates between {MIN_YEAR} and {MAX_YEAR} only.", field)
     if value.tzinfo is not None and value.utcoffset() is not None:
         return value.astimezone(UTC)
