@@ -20,22 +20,30 @@ from shared.config import REPO_ROOT
 from support import KafkaHandle, Postgres
 
 os.environ.setdefault("VORORT_VAR_DIR", tempfile.mkdtemp(prefix="vorort-test-var-"))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Each pytest-xdist worker starts its own platform, whose services keep their client credentials in the
+    # var dir: a shared one let one worker's identity bootstrap overwrite the other's (seen: the portal walk
+    # failed under `-n 2`). The test issuer stays the one the run's first process made and trusts.
+    _run_var = Path(os.environ["VORORT_VAR_DIR"])
+    _own_var = Path(tempfile.mkdtemp(prefix=f"vorort-test-var-{os.environ['PYTEST_XDIST_WORKER']}-"))
+    if (_run_var / "test-issuer").exists():
+        (_own_var / "test-issuer").symlink_to(_run_var / "test-issuer")
+    os.environ["VORORT_VAR_DIR"] = str(_own_var)
 # Tests drive thousands of requests with one token; the limit itself has its own test.
 os.environ.setdefault("VORORT_RATE_LIMIT_PER_MINUTE", "0")
 # `issue_token()` signs with the local test issuer; every service started by the tests trusts it.
 trust_test_issuer()
 
 
-def pytest_collection_modifyitems(config, items):
+def pytest_itemcollected(item):
     """`make test` runs on two pytest-xdist workers (`--dist loadgroup`). A module stays on one worker (its
     module-scoped platform starts once), and the fault scenarios form one group: they kill and stop brokers
-    and PostgreSQL, so they run one after another on one worker while the other worker takes the rest."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        path = Path(str(item.fspath)).relative_to(Path(__file__).parent)
-        group = "chaos" if path.parts[0] == "chaos" else str(path)
-        item.add_marker(pytest.mark.xdist_group(group))
+    and PostgreSQL, so they run one after another on one worker while the other worker takes the rest.
+    (Marked as each item is collected: pytest-xdist reads the marks in its own collection_modifyitems.)"""
+    if item.get_closest_marker("xdist_group"):
+        return
+    path = Path(str(item.fspath)).relative_to(Path(__file__).parent)
+    item.add_marker(pytest.mark.xdist_group("chaos" if path.parts[0] == "chaos" else str(path)))
 
 
 def pytest_terminal_summary(terminalreporter):
