@@ -136,7 +136,7 @@ def optional_bodies(api) -> None:
             if ref.startswith("#/components/schemas/"):
                 schema = schemas.get(ref.rsplit("/", 1)[1], {})
             if schema.get("type") == "object" and not schema.get("required") and not schema.get("minProperties") \
-                    and not schema.get("allOf") and not schema.get("anyOf"):
+                    and not schema.get("allOf") and not schema.get("anyOf") and body is not None:
                 body["required"] = False
 
 

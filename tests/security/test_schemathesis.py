@@ -278,7 +278,7 @@ def follow_x_after(context, case, kwargs):
         if isinstance(body.get(items), list):
             seen = set()
             body[items] = [item for item in body[items] if not isinstance(item, dict) or
-                           repr(item.get(member)) not in seen and not seen.add(repr(item.get(member)))]
+                           (repr(item.get(member)) not in seen and not seen.add(repr(item.get(member))))]
     for upper, lower in _body_rules(case.operation, "x-not-below").items():
         if isinstance(body.get(upper), dict) and isinstance(body.get(lower), dict):
             for key, least in body[lower].items():
