@@ -51,11 +51,17 @@ def make_consumer(bootstrap_servers: str, group_id: str | None, topics: list[str
         max_poll_records=config.kafka_max_poll_records(),
         session_timeout_ms=session_timeout_ms,
         heartbeat_interval_ms=min(3000, session_timeout_ms // 3),
+        # A group leader that assigns before its metadata holds the topics hands out nothing and says only
+        # "No partition metadata for topic ..." (seen: a fresh webhooks worker idle for minutes in CI). The
+        # topics are looked up before subscribing; a refresh every 30 s (not 5 min) rejoins if it happens anyway.
+        metadata_max_age_ms=30_000,
         **kafka_security(),
     )
     settings.update(overrides)
     consumer = KafkaConsumer(**settings)
     if topics:
+        for topic in topics:
+            consumer.partitions_for_topic(topic)
         consumer.subscribe(list(topics))
     return consumer
 

@@ -46,3 +46,10 @@ def configure_logging(service: str) -> None:
     # kafka-python's event loop warns whenever a task runs over 0.1 s: on a busy machine every few seconds,
     # with nothing to act on.
     logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)
+    # When a worker closes its clients, a metadata refresh in flight ends "failed Cancelled" at ERROR: our own
+    # shutdown, not a fault (seen in the test of a quiet worker). Real refresh failures still show.
+    logging.getLogger("kafka.cluster").addFilter(_drop_cancelled_refresh)
+
+
+def _drop_cancelled_refresh(record: logging.LogRecord) -> bool:
+    return not (record.getMessage().startswith("Metadata refresh: failed") and "Cancelled" in record.getMessage())
