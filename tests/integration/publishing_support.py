@@ -8,6 +8,8 @@ handed over a message that the server has not accepted yet.
 """
 from __future__ import annotations
 
+import time
+
 import asyncio
 import email
 import email.policy
@@ -208,7 +210,17 @@ def start_group_at_end(bootstrap: str, group: str, topics) -> None:
     """Commit a fresh consumer group at the topics' current ends: the worker sees only this test's events,
     not the history that other tests left on the shared broker."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group, enable_auto_commit=False)
-    partitions = [TopicPartition(topic, p) for topic in topics for p in consumer.partitions_for_topic(topic) or ()]
+    partitions = []
+    for topic in topics:
+        # A topic whose partitions the client does not know yet would get no committed offset, and the worker
+        # would start it from its earliest record: every earlier test's events (on a long run, thousands).
+        deadline = time.monotonic() + 60
+        known = consumer.partitions_for_topic(topic)
+        while not known:
+            assert time.monotonic() < deadline, f"the broker named no partitions of {topic}"
+            time.sleep(0.2)
+            known = consumer.partitions_for_topic(topic)
+        partitions += [TopicPartition(topic, p) for p in known]
     ends = consumer.end_offsets(partitions)
     consumer.assign(partitions)
     consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in ends.items()})

@@ -124,7 +124,12 @@ def test_a_whole_call_reaches_every_endpoint_verified_and_each_organisation_sees
         def event_ids(name):
             return {r.event["id"] for r in receivers[name].received}
 
-        eventually(lambda: event_ids("office") == set(ids), timeout=120, message="30 events at the office")
+        try:
+            eventually(lambda: event_ids("office") == set(ids), timeout=120, message="30 events at the office")
+        except AssertionError as missing:
+            got = event_ids("office")
+            raise AssertionError(f"{missing}: it had {len(got & set(ids))} of them and {len(got - set(ids))} "
+                                 f"other events; worker log: {(tmp_path / 'w.log').read_text()[-3000:]}") from None
         expected = {
             "wassenberg": {e.id for e in events if (e.data.get("municipality") or {}).get("ags") == "05370040"
                            and e.type != "SelectionCompleted"},
