@@ -48,10 +48,11 @@ def _database(postgres, service: str) -> str:
 def intake(profiler) -> float:
     """Milliseconds per request (wall clock, profiler attached)."""
     from services.applications.app import create_app
-    from shared.auth import issue_token
+    from shared.auth import issue_token, trust_test_issuer
     from shared.config import ServiceSettings
 
     os.environ["VORORT_RATE_LIMIT_PER_MINUTE"] = "0"
+    trust_test_issuer()  # the token below comes from the test issuer, as in bench.intake
     app = create_app(ServiceSettings("applications", _database(_postgres(), "applications"), "127.0.0.1:1",
                                      "development"))
     client = app.test_client()

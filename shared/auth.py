@@ -25,18 +25,17 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import wraps
+from functools import lru_cache, wraps
 from pathlib import Path
-from urllib.parse import urlparse
 
 import jwt
 from flask import current_app, g, request
 from flask_smorest import abort
 
 from shared import config
+from shared.token_cache import JwksCache, Verified, VerifiedTokens
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +117,14 @@ def identity_jwks_uri() -> str:
 
 
 def trusted_issuers() -> dict[str, TrustedIssuer]:
-    """Identity, then every issuer in `VORORT_TRUSTED_ISSUERS` (read at each call: cheap, and tests change it)."""
-    issuers = {identity_issuer(): TrustedIssuer(identity_issuer(), identity_jwks_uri(), require_typ=True)}
-    raw = config.trusted_issuers_setting()
+    """Identity, then every issuer in `VORORT_TRUSTED_ISSUERS` (read at each call, since tests change it;
+    parsed once per distinct setting)."""
+    return _parsed_issuers(identity_issuer(), identity_jwks_uri(), config.trusted_issuers_setting())
+
+
+@lru_cache(maxsize=16)
+def _parsed_issuers(identity: str, identity_jwks: str, raw: str | None) -> dict[str, TrustedIssuer]:
+    issuers = {identity: TrustedIssuer(identity, identity_jwks, require_typ=True)}
     if not raw:
         return issuers
     try:
@@ -147,62 +151,19 @@ def check_configuration() -> None:
     trusted_issuers()
 
 
-# --- key sets ------------------------------------------------------------------------------------
-class JwksCache:
-    """The keys of each issuer, by `kid`. Fetched again after `max_age_s`, or when a token names a `kid`
-    we do not know (at most every `min_refresh_s`, so unknown kids cannot make us hammer the issuer)."""
-
-    def __init__(self, max_age_s: float | None = None, min_refresh_s: float = 1.0):
-        self.max_age_s = max_age_s if max_age_s is not None else config.jwks_cache_seconds()
-        self.min_refresh_s = min_refresh_s
-        self._keys: dict[str, dict] = {}
-        self._fetched: dict[str, float] = {}
-        self._lock = threading.Lock()
-        self.local: dict[str, Callable[[], dict]] = {}  # jwks_uri -> callable returning a JWKS (identity's own keys)
-
-    def key(self, jwks_uri: str, kid: str):
-        now = time.monotonic()
-        with self._lock:
-            keys = self._keys.get(jwks_uri)
-            age = now - self._fetched.get(jwks_uri, -1e9)
-            if keys is None or age > self.max_age_s or (kid not in keys and age > self.min_refresh_s):
-                keys = self._fetch(jwks_uri)
-                self._keys[jwks_uri], self._fetched[jwks_uri] = keys, now
-        return keys.get(kid)
-
-    def _fetch(self, jwks_uri: str) -> dict:
-        try:
-            document = self._document(jwks_uri)
-            found = {}
-            for entry in document.get("keys", []):
-                if entry.get("kid") and entry.get("kty") in ("EC", "OKP", "RSA") and entry.get("use", "sig") == "sig":
-                    try:
-                        found[entry["kid"]] = jwt.PyJWK(entry)
-                    except jwt.PyJWTError:
-                        continue
-            return found
-        except Exception as error:  # noqa: BLE001 - an unreachable issuer means: no keys, 401
-            log.warning("cannot fetch JWKS", extra={"jwks_uri": jwks_uri, "error": str(error)[:300]})
-            return self._keys.get(jwks_uri, {})
-
-    def _document(self, jwks_uri: str) -> dict:
-        if jwks_uri in self.local:
-            return self.local[jwks_uri]()
-        if jwks_uri.startswith("file://"):
-            return json.loads(Path(urlparse(jwks_uri).path).read_text())
-        import requests
-
-        response = requests.get(jwks_uri, timeout=5)
-        response.raise_for_status()
-        return response.json()
-
-
+# --- key sets and verified tokens (shared.token_cache) ---------------------------------------
 JWKS = JwksCache()
+VERIFIED = VerifiedTokens()
 
 
 # --- verification --------------------------------------------------------------------------------
 def verify_token(token: str) -> Principal:
-    """The principal of a valid token; InvalidToken for anything else (the caller answers 401)."""
+    """The principal of a valid token; InvalidToken for anything else (the caller answers 401). A token
+    verified before is taken from VERIFIED while its issuer entry and signing key are unchanged."""
+    known = VERIFIED.get(token)
+    if known is not None and trusted_issuers().get(known.issuer.issuer) == known.issuer \
+            and JWKS.key(known.issuer.jwks_uri, known.key.key_id) is known.key:
+        return known.principal
     try:
         header = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})
@@ -232,7 +193,9 @@ def verify_token(token: str) -> Principal:
     issued = claims.get("iat") if isinstance(claims.get("iat"), (int, float)) else time.time()
     if claims["exp"] - issued > issuer.max_lifetime_s + LEEWAY_S:
         raise InvalidToken("the token lives longer than its issuer's maximum")
-    return _principal(claims, issuer)
+    principal = _principal(claims, issuer)
+    VERIFIED.put(token, Verified(principal, claims["exp"] + LEEWAY_S, issuer, key))
+    return principal
 
 
 def _principal(claims: dict, issuer: TrustedIssuer) -> Principal:

@@ -7,8 +7,9 @@ not at all. Services subclass it to attach their repositories.
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, TextClause, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +18,40 @@ from shared.events.envelope import Event, utcnow
 
 
 OUTBOX_CHANNEL = "vorort_outbox"
+OUTBOX_COLUMNS = ("event_id", "event_type", "topic", "message_key", "payload", "headers", "created_at", "attempts")
+_COMBINED: dict[tuple, TextClause] = {}
+
+
+def _combined_insert(writes: tuple[tuple[Table, tuple[str, ...]], ...], outbox: Table, events: int) -> TextClause:
+    """PostgreSQL: the rows of `writes` and `events` outbox rows in one statement, as data-modifying CTEs
+    (which run whether or not the main statement reads them) and an INSERT that returns pg_notify (delivered
+    at commit, and only if the commit succeeds: it wakes the relay at once). Built once per shape and kept:
+    a text statement with typed parameters is compiled once, where a DML CTE of literal rows would be
+    compiled at every commit (SQLAlchemy cannot cache it)."""
+    key = (writes, outbox, events)
+    statement = _COMBINED.get(key)
+    if statement is None:
+        parts, binds = [], []
+        for w, (table, columns) in enumerate(writes):
+            names = ", ".join(_quoted(column) for column in columns)
+            places = ", ".join(f":w{w}_{i}" for i in range(len(columns)))
+            parts.append(f"write_{w} AS (INSERT INTO {_quoted(table.name)} ({names}) VALUES ({places}))")
+            binds += [bindparam(f"w{w}_{i}", type_=table.c[column].type) for i, column in enumerate(columns)]
+        values = ", ".join("(" + ", ".join(f":e{e}_{i}" for i in range(len(OUTBOX_COLUMNS))) + ")"
+                           for e in range(events))
+        binds += [bindparam(f"e{e}_{i}", type_=outbox.c[column].type)
+                  for e in range(events) for i, column in enumerate(OUTBOX_COLUMNS)]
+        sql = (("WITH " + ", ".join(parts) + " ") if parts else "") + (
+            f"INSERT INTO {_quoted(outbox.name)} ({', '.join(OUTBOX_COLUMNS)}) VALUES {values} "
+            f"RETURNING pg_notify('{OUTBOX_CHANNEL}', '')")
+        statement = _COMBINED.setdefault(key, text(sql).bindparams(*binds))
+    return statement
+
+
+def _quoted(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a plain SQL name: {name!r}")
+    return f'"{name}"'
 
 
 class UnitOfWork:
@@ -49,42 +84,35 @@ class UnitOfWork:
     def emit(self, event: Event) -> None:
         self.events.append(event)
 
-    def write_with_events(self, statement) -> None:
-        """A Core INSERT to send with the outbox rows at commit: on PostgreSQL the state, the outbox rows and
-        the relay's wake-up go in one statement (one round trip); elsewhere one after the other."""
-        self._writes.append(statement)
+    def write_with_events(self, table: Table, row: dict[str, Any]) -> None:
+        """A row to insert with the outbox rows at commit: on PostgreSQL the state, the outbox rows and the
+        relay's wake-up go in one statement (one round trip); elsewhere one after the other."""
+        self._writes.append((table, row))
 
     def commit(self) -> None:
         writes, self._writes = self._writes, []
         postgres = self.session.get_bind().dialect.name == "postgresql"
         if self.events:
             now = utcnow()
-            outbox = insert(self._outbox).values([
-                {
-                    "event_id": event.id,
-                    "event_type": event.type,
-                    "topic": topic_for(event.type),
-                    "message_key": event.subject,
-                    "payload": event.value().decode(),
-                    "headers": [[name, value.decode()] for name, value in event.headers()],
-                    "created_at": now,
-                    "attempts": 0,
-                }
-                for event in self.events
-            ])
+            rows = [{"event_id": event.id, "event_type": event.type, "topic": topic_for(event.type),
+                     "message_key": event.subject, "payload": event.value().decode(),
+                     "headers": [[name, value.decode()] for name, value in event.headers()],
+                     "created_at": now, "attempts": 0} for event in self.events]
             if postgres:
-                # Data-modifying CTEs run whether or not the main statement reads them. pg_notify is
-                # delivered at commit, and only if the commit succeeds: it wakes the relay at once.
-                for index, write in enumerate(writes):
-                    outbox = outbox.add_cte(write.cte(f"write_{index}"))
-                self.session.execute(outbox.returning(func.pg_notify(OUTBOX_CHANNEL, ""))).all()
+                statement = _combined_insert(tuple((table, tuple(row)) for table, row in writes), self._outbox,
+                                             len(rows))
+                parameters = {f"w{w}_{i}": value for w, (_, row) in enumerate(writes)
+                              for i, value in enumerate(row.values())}
+                parameters.update({f"e{e}_{i}": row[column] for e, row in enumerate(rows)
+                                   for i, column in enumerate(OUTBOX_COLUMNS)})
+                self.session.execute(statement, parameters).all()
             else:
-                for write in writes:
-                    self.session.execute(write)
-                self.session.execute(outbox)
+                for table, row in writes:
+                    self.session.execute(insert(table), row)
+                self.session.execute(insert(self._outbox), rows)
         else:
-            for write in writes:
-                self.session.execute(write)
+            for table, row in writes:
+                self.session.execute(insert(table), row)
         self.session.commit()
         self.events = []
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import builtins
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, func, insert, select, text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, func, select, text
 from sqlalchemy.orm import registry
 
 from services.applications.domain import Application, Call
@@ -105,8 +105,8 @@ class ApplicationRepository:
 
     def add(self, application: Application) -> None:
         """A new application: written with its events' outbox rows in one statement (no ORM flush)."""
-        self.uow.write_with_events(insert(applications).values(
-            {column.name: getattr(application, column.name) for column in applications.columns}))
+        self.uow.write_with_events(applications, {column.name: getattr(application, column.name)
+                                                  for column in applications.columns})
 
     def get(self, application_id: str, *, for_update: bool = False) -> Application | None:
         query = select(Application).where(applications.c.id == application_id)

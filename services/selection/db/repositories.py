@@ -71,12 +71,15 @@ class CandidateRepository:
             return
         dialect = self.session.get_bind().dialect.name
         insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert_for(candidates).values([dict(row, status="submitted", withdrawn_at=None) for row in rows])
+        # Sent as one executemany: SQLAlchemy compiles the statement once (cached) and sends the rows as
+        # multi-row VALUES batches; a `.values([...])` of literal rows would be compiled afresh every poll.
+        statement = insert_for(candidates)
         content = [name for name in rows[0] if name != "application_id"]
         self.session.execute(statement.on_conflict_do_update(
             index_elements=[candidates.c.application_id], set_={name: statement.excluded[name] for name in content},
             where=or_(candidates.c.name.is_(None), candidates.c.state_at.is_(None),
-                      statement.excluded.state_at >= candidates.c.state_at)))
+                      statement.excluded.state_at >= candidates.c.state_at)),
+            [dict(row, status="submitted", withdrawn_at=None) for row in rows])
 
     def rows_for_call(self, call_id: str, *, live_only: bool = True, size_class: str | None = None,
                       offset: int = 0, limit: int | None = None) -> tuple[list[dict], int]:

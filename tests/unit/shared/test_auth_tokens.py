@@ -191,3 +191,59 @@ def test_a_token_living_longer_than_its_issuers_maximum_is_refused(client, monke
     monkeypatch.setenv("VORORT_TRUSTED_ISSUERS", json.dumps(auth.trusted_entries()[:-1] + [
         {**entry, "max_lifetime_s": 120}]))
     assert client.get("/v1/calls", headers={"Authorization": f"Bearer {token(timedelta(minutes=5))}"}).status_code == 401
+
+
+def _partner_issuer(monkeypatch, tmp_path, kid: str):
+    key = jwk.ECKey.generate_key("P-256", parameters={"kid": kid, "alg": "ES256", "use": "sig"}, private=True)
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [key.as_dict(private=False)]}))
+    issuer = f"https://idp.example.org/realms/{uuid.uuid4().hex[:6]}"
+    entries = auth.trusted_entries() + [{"issuer": issuer, "jwks_uri": jwks.as_uri(), "role": "partner"}]
+    monkeypatch.setenv("VORORT_TRUSTED_ISSUERS", json.dumps(entries))
+    now = datetime.now(timezone.utc)
+    token = jwt.encode({"iss": issuer, "aud": "vorort", "sub": "stadtwerke", "iat": now,
+                        "exp": now + timedelta(minutes=5)},
+                       jwt.PyJWK(key.as_dict(private=True)).key, algorithm="ES256", headers={"kid": kid})
+    return token, jwks, entries
+
+
+def test_a_verified_token_is_not_verified_again_while_it_lives(monkeypatch):
+    token = auth.issue_token("staff", "erika")
+    first = auth.verify_token(token)
+    checked = []
+    monkeypatch.setattr(auth.jwt, "decode", lambda *a, **k: checked.append(a) or pytest.fail("decoded again"))
+    assert auth.verify_token(token) == first and checked == []
+
+
+def test_a_cached_token_ends_when_its_key_leaves_the_issuers_key_set(monkeypatch, tmp_path):
+    token, jwks, _ = _partner_issuer(monkeypatch, tmp_path, "rotating-1")
+    assert auth.verify_token(token).subject == "stadtwerke"
+    jwks.write_text(json.dumps({"keys": []}))  # the issuer withdrew the key
+    monkeypatch.setattr(auth.JWKS, "max_age_s", 0.0)  # the next look-up fetches the key set again
+    with pytest.raises(auth.InvalidToken, match="unknown signing key"):
+        auth.verify_token(token)
+
+
+def test_a_cached_token_ends_when_its_issuer_is_no_longer_trusted(monkeypatch, tmp_path):
+    token, _, entries = _partner_issuer(monkeypatch, tmp_path, "distrusted-1")
+    assert auth.verify_token(token).role == "partner"
+    monkeypatch.setenv("VORORT_TRUSTED_ISSUERS", json.dumps(entries[:-1]))
+    with pytest.raises(auth.InvalidToken, match="unknown issuer"):
+        auth.verify_token(token)
+
+
+def test_a_cached_token_ends_at_its_expiry(monkeypatch):
+    token = auth.issue_token("staff", "erika", ttl=timedelta(minutes=2))
+    principal = auth.verify_token(token)
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    assert auth.VERIFIED.get(token, now=expires + auth.LEEWAY_S - 1).principal == principal
+    assert auth.VERIFIED.get(token, now=expires + auth.LEEWAY_S) is None
+
+
+def test_the_verified_token_cache_stays_within_its_bound():
+    from shared.token_cache import Verified, VerifiedTokens
+
+    cache = VerifiedTokens(max_entries=100)
+    for i in range(1000):
+        cache.put(f"token-{i}", Verified(principal=i, valid_until=9e9, issuer=None, key=None))
+    assert len(cache) <= 100 and cache.get("token-999").principal == 999
