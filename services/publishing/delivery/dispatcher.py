@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_string
-from email import policy as email_policy
 from typing import Any
 
 from services.publishing import domain
@@ -16,7 +15,7 @@ from services.publishing.delivery.queue import ClaimLease, SendingQueue
 from services.publishing.delivery.smtp import SendFailure, SmtpTransport
 from services.publishing.directory import DirectoryUnavailable
 from services.publishing.handlers import SOURCE, queue_mail, recipients_of, render_newsletter, unsubscribe_url
-from services.publishing.mail import PersonalisedNewsletter, lint_message, notice_message, sender_address
+from services.publishing.mail import MAIL_POLICY, PersonalisedNewsletter, lint_message, notice_message, sender_address
 from services.publishing.settings import PublishingSettings
 from shared.events.catalogue import make_event
 
@@ -170,7 +169,7 @@ class Dispatcher:
                         break
                     outgoing = []
                     for row in batch:
-                        message = message_from_string(row.message, policy=email_policy.default)
+                        message = message_from_string(row.message, policy=MAIL_POLICY)
                         problems = lint_message(message, bulk=row.kind == "newsletter_test",
                                                 allow_http_unsubscribe=self.settings.allows_http_links)
                         outgoing.append(Outgoing(row, row.recipient, message.as_string(), str(message["Message-ID"]),

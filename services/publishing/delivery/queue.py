@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, and_, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
@@ -97,10 +97,26 @@ class SendingQueue:
         self.lease = lease
         self.settings = settings
         self._local = threading.local()
+        # PostgreSQL, and a queue whose outcome touches no other table: the mark of a sent row and the claim
+        # of the next one in one statement (one round trip; built once, where a Core DML CTE is compiled at
+        # every use). The same two updates as the ordinary path below; elsewhere that path runs.
+        self._mark_and_claim = None if engine.dialect.name != "postgresql" or table is mails else text(
+            f"WITH sent AS (UPDATE {table.name} SET status = 'sent', sent_at = :now, message_id = :message_id "
+            "WHERE id = :row_id RETURNING id) "
+            f"UPDATE {table.name} SET status = 'sending', attempts = attempts + 1, claimed_by = :key, "
+            "claimed_at = :now WHERE id = :next_id AND (status = 'pending' OR (status = 'sending' AND "
+            "claimed_by = :key)) RETURNING id").bindparams(
+            bindparam("now", type_=table.c.sent_at.type), bindparam("message_id", type_=table.c.message_id.type),
+            bindparam("row_id", type_=table.c.id.type), bindparam("next_id", type_=table.c.id.type),
+            bindparam("key", type_=table.c.claimed_by.type))
 
     @contextmanager
     def connected(self):
         with self.engine.connect() as connection:
+            if self._mark_and_claim is not None:
+                # Every step of this queue is then one statement (recover, due, claim, mark and claim, mark a
+                # failure, skip), atomic by itself: autocommit spares a BEGIN and a COMMIT round trip each.
+                connection.execution_options(isolation_level="AUTOCOMMIT")
             self._local.connection = connection
             try:
                 yield
@@ -159,11 +175,16 @@ class SendingQueue:
                             wait=wait_exponential(multiplier=0.2, max=5), retry=retry_if_exception_type(DBAPIError))
         for attempt in retrying:
             with attempt, self._transaction(fresh=attempt.retry_state.attempt_number > 1) as connection:
-                # last_error stays: "sent after a 451" or "sent again after a crash" is worth seeing.
-                connection.execute(update(table).where(table.c.id == row_id).values(
-                    status="sent", sent_at=now, message_id=message_id))
-                self.after_outcome(connection, row_id, "sent", now, None)
-                claimed = claim_next is not None and self._claim(connection, claim_next, now)
+                if self._mark_and_claim is not None:  # both in one statement
+                    claimed = connection.execute(self._mark_and_claim, {
+                        "row_id": row_id, "now": now, "message_id": message_id, "next_id": claim_next,
+                        "key": self.lease.key}).first() is not None
+                else:
+                    # last_error stays: "sent after a 451" or "sent again after a crash" is worth seeing.
+                    connection.execute(update(table).where(table.c.id == row_id).values(
+                        status="sent", sent_at=now, message_id=message_id))
+                    self.after_outcome(connection, row_id, "sent", now, None)
+                    claimed = claim_next is not None and self._claim(connection, claim_next, now)
         return claimed
 
     def mark_failure(self, row_id: int, attempts: int, failure: SendFailure, now: datetime) -> None:

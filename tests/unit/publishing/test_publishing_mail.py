@@ -217,7 +217,8 @@ def test_lint_reports_unrendered_template_syntax(newsletter_mail):
 
 
 @pytest.mark.parametrize("name", ["Erika Musterfrau", None, "Jürgen Müller, Äbtissin", "<img src=x> & \"Co\"",
-                                  "Zoë " + "Langname" * 12, "{{ kein Template }}"])
+                                  "Zoë " + "Langname" * 12, "{{ kein Template }}", "Dr. Anna Beispiel",
+                                  "Kim O'Neil-Beispiel", "Max  Doppelraum", "Ein " + "Name " * 13 + "Lang"])
 @pytest.mark.parametrize("unsubscribe", [UNSUBSCRIBE_URL, UNSUBSCRIBE_URL + "&x=<1>" + "y" * 90])
 def test_a_newsletter_rendered_once_and_personalised_is_the_mail_rendered_for_the_recipient(
         newsletter, selection_pub, workshop_pub, name, unsubscribe):
@@ -247,3 +248,17 @@ def test_a_personalised_newsletter_refuses_a_non_https_unsubscribe_link(newslett
     once = PersonalisedNewsletter(newsletter, [selection_pub, workshop_pub], SENDER, base_url=BASE_URL)
     with pytest.raises(ValueError):
         once.message("a@example.org", None, "http://vorort.example/unsubscribe", NOW)
+
+
+def test_a_long_personal_unsubscribe_link_stands_in_list_unsubscribe_as_written(newsletter, selection_pub,
+                                                                                   workshop_pub):
+    """Mail clients read List-Unsubscribe (RFC 2369/8058) only as written: a link longer than a folded line
+    must not become encoded words (the email package's way with a long line), on either sending path."""
+    link = UNSUBSCRIBE_URL + "&token=" + "eyJhbGciOiJFUzI1NiJ9" * 6
+    ordinary = newsletter_message(newsletter, [selection_pub, workshop_pub], "a@example.org", "Erika", link, SENDER,
+                                  base_url=BASE_URL, now=NOW).as_string()
+    once = PersonalisedNewsletter(newsletter, [selection_pub, workshop_pub], SENDER, base_url=BASE_URL)
+    personalised, _ = once.message("a@example.org", "Erika", link, NOW)
+    for raw in (ordinary, personalised):
+        head = raw.split("\n\n", 1)[0]
+        assert f"\nList-Unsubscribe: <{link}>\n" in head and "=?utf-8?" not in head
