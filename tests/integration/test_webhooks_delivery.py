@@ -163,3 +163,20 @@ def _parse(text):
     from datetime import datetime
 
     return datetime.fromisoformat(text)
+
+
+def test_a_cookie_a_receiver_sets_never_rides_along_to_a_later_delivery(pg_database, receiver):
+    """Webhooks carry no state: a receiver's Set-Cookie is not kept and not sent back, neither to it nor to
+    another organisation's endpoint on the same host."""
+    app = webhooks_app(pg_database("webhooks"))
+    client = app.test_client()
+    endpoint = register(client, receiver.url, event_types=["CallOpened", "CallClosed"])
+    receiver.secrets = [endpoint["secret"]]
+    receiver.respond = lambda item, count: (200, {"Set-Cookie": "session=geheim; Path=/"}, "danke")
+    opened, closed = flow_2018()[0], next(e for e in flow_2018() if e.type == "CallClosed")
+    fan_out(app, opened)
+    sender = dispatcher(app)
+    drain(sender, lambda: len(receiver.received) >= 1, message="first delivery")
+    fan_out(app, closed)
+    drain(sender, lambda: len(receiver.received) >= 2, message="second delivery")
+    assert all("cookie" not in item.headers for item in receiver.received), [i.headers for i in receiver.received]
