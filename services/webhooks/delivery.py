@@ -121,7 +121,7 @@ class Dispatcher:
         headers = webhook_headers(message_id=job.delivery_id, timestamp=int(self.clock().timestamp()),
                                   body=job.body, secrets=job.secrets, signing_key=job.signing_key)
         headers["host"] = url.netloc.decode("ascii")
-        extensions = {"timeout": self.timeouts}
+        extensions: dict[str, object] = {"timeout": self.timeouts}
         if target.scheme == "https":
             extensions["sni_hostname"] = target.host
         try:
