@@ -9,6 +9,7 @@ from services.applications.domain import Application, Call
 from services.applications.schemas import (ApplicationCreateSchema, ApplicationQuerySchema, ApplicationSchema,
                                            ApplicationUpdateSchema, CallCreateSchema, CallQuerySchema, CallSchema,
                                            CallUpdateSchema)
+from shared import keyset
 from shared.auth import ANY_ROLE, Principal, require_role, roles_required
 from shared.errors import Conflict, NotFound
 from shared.privacy import privacy_blueprint
@@ -123,22 +124,24 @@ class CloseCall(MethodView):
 class CallApplications(MethodView):
     @roles_required("staff")
     @calls_blp.arguments(ApplicationQuerySchema, location="query")
-    @calls_blp.response(200, ApplicationSchema(many=True))
+    @calls_blp.response(200, ApplicationSchema(many=True), headers=keyset.HEADERS_DOC)
     @calls_blp.paginate()
     def get(self, query, call_id, pagination_parameters):
-        """The applications to one call (staff), filtered by status and size class. Steering members read
-        the candidates of their own panels' calls in the selection service, which knows the panels."""
+        """The applications to one call (staff) in the order they came in, filtered by status and size class;
+        by page, or by position (`after`, for long lists). Steering members read the candidates of their own
+        panels' calls in the selection service, which knows the panels."""
         principal = require_role("staff")
 
         def fetch(uow):
             _call_or_404(uow, call_id)
             return uow.applications.list_for_call(
                 call_id, status=query.get("status"), size_class=query.get("size_class"),
-                offset=pagination_parameters.first_item, limit=pagination_parameters.page_size)
+                offset=pagination_parameters.first_item, limit=pagination_parameters.page_size,
+                after=query.get("after"))
 
-        items, total = read(fetch)
-        pagination_parameters.item_count = total
-        return [application_view(a, principal) for a in items]
+        page = read(fetch)
+        pagination_parameters.item_count = page.item_count
+        return [application_view(a, principal) for a in page.rows], page.headers()
 
     @roles_required("municipality", "staff")
     @idempotent

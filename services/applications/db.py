@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, 
 from sqlalchemy.orm import registry
 
 from services.applications.domain import Application, Call
+from shared import keyset
 from shared.db import UtcDateTime, bounded_count, new_metadata, privacy_erasures_table, revoked_access_table
 from shared.uow import UnitOfWork
 
@@ -115,16 +116,16 @@ class ApplicationRepository:
         return self.session.scalars(query).first()
 
     def list_for_call(self, call_id: str, *, status: str | None, size_class: str | None, offset: int,
-                      limit: int) -> tuple[list[Application], int]:
+                      limit: int, after: keyset.Position | None = None) -> keyset.Page:
+        """One page of a call's applications in the order they came in, by page or by position (`after`)."""
         query = select(Application).where(applications.c.call_id == call_id)
         if status:
             query = query.where(applications.c.status == status)
         if size_class:
             query = query.where(applications.c.size_class == size_class)
-        total = bounded_count(self.session, query, offset + limit)
-        rows = self.session.scalars(
-            query.order_by(applications.c.submitted_at, applications.c.id).offset(offset).limit(limit))
-        return list(rows), total
+        return keyset.read_page(self.session.scalars, query, (applications.c.submitted_at, applications.c.id),
+                                lambda a: (a.submitted_at, a.id), after=after, offset=offset, limit=limit,
+                                count=lambda q, reach: bounded_count(self.session, q, reach))
 
     def count_for_call(self, call_id: str) -> int:
         return self.session.scalar(select(func.count()).select_from(applications).where(

@@ -9,6 +9,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from shared.keyset import Cursor
 from shared.municipalities import AGS_PATTERN, SIZE_CLASSES
 from shared.schemas import StrictSchema
 from shared.schemas import text as _text
@@ -141,4 +142,5 @@ class ApplicationSchema(Schema):
 class ApplicationQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(["submitted", "withdrawn"]))
     size_class = fields.String(validate=validate.OneOf(SIZE_CLASSES))
+    after = Cursor()
 

@@ -14,8 +14,7 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
-import email.policy
-from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
+from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.policy import EmailPolicy
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr, parsedate_to_datetime
@@ -26,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import escape
 
+from .headers import MAIL_POLICY, plain_header_value
 from .domain import (
     Enquiry,
     Newsletter,
@@ -56,24 +56,6 @@ def _render(template: str, /, **context: Any) -> tuple[str, str]:
     text = _env.get_template(f"mail/{template}.txt").render(**context)
     html = _env.get_template(f"mail/{template}.html").render(**context)
     return text.strip() + "\n", html
-
-
-class _UrlListHeader(UnstructuredHeader, BaseHeader):
-    """List-Unsubscribe (RFC 2369/8058): URLs in angle brackets, which mail clients read only as written.
-    The email package turns a line over 78 characters into encoded words, and a personal unsubscribe link
-    is longer than that; RFC 5322 allows lines up to 998 characters, so the header is written unfolded."""
-
-    def fold(self, *, policy) -> str:
-        line = f"{self.name}: {self}"
-        if line.isascii() and line.isprintable() and len(line) <= 998:
-            return line + policy.linesep
-        return super().fold(policy=policy)
-
-
-_HEADERS = HeaderRegistry()
-_HEADERS.map_to_type("list-unsubscribe", _UrlListHeader)
-# Every mail of this service is built and serialised with this policy (email.policy.default otherwise).
-MAIL_POLICY = email.policy.default.clone(header_factory=_HEADERS)
 
 
 def _sender_address(sender: str) -> Address:
@@ -258,7 +240,7 @@ class PersonalisedNewsletter:
         """The header line as the email package folds it. A short ASCII line that needs no quoting, encoding
         or folding is written directly (what the package would write, at a tenth of the cost: the unit
         tests compare both ways for plain and hard names and links)."""
-        plain = _plain_header_value(value)
+        plain = plain_header_value(value)
         if plain is not None:
             line = f"{name}: {plain}"
             if len(line) <= (self._policy.max_line_length or 78):
@@ -301,25 +283,6 @@ class PersonalisedNewsletter:
         if recipient_name and ("{{" in recipient_name or "{%" in recipient_name):
             problems.append("the greeting contains unrendered template syntax")
         return problems
-
-
-_ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+( [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-_DOT_ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-
-
-def _plain_header_value(value) -> str | None:
-    """The value as it stands on the wire when it needs no quoting or encoded words; None otherwise."""
-    if isinstance(value, Address):
-        local, _, domain = value.addr_spec.partition("@")
-        if not (domain and _DOT_ATOMS.fullmatch(local) and _DOT_ATOMS.fullmatch(domain)):
-            return None
-        if not value.display_name:
-            return value.addr_spec
-        return f"{value.display_name} <{value.addr_spec}>" if _ATOMS.fullmatch(value.display_name) else None
-    if isinstance(value, str) and value.isascii() and value.isprintable() and "  " not in value \
-            and value == value.strip():
-        return value
-    return None
 
 
 def _quoted_printable(text: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from shared.keyset import Cursor
 from shared.municipalities import SIZE_CLASSES
 from shared.schemas import OutSchema, StrictSchema
 from shared.schemas import text as _text
@@ -40,6 +41,7 @@ class CallQuerySchema(Schema):
 
 class CandidateQuerySchema(Schema):
     size_class = fields.String(validate=validate.OneOf(SIZE_CLASSES))
+    after = Cursor()
 
 
 class ReviewProgressSchema(OutSchema):

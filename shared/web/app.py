@@ -15,6 +15,7 @@ from shared import auth, openapi
 from shared.bus import MessageBus
 from shared.config import rate_limit_per_minute
 from shared.db import AtLeast
+from shared.keyset import Keyset
 from shared.errors import Conflict, DomainError
 from shared.logs import configure_logging
 from shared.uow import is_duplicate_key
@@ -36,7 +37,8 @@ class ServiceBlueprint(Blueprint):
         # object it encodes, which header validators then compare with the raw string and reject).
         resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
             "description": "Pagination metadata as JSON: total, total_pages, first_page, last_page, page, "
-                           "previous_page, next_page.",
+                           "previous_page, next_page; a page read by position (`after`) says only "
+                           "page_size and keyset: true.",
             "schema": {"type": "string"},
         }
 
@@ -44,6 +46,8 @@ class ServiceBlueprint(Blueprint):
     def _make_pagination_metadata(page, page_size, item_count):
         # A count that stopped at its bound (shared.db.bounded_count) gives a lower bound for the total and
         # no last page; the next page exists, because the count went past the end of this one.
+        if isinstance(item_count, Keyset):  # read by position (shared.keyset): no total, no page number
+            return {"page_size": page_size, "keyset": True}
         if not isinstance(item_count, AtLeast):
             return Blueprint._make_pagination_metadata(page, page_size, item_count)
         metadata = {"total": int(item_count), "total_is_lower_bound": True, "first_page": 1, "page": page,

@@ -261,6 +261,28 @@ def test_listing_filters_and_paginates(client, open_call):
     assert client.get(f"/v1/calls/{open_call}/applications?page_size=1000", headers=STAFF).status_code == 422
 
 
+def test_a_long_list_reads_by_position_in_the_same_order_as_by_page_without_a_total(client, open_call):
+    for number in range(7):
+        response = client.post(f"/v1/calls/{open_call}/applications", headers=STAFF, json=application_body(
+            municipality={"ags": f"0537{number:04d}", "name": f"Gemeinde {number}", "population": 9000 + number}))
+        assert response.status_code == 201, response.json
+    by_page = [a["id"] for a in client.get(f"/v1/calls/{open_call}/applications?page_size=100", headers=STAFF).json]
+    first = client.get(f"/v1/calls/{open_call}/applications?page_size=3", headers=STAFF)
+    seen, cursor, pages = [a["id"] for a in first.json], first.headers.get("X-Next-After"), 1
+    while cursor:
+        page = client.get(f"/v1/calls/{open_call}/applications?page_size=3&after={cursor}", headers=STAFF)
+        assert page.status_code == 200 and json.loads(page.headers["X-Pagination"]) == {"page_size": 3, "keyset": True}
+        seen += [a["id"] for a in page.json]
+        cursor, pages = page.headers.get("X-Next-After"), pages + 1
+    assert seen == by_page and len(seen) == 7 and pages == 3
+    # Any position is a position: one before every item gives the whole list, a made-up one past it nothing.
+    everything = client.get(f"/v1/calls/{open_call}/applications?page_size=100&after=0.0", headers=STAFF)
+    assert [a["id"] for a in everything.json] == by_page and "X-Next-After" not in everything.headers
+    assert client.get(f"/v1/calls/{open_call}/applications?after=9999999999999999.z", headers=STAFF).json == []
+    refused = client.get(f"/v1/calls/{open_call}/applications?after=gestern", headers=STAFF)
+    assert refused.status_code == 422 and "after" in refused.json["errors"]["query"]
+
+
 def test_call_with_close_before_open_is_rejected(client):
     response = client.post("/v1/calls", headers=STAFF, json={
         "title": "T", "topic": "Smart City", "places": 3,

@@ -111,6 +111,19 @@ WINNING = {"Wassenberg": (5, 4), "Arnsberg": (4, 4), "Siegen": (4, 3), "Lemgo": 
 
 
 # --- candidates ----------------------------------------------------------------------------------
+def test_the_candidates_read_by_position_are_the_candidates_read_by_page(client, closed):
+    call_id, _ = closed
+    by_page = [c["application_id"] for c in client.get(f"/v1/calls/{call_id}/candidates?page_size=100",
+                                                        headers=steering("stg-ihk")).json]
+    seen, cursor = [], "0.0"
+    while cursor:
+        page = client.get(f"/v1/calls/{call_id}/candidates?page_size=4&after={cursor}", headers=steering("stg-ihk"))
+        assert page.status_code == 200 and json.loads(page.headers["X-Pagination"]) == {"page_size": 4, "keyset": True}
+        seen += [c["application_id"] for c in page.json]
+        cursor = page.headers.get("X-Next-After")
+    assert seen == by_page and len(seen) == 11
+
+
 def test_candidates_list_municipality_size_class_and_review_progress(client, closed):
     call_id, ids = closed
     review(client, call_id, ids["Wassenberg"], "stg-ihk", 4, 4)

@@ -11,6 +11,7 @@ from services.selection.schemas import (
     CandidateQuerySchema,
     CandidateSchema,
 )
+from shared import keyset
 from shared.auth import require_role, roles_required
 from shared.errors import NotFound
 from shared.web import read
@@ -63,23 +64,24 @@ class Candidates(MethodView):
     @roles_required(*READERS)
     @on_panel
     @calls_blp.arguments(CandidateQuerySchema, location="query")
-    @calls_blp.response(200, CandidateSchema(many=True))
+    @calls_blp.response(200, CandidateSchema(many=True), headers=keyset.HEADERS_DOC)
     @calls_blp.paginate()
     def get(self, query, call_id, pagination_parameters):
-        """The live candidates of a call (withdrawn applications are none), with their review progress."""
+        """The live candidates of a call (withdrawn applications are none) in the order they applied, with
+        their review progress; by page, or by position (`after`, for long lists)."""
         require_role(*READERS)
 
         def fetch(uow):
             handlers.get_call(uow, call_id)
-            rows, total = uow.candidates.page_for_call(
+            page = uow.candidates.page_for_call(
                 call_id, size_class=query.get("size_class"), offset=pagination_parameters.first_item,
-                limit=pagination_parameters.page_size)
+                limit=pagination_parameters.page_size, after=query.get("after"))
             members, reviews, conflicted = _review_context(uow, call_id)
-            return [candidate_view(row, members, reviews, conflicted) for row in rows], total
+            return [candidate_view(row, members, reviews, conflicted) for row in page.rows], page
 
-        items, total = read(fetch)
-        pagination_parameters.item_count = total
-        return items
+        items, page = read(fetch)
+        pagination_parameters.item_count = page.item_count
+        return items, page.headers()
 
 
 @calls_blp.route("/<call_id>/candidates/<application_id>")

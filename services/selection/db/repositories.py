@@ -7,6 +7,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.selection.db.tables import audit_log, balance_rules, calls, candidates, conflicts, decision_amendments, decisions, panel_criteria, panel_members, panels, ranking_scores, reviews
 from services.selection.domain import BalanceRule, Candidate, ConflictOfInterest, Criterion, Panel, PanelMember, Review
+from shared import keyset
 from shared.db import bounded_count
 
 
@@ -94,15 +95,19 @@ class CandidateRepository:
             query = query.limit(limit)
         return [dict(row._mapping) for row in self.session.execute(query)], total
 
-    def page_for_call(self, call_id: str, *, size_class: str | None, offset: int, limit: int) -> tuple[list[dict], int]:
-        """One page of the candidates list and a count that stops at a bound (shared.db.bounded_count)."""
+    def page_for_call(self, call_id: str, *, size_class: str | None, offset: int, limit: int,
+                      after: keyset.Position | None = None) -> keyset.Page:
+        """One page of the candidates list (rows as dicts), by page with a count that stops at a bound
+        (shared.db.bounded_count), or by position (`after`) without one."""
         query = select(candidates).where(candidates.c.call_id == call_id, candidates.c.name.is_not(None),
                                          candidates.c.status == "submitted")
         if size_class:
             query = query.where(candidates.c.size_class == size_class)
-        total = bounded_count(self.session, query, offset + limit)
-        query = query.order_by(candidates.c.submitted_at, candidates.c.application_id).offset(offset).limit(limit)
-        return [dict(row._mapping) for row in self.session.execute(query)], total
+        page = keyset.read_page(self.session.execute, query, (candidates.c.submitted_at, candidates.c.application_id),
+                                lambda row: (row.submitted_at, row.application_id), after=after, offset=offset,
+                                limit=limit, count=lambda q, reach: bounded_count(self.session, q, reach))
+        page.rows = [dict(row._mapping) for row in page.rows]
+        return page
 
     def for_call(self, call_id: str) -> list[Candidate]:
         """Every candidate of the call the domain can judge, withdrawn ones included (they never rank)."""
