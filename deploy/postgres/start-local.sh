@@ -28,6 +28,14 @@ if [ ! -f "$data/PG_VERSION" ]; then
   } >> "$data/postgresql.conf"
 fi
 if ! as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-  as_owner "$bindir/pg_ctl" -D "$data" -l "$base/server.log" -w start >/dev/null
+  if ! as_owner "$bindir/pg_ctl" -D "$data" -l "$base/server.log" -w start >/dev/null; then
+    if tail -n 20 "$base/server.log" | grep -q "Address already in use"; then
+      echo "port $port is taken, most likely by the PostgreSQL of another checkout (make bench, make run and the" >&2
+      echo "tests leave theirs running): stop it (pg_ctl -D <that checkout>/var/postgres/data stop), or give this" >&2
+      echo "checkout a cluster of its own: VORORT_PG_PORT=<free port> VORORT_PG_DATA=<new folder>" >&2
+    fi
+    echo "PostgreSQL did not start; its log: $base/server.log" >&2
+    exit 1
+  fi
 fi
 echo "postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
