@@ -205,6 +205,8 @@ def write_report(results: list[Result], path: Path, started: float, load_at_star
             lines += [f"**{r.number}. {r.name}.** {r.note}", ""]
         if r.gap and not r.met:
             lines += [f"*Gap ({r.ratio:.2f} against {r.goal}).* {r.gap}", ""]
+    lines += ["Where the time of one intake request and one consumer batch goes, before and after each round of "
+              "work: docs/profiles.md (`python -m bench.profile intake|consumers`).", ""]
     lines += ["<details><summary>Raw figures</summary>", "", "```json",
               json.dumps({r.number: r.details for r in results}, indent=2, default=str), "```", "</details>", ""]
     path.write_text("\n".join(lines))
