@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 
@@ -23,7 +24,7 @@ MAX_PAGE_SIZE = 100
 
 
 class ServiceUnavailable(Exception):
-    def __init__(self, service: str, detail: str):
+    def __init__(self, service: str, detail: str) -> None:
         super().__init__(f"{service}: {detail}")
         self.service = service
         self.detail = detail
@@ -34,16 +35,16 @@ class ApiError(Exception):
     service: str
     status: int
     message: str
-    errors: dict = field(default_factory=dict)
+    errors: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.service} answered {self.status}: {self.message}"
 
     def field_messages(self) -> list[tuple[str, str]]:
         """[(field path, message)] from the platform's error format (`errors.json.<field>`)."""
-        found = []
+        found: list[tuple[str, str]] = []
 
-        def walk(prefix, value):
+        def walk(prefix: str, value: object) -> None:
             if isinstance(value, dict):
                 for key, inner in value.items():
                     walk(f"{prefix}.{key}" if prefix else str(key), inner)
@@ -63,7 +64,7 @@ class ApiError(Exception):
 
 @dataclass
 class Page:
-    items: list
+    items: list[Any]
     total: int
     page: int
     page_size: int
@@ -74,7 +75,7 @@ class Page:
 
 
 class ServiceClient:
-    def __init__(self, service: str, token: str | None, session: requests.Session | None = None):
+    def __init__(self, service: str, token: str | None, session: requests.Session | None = None) -> None:
         self.service = service
         self.base = service_url(service)
         self.token = token
@@ -83,7 +84,9 @@ class ServiceClient:
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
 
-    def request(self, method: str, path: str, *, params=None, json_body=None, raw: bool = False):
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
+                raw: bool = False) -> Any:
+        """The answer's JSON (None for an empty answer), or with `raw` the response itself."""
         headers = {"Accept": "application/json"}
         if self.token:  # None: a public operation (subscriptions, enquiries, calendar files)
             headers["Authorization"] = f"Bearer {self.token}"
@@ -116,10 +119,10 @@ class ServiceClient:
         except ValueError:
             raise ServiceUnavailable(self.service, "answer is not JSON") from None
 
-    def get(self, path: str, **params):
+    def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params={k: v for k, v in params.items() if v not in (None, "")})
 
-    def get_or_none(self, path: str, **params):
+    def get_or_none(self, path: str, **params: Any) -> Any:
         """GET, with None for a 404 (something the service does not know yet)."""
         try:
             return self.get(path, **params)
@@ -128,19 +131,19 @@ class ServiceClient:
                 return None
             raise
 
-    def post(self, path: str, body=None):
+    def post(self, path: str, body: Any = None) -> Any:
         return self.request("POST", path, json_body=body if body is not None else {})
 
-    def put(self, path: str, body):
+    def put(self, path: str, body: Any) -> Any:
         return self.request("PUT", path, json_body=body)
 
-    def patch(self, path: str, body):
+    def patch(self, path: str, body: Any) -> Any:
         return self.request("PATCH", path, json_body=body)
 
-    def delete(self, path: str):
+    def delete(self, path: str) -> Any:
         return self.request("DELETE", path)
 
-    def page(self, path: str, page: int = 1, page_size: int = 20, **params) -> Page:
+    def page(self, path: str, page: int = 1, page_size: int = 20, **params: Any) -> Page:
         query = {k: v for k, v in params.items() if v not in (None, "")}
         query.update(page=max(1, page), page_size=min(page_size, MAX_PAGE_SIZE))
         response = self.request("GET", path, params=query, raw=True)
@@ -157,9 +160,9 @@ class ServiceClient:
                 pass
         return Page(items=items, total=total, page=query["page"], page_size=query["page_size"])
 
-    def all(self, path: str, limit: int = 5000, **params) -> list:
+    def all(self, path: str, limit: int = 5000, **params: Any) -> list[Any]:
         """Every item of a paginated collection (up to `limit`)."""
-        items: list = []
+        items: list[Any] = []
         page = 1
         while len(items) < limit:
             found = self.page(path, page=page, page_size=MAX_PAGE_SIZE, **params)
@@ -169,7 +172,7 @@ class ServiceClient:
             page += 1
         return items[:limit]
 
-    def total(self, path: str, **params) -> int:
+    def total(self, path: str, **params: Any) -> int:
         return self.page(path, page=1, page_size=1, **params).total
 
 

@@ -25,10 +25,12 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache, wraps
 from pathlib import Path
+from typing import Any
 
 import jwt
 from flask import current_app, g, request
@@ -64,7 +66,7 @@ class Principal:
     subject: str
     role: str
     ags: str | None = None
-    scopes: frozenset = field(default_factory=lambda: frozenset(api_scopes()))
+    scopes: frozenset[str] = field(default_factory=lambda: frozenset(api_scopes()))
     client_id: str | None = None
     issuer: str | None = None
 
@@ -98,14 +100,15 @@ class TrustedIssuer:
     issuer: str
     jwks_uri: str
     audience: str = AUDIENCE
-    claims: dict = field(default_factory=dict)
+    claims: dict[str, Any] = field(default_factory=dict)
     role: str | None = None
-    scopes: tuple = ()
+    scopes: tuple[str, ...] = ()
     require_typ: bool = False
     max_lifetime_s: int = MAX_TOKEN_LIFETIME_S
 
     def claim(self, name: str) -> str:
-        return self.claims.get(name, {"subject": "sub"}.get(name, name))
+        mapped: str = self.claims.get(name, {"subject": "sub"}.get(name, name))
+        return mapped
 
 
 def identity_issuer() -> str:
@@ -163,7 +166,8 @@ def verify_token(token: str) -> Principal:
     known = VERIFIED.get(token)
     if known is not None and trusted_issuers().get(known.issuer.issuer) == known.issuer \
             and JWKS.key(known.issuer.jwks_uri, known.key.key_id) is known.key:
-        return known.principal
+        principal: Principal = known.principal
+        return principal
     try:
         header = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})
@@ -198,7 +202,7 @@ def verify_token(token: str) -> Principal:
     return principal
 
 
-def _principal(claims: dict, issuer: TrustedIssuer) -> Principal:
+def _principal(claims: dict[str, Any], issuer: TrustedIssuer) -> Principal:
     role = issuer.role or claims.get(issuer.claim("role"))
     if role not in ROLES:
         raise InvalidToken("unknown role")
@@ -258,14 +262,14 @@ def require_role(*roles: str) -> Principal:
     return principal
 
 
-def roles_required(*roles: str):
+def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator for views: 401 without a valid token, 403 for any other role."""
-    def decorator(view):
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             require_role(*roles)
             return view(*args, **kwargs)
-        wrapper._vorort_roles = roles  # read by the authorization matrix test
+        wrapper.__dict__["_vorort_roles"] = roles  # read by the authorization matrix test
         return wrapper
     return decorator
 
@@ -275,7 +279,7 @@ def _test_issuer_dir() -> Path:
     return config.var_dir() / "test-issuer"
 
 
-def _test_issuer_key():
+def _test_issuer_key() -> jwt.PyJWK:
     """The test issuer's private key, made once per var dir (first writer wins), with its public JWKS."""
     from joserfc import jwk
 
@@ -298,19 +302,20 @@ def _test_issuer_key():
     return jwt.PyJWK(json.loads(private.read_text()))
 
 
-def test_issuer_entry() -> dict:
+def test_issuer_entry() -> dict[str, Any]:
     _test_issuer_key()
     return {"issuer": TEST_ISSUER, "jwks_uri": (_test_issuer_dir() / "jwks.json").as_uri(), "audience": AUDIENCE,
             "max_lifetime_s": int(TEST_TOKEN_TTL.total_seconds())}
 
 
-def trusted_entries(environ=None) -> list[dict]:
+def trusted_entries(environ: MutableMapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The further issuers as configured (`VORORT_TRUSTED_ISSUERS`), to extend in tests."""
     environ = config.process_environment() if environ is None else environ
-    return json.loads(environ.get("VORORT_TRUSTED_ISSUERS") or "[]")
+    entries: list[dict[str, Any]] = json.loads(environ.get("VORORT_TRUSTED_ISSUERS") or "[]")
+    return entries
 
 
-def trust_test_issuer(environ=None) -> None:
+def trust_test_issuer(environ: MutableMapping[str, str] | None = None) -> None:
     """Make this process and its children accept `issue_token()`'s tokens (tests and benchmarks only)."""
     environ = config.process_environment() if environ is None else environ
     entries = trusted_entries(environ)
@@ -332,7 +337,7 @@ TEST_TOKEN_TTL = timedelta(hours=12)
 
 
 def issue_token(role: str, subject: str, ags: str | None = None, ttl: timedelta = TEST_TOKEN_TTL,
-                scopes=None, client_id: str | None = None) -> str:
+                scopes: Iterable[str] | None = None, client_id: str | None = None) -> str:
     """A token of the test issuer (see the module docstring): for tests, benchmarks and fixtures."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
@@ -375,8 +380,8 @@ class TokenSource:
     """Access tokens by client credentials (client_secret_basic), kept until shortly before they expire.
     `grant` replaces the grant's form parameters (for the delegation grant)."""
 
-    def __init__(self, credentials: ClientCredentials, scopes: tuple = (), token_url: str | None = None,
-                 grant: dict | None = None):
+    def __init__(self, credentials: ClientCredentials, scopes: tuple[str, ...] = (), token_url: str | None = None,
+                 grant: dict[str, Any] | None = None) -> None:
         self.credentials = credentials
         self.scopes = scopes
         self.grant = grant or {"grant_type": "client_credentials"}
@@ -408,7 +413,7 @@ _SOURCES: dict[str, TokenSource] = {}
 _SOURCES_LOCK = threading.Lock()
 
 
-def service_token(name: str, scopes: tuple = (), role: str = "staff") -> str:
+def service_token(name: str, scopes: tuple[str, ...] = (), role: str = "staff") -> str:
     """A token for service `name`'s own calls to other services: by its client credentials at identity.
     In the test suite, where services run without credentials, the test issuer stands in."""
     credentials = service_credentials(name)
@@ -424,11 +429,11 @@ def service_token(name: str, scopes: tuple = (), role: str = "staff") -> str:
     return source.token()
 
 
-_DELEGATED: dict[tuple, TokenSource] = {}
+_DELEGATED: dict[tuple[str, str, str, str, str | None, tuple[str, ...]], TokenSource] = {}
 MAX_DELEGATED_SOURCES = 2000
 
 
-def delegated_token(name: str, role: str, subject: str, ags: str | None = None, scopes: tuple = ()) -> str:
+def delegated_token(name: str, role: str, subject: str, ags: str | None = None, scopes: tuple[str, ...] = ()) -> str:
     """A token for a person that service `name` signed in itself (the portal): the delegation grant at
     identity with `name`'s client credentials. In the test suite the test issuer stands in."""
     credentials = service_credentials(name)

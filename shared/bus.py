@@ -19,19 +19,19 @@ def system_clock() -> datetime:
 
 
 class MessageBus:
-    def __init__(self, uow_factory: Callable, handlers: dict, clock: Callable[[], datetime] = system_clock,
-                 dependencies: Mapping[str, Any] | None = None):
+    def __init__(self, uow_factory: Callable[[], Any], handlers: Mapping[type, Callable[..., Any]],
+                 clock: Callable[[], datetime] = system_clock, dependencies: Mapping[str, Any] | None = None) -> None:
         self.uow_factory = uow_factory
         self.handlers = handlers
         self.clock = clock
         self.dependencies = dict(dependencies or {})
         self._injected = {command: self._wanted_by(handler) for command, handler in handlers.items()}
 
-    def _wanted_by(self, handler: Callable) -> dict[str, Any]:
+    def _wanted_by(self, handler: Callable[..., Any]) -> dict[str, Any]:
         parameters = inspect.signature(handler).parameters
         return {name: value for name, value in self.dependencies.items() if name in parameters}
 
-    def handle(self, command):
+    def handle(self, command: object) -> Any:
         try:
             handler = self.handlers[type(command)]
         except KeyError:

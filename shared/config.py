@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,14 +82,14 @@ def kafka_bootstrap_servers() -> str:
     return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 
-def kafka_security() -> dict:
+def kafka_security() -> dict[str, Any]:
     """kafka-python settings for an authenticated cluster, from `KAFKA_SECURITY_PROTOCOL` (PLAINTEXT by
     default: the single-node `make run` broker on loopback), `KAFKA_SASL_MECHANISM` (SCRAM-SHA-512),
     `KAFKA_SASL_USERNAME`, `KAFKA_SASL_PASSWORD` (the service's own principal) and `KAFKA_SSL_CAFILE`."""
     protocol = os.environ.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").strip() or "PLAINTEXT"
     if protocol == "PLAINTEXT":
         return {}
-    settings: dict = {"security_protocol": protocol}
+    settings: dict[str, Any] = {"security_protocol": protocol}
     if protocol.startswith("SASL_"):
         settings.update(sasl_mechanism=os.environ.get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
                         sasl_plain_username=os.environ["KAFKA_SASL_USERNAME"],

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kafka import TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import OffsetAndMetadata
 from sqlalchemy.exc import IntegrityError
 
@@ -38,7 +39,9 @@ from shared.uow import is_duplicate_key
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Event, dict, object], None]  # (event, validated data, unit of work)
+Handler = Callable[[Event, dict[str, Any], Any], None]  # (event, validated data, unit of work)
+# A handler's set-based form, `handler.batch(items, uow)` with items = [(event, data)].
+BatchForm = Callable[[list[tuple[Event, dict[str, Any]]], Any], None]
 
 DLQ_ORIGINAL_TOPIC = "dlq_original_topic"
 DLQ_ORIGINAL_PARTITION = "dlq_original_partition"
@@ -57,19 +60,19 @@ class Outcome:
     error: str | None = None
 
 
-def _apply_run(run: list, uow) -> None:
+def _apply_run(run: list[tuple[Event, dict[str, Any], BatchForm]], uow: Any) -> None:
     """Apply consecutive events whose handlers have the same set-based form (`handler.batch(items, uow)`,
     items = [(event, data)]), in one call, and empty the run. A set-based form must leave the state that
     applying the events one by one, in order, would leave."""
     if run:
-        run[0][2].batch([(event, data) for event, data, _ in run], uow)
+        run[0][2]([(event, data) for event, data, _ in run], uow)
         run.clear()
 
 
 class EventConsumer:
     def __init__(self, *, group_id: str, topics: list[str], handlers: dict[str, Handler],
-                 uow_factory: Callable[[], Any], consumer, producer, max_attempts: int = 5,
-                 base_backoff_s: float = 0.2, max_backoff_s: float = 5.0):
+                 uow_factory: Callable[[], Any], consumer: Any, producer: Any, max_attempts: int = 5,
+                 base_backoff_s: float = 0.2, max_backoff_s: float = 5.0) -> None:
         self.group_id = group_id
         self.topics = topics
         self.handlers = handlers
@@ -87,7 +90,7 @@ class EventConsumer:
         self._commits = 0
 
     # --- one message ----------------------------------------------------------------------------
-    def _decode(self, message):
+    def _decode(self, message: ConsumerRecord) -> tuple[Event, dict[str, Any], Handler] | Outcome:
         """(event, data, handler) for a message to apply, or an Outcome when there is nothing to apply."""
         try:
             event = Event.from_value(message.value)
@@ -102,7 +105,7 @@ class EventConsumer:
             return self._dead_letter(message, f"invalid: {error}")
         return event, data, handler
 
-    def process(self, message) -> Outcome:
+    def process(self, message: ConsumerRecord) -> Outcome:
         decoded = self._decode(message)
         if isinstance(decoded, Outcome):
             return decoded
@@ -113,7 +116,7 @@ class EventConsumer:
         finally:
             correlation_id.reset(token)
 
-    def process_batch(self, messages: list) -> list[Outcome]:
+    def process_batch(self, messages: list[ConsumerRecord]) -> list[Outcome]:
         """Apply a poll's messages in one transaction; fall back to one by one if any of them fails."""
         decoded = [self._decode(message) for message in messages]
         todo = [(m, d) for m, d in zip(messages, decoded) if not isinstance(d, Outcome)]
@@ -122,17 +125,17 @@ class EventConsumer:
             try:
                 with self.uow_factory() as uow:
                     seen = uow.processed_among(self.group_id, [event.id for _, (event, _, _) in todo])
-                    applied: list = []
-                    run: list = []  # run: consecutive events whose handlers share a set-based form
+                    applied: list[Event] = []
+                    run: list[tuple[Event, dict[str, Any], BatchForm]] = []  # run: consecutive events whose handlers share a set-based form
                     for message, (event, data, handler) in todo:
                         if event.id in seen:
                             outcomes[id(message)] = Outcome("duplicate")
                             continue
                         together = getattr(handler, "batch", None)
-                        if run and getattr(run[0][2], "batch", None) is not together:
+                        if run and run[0][2] is not together:
                             _apply_run(run, uow)
                         if together is not None:
-                            run.append((event, data, handler))
+                            run.append((event, data, together))
                         else:
                             token = correlation_id.set(event.correlation_id or event.id)
                             try:
@@ -163,7 +166,7 @@ class EventConsumer:
         if self._crash_after_commits and self._commits >= self._crash_after_commits:
             os._exit(137)
 
-    def _apply_with_retries(self, message, event: Event, data: dict, handler: Handler) -> Outcome:
+    def _apply_with_retries(self, message: ConsumerRecord, event: Event, data: dict[str, Any], handler: Handler) -> Outcome:
         last_error: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
             try:
@@ -191,9 +194,10 @@ class EventConsumer:
 
     def _processed_meanwhile(self, event: Event) -> bool:
         with self.uow_factory() as uow:
-            return uow.already_processed(self.group_id, event.id)
+            processed: bool = uow.already_processed(self.group_id, event.id)
+            return processed
 
-    def _dead_letter(self, message, error: str) -> Outcome:
+    def _dead_letter(self, message: ConsumerRecord, error: str) -> Outcome:
         headers = list(message.headers or []) + [
             (DLQ_ORIGINAL_TOPIC, message.topic.encode()),
             (DLQ_ORIGINAL_PARTITION, str(message.partition).encode()),

@@ -9,14 +9,15 @@ Each service owns one database. Besides its own tables it holds three that this 
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
-
-from datetime import timezone
+from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text,
                         TypeDecorator, create_engine, event, func, select)
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Select
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -30,12 +31,12 @@ NAMING_CONVENTION = {
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in and out, on PostgreSQL (timestamptz) and on SQLite (which forgets zones)."""
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -43,7 +44,7 @@ class UtcDateTime(TypeDecorator):
         value = value.astimezone(timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
@@ -101,10 +102,10 @@ class AtLeast(int):
     """A count that stopped at its bound: there are at least this many items (X-Pagination says so)."""
 
 
-def bounded_count(session, query, reach: int = 0, *, bound: int = COUNT_BOUND) -> int:
+def bounded_count(session: Session, query: Select[Any], reach: int = 0, *, bound: int = COUNT_BOUND) -> int:
     """The number of rows `query` selects, exact up to max(bound, reach); past that an `AtLeast`."""
     bound = max(bound, reach)
-    counted = session.scalar(select(func.count()).select_from(query.limit(bound + 1).subquery()))
+    counted = session.scalar(select(func.count()).select_from(query.limit(bound + 1).subquery())) or 0
     return AtLeast(counted) if counted > bound else counted
 
 
@@ -131,7 +132,7 @@ def revoked_access_table(metadata: MetaData) -> Table:
     )
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the settings this platform relies on (WAL and a busy timeout on SQLite)."""
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
@@ -139,7 +140,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -152,7 +153,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker:
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 class DomainError(Exception):
     status = 422
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
 
-    def as_errors(self) -> dict:
+    def as_errors(self) -> dict[str, list[str]]:
         return {self.field: [self.message]} if self.field else {}
 
 

@@ -14,7 +14,9 @@ import json
 import re
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import MetaData, Row, delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from shared.config import idempotency_ttl
 
@@ -36,14 +38,14 @@ def is_expired(created_at: datetime, now: datetime | None = None) -> bool:
     return created_at < expired_before(now)
 
 
-def purge_expired(engine, metadata, now: datetime | None = None) -> int:
+def purge_expired(engine: Engine, metadata: MetaData, now: datetime | None = None) -> int:
     """Delete every expired stored answer; returns how many."""
     table = metadata.tables[TABLE]
     with engine.begin() as connection:
         return connection.execute(delete(table).where(table.c.created_at < expired_before(now))).rowcount
 
 
-def answers_about(session, metadata, digest: str) -> list:
+def answers_about(session: Session, metadata: MetaData, digest: str) -> list[Row[str, str, str | None, datetime]]:
     """The stored rows that mention the address with this SHA-256 (in the answer or the caller's scope).
 
     The erasure request carries only the hash, so every address in every stored row is hashed and compared;
@@ -55,7 +57,7 @@ def answers_about(session, metadata, digest: str) -> list:
             if any(email_digest(address) == digest for address in _addresses(row.scope, row.body))]
 
 
-def export_answers_about(session, metadata, digest: str) -> list[dict]:
+def export_answers_about(session: Session, metadata: MetaData, digest: str) -> list[dict[str, str]]:
     """GDPR export: which stored answers quote the person, and until when they are kept."""
     records = []
     for row in answers_about(session, metadata, digest):
@@ -66,7 +68,7 @@ def export_answers_about(session, metadata, digest: str) -> list[dict]:
     return records
 
 
-def erase_answers_about(session, metadata, digest: str) -> int:
+def erase_answers_about(session: Session, metadata: MetaData, digest: str) -> int:
     """GDPR erasure: delete the stored answers (and their keys) that quote the person; returns how many."""
     table = metadata.tables[TABLE]
     doomed = answers_about(session, metadata, digest)

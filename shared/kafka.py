@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 DEFAULT_PARTITIONS = 3
 
 
-def make_producer(bootstrap_servers: str, client_id: str, **overrides) -> KafkaProducer:
+def make_producer(bootstrap_servers: str, client_id: str, **overrides: Any) -> KafkaProducer:
     settings = dict(
         bootstrap_servers=bootstrap_servers.split(","),
         client_id=client_id,
@@ -40,7 +42,7 @@ def make_producer(bootstrap_servers: str, client_id: str, **overrides) -> KafkaP
 
 
 def make_consumer(bootstrap_servers: str, group_id: str | None, topics: list[str] | tuple[str, ...],
-                  **overrides) -> KafkaConsumer:
+                  **overrides: Any) -> KafkaConsumer:
     session_timeout_ms = config.kafka_session_timeout_ms()
     settings = dict(
         bootstrap_servers=bootstrap_servers.split(","),
@@ -66,7 +68,7 @@ def make_consumer(bootstrap_servers: str, group_id: str | None, topics: list[str
     return consumer
 
 
-def make_admin(bootstrap_servers: str, client_id: str, **overrides) -> KafkaAdminClient:
+def make_admin(bootstrap_servers: str, client_id: str, **overrides: Any) -> KafkaAdminClient:
     settings = dict(bootstrap_servers=bootstrap_servers.split(","), client_id=client_id, request_timeout_ms=10000,
                     **kafka_security())
     settings.update(overrides)
@@ -74,7 +76,7 @@ def make_admin(bootstrap_servers: str, client_id: str, **overrides) -> KafkaAdmi
 
 
 def ensure_topics(bootstrap_servers: str, topics: list[str] | tuple[str, ...] = TOPICS,
-                  partitions: int = DEFAULT_PARTITIONS, deadline_s: float = 60.0, security: dict | None = None) -> None:
+                  partitions: int = DEFAULT_PARTITIONS, deadline_s: float = 60.0, security: dict[str, Any] | None = None) -> None:
     """Create the topics if they do not exist, retrying until the broker answers or the deadline.
 
     On an authenticated cluster (KAFKA_SECURITY_PROTOCOL other than PLAINTEXT) services create no topics:
@@ -97,7 +99,7 @@ def ensure_topics(bootstrap_servers: str, topics: list[str] | tuple[str, ...] = 
 
 
 @contextmanager
-def _admin(bootstrap_servers: str, security: dict | None = None):
+def _admin(bootstrap_servers: str, security: dict[str, Any] | None = None) -> Iterator[KafkaAdminClient]:
     admin = make_admin(bootstrap_servers, "vorort-admin", **(security or {}))
     try:
         yield admin
@@ -105,7 +107,7 @@ def _admin(bootstrap_servers: str, security: dict | None = None):
         admin.close()
 
 
-def _create_missing(admin, topics, partitions: int) -> None:
+def _create_missing(admin: KafkaAdminClient, topics: Iterable[str], partitions: int) -> None:
     existing = set(admin.list_topics())
     # -1: the cluster's default.replication.factor (1 on one node, 3 on the three-node cluster)
     missing = [NewTopic(name=t, num_partitions=partitions, replication_factor=-1) for t in topics if t not in existing]
@@ -131,7 +133,7 @@ def _answers(bootstrap_servers: str) -> bool:
     return False
 
 
-def _check_ready(bootstrap_servers: str, topics, groups, partitions: int) -> None:
+def _check_ready(bootstrap_servers: str, topics: Iterable[str], groups: Iterable[str], partitions: int) -> None:
     if not _answers(bootstrap_servers):
         raise _NotReady("no answer")
     with _admin(bootstrap_servers) as admin:
@@ -150,7 +152,7 @@ def _check_ready(bootstrap_servers: str, topics, groups, partitions: int) -> Non
                     raise _NotReady(f"group {group}: {described['error']}")
 
 
-def wait_until_ready(bootstrap_servers: str, topics: list[str] | tuple[str, ...] = TOPICS, groups=(),
+def wait_until_ready(bootstrap_servers: str, topics: list[str] | tuple[str, ...] = TOPICS, groups: Iterable[str] = (),
                      partitions: int = DEFAULT_PARTITIONS, timeout_s: float = 600.0) -> None:
     """Block until the broker answers, `topics` exist with a leader for every partition, and the coordinator of
     each consumer group answers. While the broker starts, the client library's connection errors are expected:

@@ -13,7 +13,7 @@ correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("cor
 
 
 class _CorrelationFilter(logging.Filter):
-    def __init__(self, service: str):
+    def __init__(self, service: str) -> None:
         super().__init__()
         self.service = service
 

@@ -17,7 +17,12 @@ document describes exactly what the service accepts (schemathesis holds every se
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from apispec import BasePlugin
+from apispec.ext.marshmallow.field_converter import FieldConverterMixin
+from flask_smorest import Api
 from marshmallow import fields
 from werkzeug.routing import BaseConverter
 
@@ -48,7 +53,7 @@ class IdConverter(BaseConverter):
 class SchemaExtrasPlugin(BasePlugin):
     """Merges a marshmallow schema's `OPENAPI` class attribute into its component."""
 
-    def schema_helper(self, name, definition, **kwargs):
+    def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> dict[str, Any] | None:
         schema = kwargs.get("schema")
         extras = getattr(schema if isinstance(schema, type) else type(schema), "OPENAPI", None)
         if not extras:
@@ -56,7 +61,7 @@ class SchemaExtrasPlugin(BasePlugin):
         return {**definition, **extras}
 
 
-def describe(api) -> None:
+def describe(api: Api) -> None:
     """Before the blueprints are registered: text patterns, page maximum, rules across fields."""
     from werkzeug.routing import UnicodeConverter
 
@@ -68,7 +73,7 @@ def describe(api) -> None:
     api.spec.plugins.append(plugin)
 
 
-def _field_rules(self, field, ret, **_kwargs) -> dict:
+def _field_rules(self: FieldConverterMixin, field: fields.Field[Any], ret: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
     described = getattr(field, "openapi_schema", None)  # a custom field states its own schema
     if described is not None:
         extras = described(self)
@@ -82,7 +87,7 @@ def _field_rules(self, field, ret, **_kwargs) -> dict:
     return {}
 
 
-def add_links(api) -> None:
+def add_links(api: Api) -> None:
     """After the blueprints are registered: link each creating operation to the operations on what it created.
 
     apispec hands out its own path dictionaries from `to_dict()`; the links are written into them."""
@@ -120,7 +125,7 @@ def add_links(api) -> None:
                     response.setdefault("links", {}).update(links)
 
 
-def optional_bodies(api) -> None:
+def optional_bodies(api: Api) -> None:
     """A JSON body whose schema requires nothing may be left out (the service reads it as `{}`): the
     document says so (`requestBody.required: false`)."""
     document = api.spec.to_dict()
@@ -156,7 +161,7 @@ def _link_name(path: str) -> str:
                    for part in path.split("/") if part and part != "v1")
 
 
-def _id_field(response: dict, schemas: dict, parameter: str, listed: bool = False) -> str | None:
+def _id_field(response: dict[str, Any], schemas: dict[str, Any], parameter: str, listed: bool = False) -> str | None:
     """The JSON pointer (without its leading slash) to the id in the answer: `id`, else the parameter's name
     (`client_id`); for a list, the first item's (`0/id`)."""
     schema = response.get("content", {}).get("application/json", {}).get("schema", {})
@@ -173,26 +178,27 @@ def _id_field(response: dict, schemas: dict, parameter: str, listed: bool = Fals
 
 
 # --- rules between fields, in OpenAPI 3.0 terms (no if/then: anyOf over the cases) ----------------------
-def when(field: str, values, others, then: dict, otherwise: dict | None = None) -> dict:
+def when(field: str, values: Iterable[object], others: Iterable[object], then: dict[str, Any],
+         otherwise: dict[str, Any] | None = None) -> dict[str, Any]:
     """"If `field` is one of `values`, the body also meets `then`; if it is one of `others` (or absent), it
     meets `otherwise`": a schema to put in a request schema's `allOf` (`OPENAPI = {"allOf": [...]}`).
     `then`/`otherwise` are schema fragments, e.g. `present("ags")` or `absent("ags")`."""
-    def case(enum, extra):
+    def case(enum: Iterable[object], extra: dict[str, Any] | None) -> dict[str, Any]:
         extra = dict(extra or {})
         properties = {field: {"enum": list(enum)}, **extra.pop("properties", {})}
         return {"properties": properties, **extra}
     return {"anyOf": [case(values, then), case(others, otherwise)]}
 
 
-def present(*names: str) -> dict:
+def present(*names: str) -> dict[str, Any]:
     """Every one of `names` is given and not null."""
     return {"required": list(names), "properties": {name: {"not": {"enum": [None]}} for name in names}}
 
 
-def absent(*names: str) -> dict:
+def absent(*names: str) -> dict[str, Any]:
     """None of `names` is given (or each is null)."""
     return {"properties": {name: {"enum": [None]} for name in names}}
 
 
-def any_of(*fragments: dict) -> dict:
+def any_of(*fragments: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": list(fragments)}

@@ -16,18 +16,23 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from sqlalchemy import select, update
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import MetaData, select, update
 from sqlalchemy.engine import Engine
 
 from shared.events.envelope import utcnow
 from shared.uow import OUTBOX_CHANNEL
 
+if TYPE_CHECKING:
+    import psycopg
+
 log = logging.getLogger(__name__)
 
 
 class OutboxRelay:
-    def __init__(self, engine: Engine, metadata, producer, *, batch_size: int = 500,
-                 idle_interval_s: float = 0.1, max_backoff_s: float = 10.0, send_timeout_s: float = 30.0):
+    def __init__(self, engine: Engine, metadata: MetaData, producer: Any, *, batch_size: int = 500,
+                 idle_interval_s: float = 0.1, max_backoff_s: float = 10.0, send_timeout_s: float = 30.0) -> None:
         self.engine = engine
         self.outbox = metadata.tables["outbox"]
         self.producer = producer
@@ -107,11 +112,11 @@ class OutboxRelay:
 class _NotificationWaiter:
     """Waits for `NOTIFY vorort_outbox` on PostgreSQL (or just sleeps elsewhere, or when listening fails)."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.connection = None
+        self.connection: psycopg.Connection[Any] | None = None
 
-    def _listen(self):
+    def _listen(self) -> psycopg.Connection[Any] | None:
         if self.connection is None and self.engine.dialect.name == "postgresql":
             import psycopg
 
@@ -145,8 +150,7 @@ class _NotificationWaiter:
             self.connection = None
 
 
-def _headers(stored) -> list[tuple[str, str]]:
-    if isinstance(stored, str):
-        stored = json.loads(stored)
-    return [(str(name), str(value)) for name, value in stored]
+def _headers(stored: str | list[list[str]]) -> list[tuple[str, str]]:
+    pairs: list[list[str]] = json.loads(stored) if isinstance(stored, str) else stored
+    return [(str(name), str(value)) for name, value in pairs]
 

@@ -10,10 +10,12 @@ import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, overload
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime as babel_datetime
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
@@ -32,7 +34,7 @@ HERE = Path(__file__).parent
 SHARED_STATIC_PATH = "/static-shared"
 
 
-def parse_time(value) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -44,6 +46,14 @@ def parse_time(value) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+@overload
+def from_wall_time(value: datetime) -> datetime: ...
+
+
+@overload
+def from_wall_time(value: None) -> None: ...
+
+
 def from_wall_time(value: datetime | None) -> datetime | None:
     """What a person typed into a form (Berlin wall time) as an aware datetime."""
     if value is None:
@@ -51,7 +61,7 @@ def from_wall_time(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=BERLIN) if value.tzinfo is None else value
 
 
-def format_time(value, with_time: bool = True) -> str:
+def format_time(value: object, with_time: bool = True) -> str:
     parsed = parse_time(value)
     if parsed is None:
         return "–"
@@ -60,14 +70,16 @@ def format_time(value, with_time: bool = True) -> str:
         pattern = "dd.MM.yyyy, HH:mm 'Uhr'" if german else "d MMM yyyy, HH:mm"
     else:
         pattern = "dd.MM.yyyy" if german else "d MMM yyyy"
-    return babel_datetime(parsed, pattern)
+    formatted: str = babel_datetime(parsed, pattern)
+    return formatted
 
 
-def format_number(value, decimals: int = 0) -> str:
+def format_number(value: float | int | None, decimals: int = 0) -> str:
     if value is None:
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern)
+    formatted: str = format_decimal(value, format=pattern)
+    return formatted
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -80,7 +92,7 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
-def register_front_end(app: Flask, name: str, *, csrf, engine: Engine, kafka_bootstrap: str,
+def register_front_end(app: Flask, name: str, *, csrf: Any, engine: Engine, kafka_bootstrap: str,
                        referrer_policy: str = "same-origin") -> None:
     """Operations endpoints, the request hooks and the common page parts every server-rendered front end has."""
     app.register_blueprint(Blueprint("shared_pages", __name__, template_folder=str(HERE / "templates"),
@@ -89,19 +101,19 @@ def register_front_end(app: Flask, name: str, *, csrf, engine: Engine, kafka_boo
     _register_request_hooks(app, name, referrer_policy)
 
 
-def _register_operations(app: Flask, name: str, csrf, engine: Engine, kafka_bootstrap: str) -> None:
+def _register_operations(app: Flask, name: str, csrf: Any, engine: Engine, kafka_bootstrap: str) -> None:
     @app.get("/healthz")
-    def healthz():
+    def healthz() -> ResponseReturnValue:
         return jsonify(status="ok", service=name)
 
     @app.get("/readyz")
-    def readyz():
+    def readyz() -> ResponseReturnValue:
         checks = {"database": database_ok(engine), "kafka": kafka_reachable(kafka_bootstrap)}
         ready = all(checks.values())
         return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
 
     @app.get("/metrics")
-    def metrics():
+    def metrics() -> ResponseReturnValue:
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
     for endpoint in ("healthz", "readyz", "metrics"):
@@ -123,14 +135,14 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 
 
 def _register_request_hooks(app: Flask, name: str, referrer_policy: str) -> None:
     @app.before_request
-    def _start():
+    def _start() -> None:
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Correlation-ID", "")
         g.correlation_id = incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())
         g.correlation_token = correlation_id.set(g.correlation_id)
 
     @app.after_request
-    def _finish(response: Response):
+    def _finish(response: Response) -> Response:
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         REQUESTS.labels(name, request.method, endpoint, str(response.status_code)).inc()
         LATENCY.labels(name, request.method, endpoint).observe(time.perf_counter() - g.get("started", 0))
@@ -144,7 +156,7 @@ def _register_request_hooks(app: Flask, name: str, referrer_policy: str) -> None
         return response
 
     @app.teardown_request
-    def _reset(_error):
+    def _reset(_error: BaseException | None) -> None:
         services = g.pop("services", None)
         if services is not None:
             services.close()

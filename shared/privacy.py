@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields
@@ -24,12 +25,16 @@ from sqlalchemy import insert, select
 from shared import idempotency
 from shared.auth import roles_required
 from shared.events.catalogue import TOPIC_PRIVACY, make_event
-from shared.events.envelope import utcnow
+from shared.events.envelope import Event, utcnow
+
+if TYPE_CHECKING:
+    from shared.web import ServiceBlueprint
+    from shared.worker import ConsumerSpec
 
 ERASED_NAME = "[gelöscht]"
 
-Export = Callable[[object, str], list]
-Erase = Callable[[object, str], int]
+Export = Callable[[Any, str], list[dict[str, Any]]]  # (unit of work, digest) -> records
+Erase = Callable[[Any, str], int]  # (unit of work, digest) -> how many records
 
 
 def email_digest(email: str) -> str:
@@ -41,20 +46,20 @@ def erased_email(record_id: str) -> str:
     return f"erased-{str(record_id)[:12]}@invalid.invalid"
 
 
-def erasure_request(email: str, requested_by: str, source: str = "/vorort/gdpr"):
+def erasure_request(email: str, requested_by: str, source: str = "/vorort/gdpr") -> Event:
     return make_event("PersonalDataErasureRequested", {
         "request_id": str(uuid.uuid4()), "email_sha256": email_digest(email), "requested_at": utcnow(),
         "requested_by": requested_by}, source=source)
 
 
-def erased_event(request_id: str, service: str, records: int):
+def erased_event(request_id: str, service: str, records: int) -> Event:
     return make_event("PersonalDataErased", {"request_id": request_id, "service": service, "records": records,
                                               "erased_at": utcnow()}, source=f"/services/{service}")
 
 
-def erasure_handler(service: str, erase: Erase):
+def erasure_handler(service: str, erase: Erase) -> Callable[[Event, dict[str, Any], Any], None]:
     """The consumer handler: erase once per request id, audit it, tell the others."""
-    def handle(event, data, uow) -> None:
+    def handle(event: Event, data: dict[str, Any], uow: Any) -> None:
         audit = uow.metadata.tables["privacy_erasures"]
         if uow.session.execute(select(audit.c.request_id).where(audit.c.request_id == data["request_id"])).first():
             return
@@ -67,7 +72,7 @@ def erasure_handler(service: str, erase: Erase):
     return handle
 
 
-def privacy_consumer(service: str, erase: Erase):
+def privacy_consumer(service: str, erase: Erase) -> ConsumerSpec:
     from shared.worker import ConsumerSpec
 
     return ConsumerSpec(group_id=f"{service}.privacy", topics=[TOPIC_PRIVACY],
@@ -86,7 +91,7 @@ class PersonalDataSchema(Schema):
     records = fields.List(fields.Dict())
 
 
-def privacy_blueprint(service: str, export: Export):
+def privacy_blueprint(service: str, export: Export) -> ServiceBlueprint:
     """`GET /v1/personal-data?email=` (staff): what this service holds about one person (export)."""
     from shared.web import ServiceBlueprint, context
 
@@ -96,9 +101,9 @@ def privacy_blueprint(service: str, export: Export):
     @blueprint.route("")
     class PersonalData(MethodView):
         @roles_required("staff")
-        @blueprint.arguments(PersonalDataQuerySchema, location="query")
-        @blueprint.response(200, PersonalDataSchema)
-        def get(self, query):
+        @blueprint.arguments(PersonalDataQuerySchema, location="query")  # type: ignore[untyped-decorator]  # flask-smorest is untyped
+        @blueprint.response(200, PersonalDataSchema)  # type: ignore[untyped-decorator]  # flask-smorest is untyped
+        def get(self, query: dict[str, Any]) -> dict[str, Any]:
             """Every record of this service about the person with this e-mail address."""
             with context().uow_factory() as uow:
                 digest = email_digest(query["email"])

@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.engine import Engine
 
 from shared import config
 from shared.events.catalogue import TOPIC_IDENTITY
+
+if TYPE_CHECKING:
+    from shared.auth import Principal
+    from shared.events.envelope import Event
+    from shared.worker import ConsumerSpec
 
 CLIENT = "client"
 SUBJECT = "subject"
 
 
-def denials(data: dict) -> list[tuple[str, str]]:
-    found = []
+def denials(data: dict[str, Any]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
     if data.get("client_id"):
         found.append((CLIENT, data["client_id"]))
     if data.get("subject"):
@@ -30,7 +37,7 @@ def denials(data: dict) -> list[tuple[str, str]]:
     return found
 
 
-def apply_revocation(event, data, uow) -> None:
+def apply_revocation(event: Event, data: dict[str, Any], uow: Any) -> None:
     """Consumer handler of AccessRevoked: idempotent (an entry that exists stays as it is)."""
     table = uow.metadata.tables["revoked_access"]
     for kind, ref in denials(data):
@@ -39,7 +46,7 @@ def apply_revocation(event, data, uow) -> None:
             uow.session.execute(table.insert().values(kind=kind, ref=ref, revoked_at=data["revoked_at"]))
 
 
-def revocation_consumer(service: str, group_id: str | None = None):
+def revocation_consumer(service: str, group_id: str | None = None) -> ConsumerSpec:
     from shared.worker import ConsumerSpec
 
     return ConsumerSpec(group_id=group_id or f"{service}.access", topics=[TOPIC_IDENTITY],
@@ -49,12 +56,12 @@ def revocation_consumer(service: str, group_id: str | None = None):
 class DenyList:
     """One process's view of its service's `revoked_access` table, refreshed every `refresh_s`."""
 
-    def __init__(self, refresh_s: float | None = None):
+    def __init__(self, refresh_s: float | None = None) -> None:
         self.refresh_s = refresh_s if refresh_s is not None else config.deny_list_refresh_seconds()
-        self._entries: dict[int, tuple[float, frozenset]] = {}
+        self._entries: dict[int, tuple[float, frozenset[tuple[str, str]]]] = {}
         self._lock = threading.Lock()
 
-    def entries(self, engine, table) -> frozenset:
+    def entries(self, engine: Engine, table: Table) -> frozenset[tuple[str, str]]:
         key = id(engine)
         now = time.monotonic()
         with self._lock:
@@ -71,7 +78,7 @@ class DenyList:
 DENY_LIST = DenyList()
 
 
-def is_revoked(principal) -> bool:
+def is_revoked(principal: Principal) -> bool:
     """True when the principal's client or subject is on this service's deny list."""
     from flask import current_app
 

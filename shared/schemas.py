@@ -1,6 +1,9 @@
 """The marshmallow building blocks every service's API schemas share."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, overload
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 
@@ -25,7 +28,7 @@ _SPACE = r"\t\n\u000b\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u20
 NOT_BLANK = rf"^[^\u0000]*[^\u0000{_SPACE}][^\u0000]*$"
 
 
-def text(max_length: int, *, required: bool = True, min_length: int = 1, **kwargs) -> fields.String:
+def text(max_length: int, *, required: bool = True, min_length: int = 1, **kwargs: Any) -> fields.String:
     """A string field with a bounded length; unless `min_length=0`, it must not be blank (only spaces)."""
     pattern = validate.Regexp(NOT_BLANK if min_length else STORABLE,
                               error="Must not be blank." if min_length else "Must not contain NUL characters.")
@@ -53,13 +56,19 @@ class FullMatch(validate.Regexp):
     """A Regexp validator that matches the whole value, as a JSON Schema pattern anchored with ^...$ does
     (Python's `$` also matches before a final newline)."""
 
-    def __call__(self, value):
-        if self.regex.fullmatch(value) is None:
+    @overload
+    def __call__(self, value: str) -> str: ...
+
+    @overload
+    def __call__(self, value: bytes) -> bytes: ...
+
+    def __call__(self, value: str | bytes) -> str | bytes:
+        if self.regex.fullmatch(value) is None:  # type: ignore[arg-type]  # marshmallow types the pattern as str-or-bytes; ours are str
             raise ValidationError(self._format_error(value))
         return value
 
 
-def http_url(max_length: int = 2000, **kwargs) -> fields.String:
+def http_url(max_length: int = 2000, **kwargs: Any) -> fields.String:
     """A link to a document or page (http or https); the pattern is the whole rule, so the OpenAPI
     document states exactly what is accepted."""
     return fields.String(required=True, validate=[
@@ -71,7 +80,7 @@ def http_url(max_length: int = 2000, **kwargs) -> fields.String:
 class StrictBoolean(fields.Boolean):
     """A JSON boolean: true or false only (marshmallow's Boolean also takes 0 and 1, since 0 == False)."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return value

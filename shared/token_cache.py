@@ -36,7 +36,7 @@ class Verified:
 
 
 class VerifiedTokens:
-    def __init__(self, max_entries: int = 10_000):
+    def __init__(self, max_entries: int = 10_000) -> None:
         self.max_entries = max_entries
         self._entries: dict[str, Verified] = {}
         self._lock = threading.Lock()
@@ -75,15 +75,15 @@ class JwksCache:
     """The keys of each issuer, by `kid`. Fetched again after `max_age_s`, or when a token names a `kid`
     we do not know (at most every `min_refresh_s`, so unknown kids cannot make us hammer the issuer)."""
 
-    def __init__(self, max_age_s: float | None = None, min_refresh_s: float = 1.0):
+    def __init__(self, max_age_s: float | None = None, min_refresh_s: float = 1.0) -> None:
         self.max_age_s = max_age_s if max_age_s is not None else config.jwks_cache_seconds()
         self.min_refresh_s = min_refresh_s
-        self._keys: dict[str, dict] = {}
+        self._keys: dict[str, dict[str, jwt.PyJWK]] = {}
         self._fetched: dict[str, float] = {}
         self._lock = threading.Lock()
-        self.local: dict[str, Callable[[], dict]] = {}  # jwks_uri -> callable returning a JWKS (identity's own keys)
+        self.local: dict[str, Callable[[], dict[str, Any]]] = {}  # jwks_uri -> callable returning a JWKS (identity's own keys)
 
-    def key(self, jwks_uri: str, kid: str):
+    def key(self, jwks_uri: str, kid: str) -> jwt.PyJWK | None:
         now = time.monotonic()
         with self._lock:
             keys = self._keys.get(jwks_uri)
@@ -93,10 +93,10 @@ class JwksCache:
                 self._keys[jwks_uri], self._fetched[jwks_uri] = keys, now
         return keys.get(kid)
 
-    def _fetch(self, jwks_uri: str) -> dict:
+    def _fetch(self, jwks_uri: str) -> dict[str, jwt.PyJWK]:
         try:
             document = self._document(jwks_uri)
-            found = {}
+            found: dict[str, jwt.PyJWK] = {}
             for entry in document.get("keys", []):
                 if entry.get("kid") and entry.get("kty") in ("EC", "OKP", "RSA") and entry.get("use", "sig") == "sig":
                     try:
@@ -108,13 +108,16 @@ class JwksCache:
             log.warning("cannot fetch JWKS", extra={"jwks_uri": jwks_uri, "error": str(error)[:300]})
             return self._keys.get(jwks_uri, {})
 
-    def _document(self, jwks_uri: str) -> dict:
+    def _document(self, jwks_uri: str) -> dict[str, Any]:
         if jwks_uri in self.local:
             return self.local[jwks_uri]()
+        document: dict[str, Any]
         if jwks_uri.startswith("file://"):
-            return json.loads(Path(urlparse(jwks_uri).path).read_text())
+            document = json.loads(Path(urlparse(jwks_uri).path).read_text())
+            return document
         import requests
 
         response = requests.get(jwks_uri, timeout=5)
         response.raise_for_status()
-        return response.json()
+        document = response.json()
+        return document

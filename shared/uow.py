@@ -7,9 +7,10 @@ not at all. Services subclass it to attach their repositories.
 from __future__ import annotations
 
 import json
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
-from sqlalchemy import Table, TextClause, bindparam, insert, select, text
+from sqlalchemy import MetaData, Row, Table, TextClause, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,7 +20,7 @@ from shared.events.envelope import Event, utcnow
 
 OUTBOX_CHANNEL = "vorort_outbox"
 OUTBOX_COLUMNS = ("event_id", "event_type", "topic", "message_key", "payload", "headers", "created_at", "attempts")
-_COMBINED: dict[tuple, TextClause] = {}
+_COMBINED: dict[tuple[object, ...], TextClause] = {}
 
 
 def _combined_insert(writes: tuple[tuple[Table, tuple[str, ...]], ...], outbox: Table, events: int) -> TextClause:
@@ -57,15 +58,15 @@ def _quoted(name: str) -> str:
 class UnitOfWork:
     session: Session  # opened by __enter__; a unit of work is used only inside its `with` block
 
-    def __init__(self, session_factory: sessionmaker, metadata):
+    def __init__(self, session_factory: sessionmaker[Session], metadata: MetaData) -> None:
         self._session_factory = session_factory
         self.metadata = metadata
         self._outbox = metadata.tables["outbox"]
         self._processed = metadata.tables["processed_messages"]
         self.events: list[Event] = []
-        self._writes: list = []
+        self._writes: list[tuple[Table, dict[str, Any]]] = []
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         self.session = self._session_factory()
         self.events = []
         self._writes = []
@@ -75,7 +76,8 @@ class UnitOfWork:
     def start(self) -> None:
         """Hook for subclasses: attach repositories to `self.session`."""
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         # Closing ends any uncommitted transaction (a rollback) but, unlike rollback(), leaves the
         # loaded objects readable, so that read-only callers can use what they fetched.
         self.session.close()
@@ -152,5 +154,6 @@ def is_duplicate_key(error: IntegrityError) -> bool:
     return "unique" in text or "duplicate" in text or "primary key" in text
 
 
-def outbox_payload(row) -> dict:
-    return json.loads(row.payload)
+def outbox_payload(row: Row[Any]) -> dict[str, Any]:
+    payload: dict[str, Any] = json.loads(row.payload)
+    return payload

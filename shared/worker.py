@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from http.server import ThreadingHTTPServer
 from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 class ConsumerSpec:
     group_id: str
     topics: list[str]
-    handlers: dict
+    handlers: dict[str, Any]
 
 
 @dataclass
@@ -59,20 +60,25 @@ def _periodic_loop(job: Periodic, stop: threading.Event) -> None:
             log.exception("periodic job failed", extra={"job": job.name})
 
 
-def _serve_health(plan: WorkerPlan, threads: list[threading.Thread], port: int):
+def _serve_health(plan: WorkerPlan, threads: list[threading.Thread], port: int) -> ThreadingHTTPServer:
     """`/healthz` (every loop thread alive) and `/readyz` (database and Kafka answer) for the kubelet's
     probes, on `VORORT_WORKER_HEALTH_PORT`; the worker serves nothing else."""
     import json
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
 
     from shared.pages import database_ok
     from shared.web import kafka_reachable
 
     class Health(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            status: int
+            body: dict[str, object]
             if self.path == "/healthz":
                 dead = [t.name for t in threads if not t.is_alive()]
-                status, body = (503, {"status": "dead", "threads": dead}) if dead else (200, {"status": "ok"})
+                if dead:
+                    status, body = 503, {"status": "dead", "threads": dead}
+                else:
+                    status, body = 200, {"status": "ok"}
             elif self.path == "/readyz":
                 checks = {"database": database_ok(plan.engine), "kafka": kafka_reachable(plan.bootstrap_servers)}
                 status = 200 if all(checks.values()) else 503
@@ -86,7 +92,7 @@ def _serve_health(plan: WorkerPlan, threads: list[threading.Thread], port: int):
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, *args):  # the probes would flood the log
+        def log_message(self, format: str, *args: Any) -> None:  # the probes would flood the log
             pass
 
     server = ThreadingHTTPServer(("0.0.0.0", port), Health)
@@ -94,7 +100,7 @@ def _serve_health(plan: WorkerPlan, threads: list[threading.Thread], port: int):
     return server
 
 
-def build_consumer(plan: WorkerPlan, spec: ConsumerSpec, producer) -> EventConsumer:
+def build_consumer(plan: WorkerPlan, spec: ConsumerSpec, producer: Any) -> EventConsumer:
     group_id = consumer_group(spec.group_id)
     return EventConsumer(
         group_id=group_id, topics=spec.topics, handlers=spec.handlers, uow_factory=plan.uow_factory,
@@ -111,7 +117,7 @@ def run_worker(plan: WorkerPlan, *, relay: bool = True, consumers: bool = True,
     wait_until_ready(plan.bootstrap_servers, groups=[consumer_group(spec.group_id) for spec in plan.consumers]
                      if consumers else ())
     producer = make_producer(plan.bootstrap_servers, client_id=f"{plan.service}-worker")
-    threads = []
+    threads: list[threading.Thread] = []
     if relay:
         batch_size = config.relay_batch_size()
         outbox_relay = OutboxRelay(plan.engine, plan.metadata, producer, batch_size=batch_size)

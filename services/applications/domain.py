@@ -6,8 +6,10 @@ of work, call their methods, and turn the returned facts into events.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from shared.municipalities import size_class_for
 from shared.errors import Conflict, Forbidden, InvalidInput
@@ -45,8 +47,8 @@ class Call:
     closed_at: datetime | None = None
 
     @classmethod
-    def create(cls, *, title, topic, description, opens_at, closes_at, places, workshops_per_place,
-               now: datetime) -> Call:
+    def create(cls, *, title: str, topic: str, description: str, opens_at: datetime, closes_at: datetime,
+               places: int, workshops_per_place: int, now: datetime) -> Call:
         if closes_at <= opens_at:
             raise InvalidInput("The closing time must be after the opening time.", field="closes_at")
         if places < 1:
@@ -70,7 +72,7 @@ class Call:
         self.closed_at = now
 
     def change_deadlines(self, now: datetime, *, opens_at: datetime | None = None,
-                         closes_at: datetime | None = None) -> dict:
+                         closes_at: datetime | None = None) -> dict[str, Any]:
         """Correct or extend the call's times while it is a draft or open; returns the previous times.
 
         An open call already takes applications: its opening cannot move into the future (applications
@@ -131,8 +133,9 @@ class Application:
     submitted_by: str = ""
 
     @classmethod
-    def submit(cls, call: Call, *, ags, municipality_name, population, contact_name, contact_email,
-               contact_phone, focus_areas, statement, partners, submitted_by, now) -> Application:
+    def submit(cls, call: Call, *, ags: str, municipality_name: str, population: int, contact_name: str,
+               contact_email: str, contact_phone: str | None, focus_areas: Iterable[str], statement: str,
+               partners: Iterable[str], submitted_by: str, now: datetime) -> Application:
         call.require_accepting(now)
         return cls(id=new_id(), call_id=call.id, ags=ags, municipality_name=municipality_name,
                    population=population, size_class=size_class(population), contact_name=contact_name,
@@ -140,7 +143,7 @@ class Application:
                    statement=statement, partners=list(partners), submitted_at=now, updated_at=now,
                    submitted_by=submitted_by)
 
-    def update(self, call: Call, changes: dict, now: datetime) -> list[str]:
+    def update(self, call: Call, changes: dict[str, Any], now: datetime) -> list[str]:
         """Apply `changes` while the call is open; returns the names of the fields that changed."""
         if self.status != SUBMITTED:
             raise Conflict("A withdrawn application cannot be changed.")

@@ -4,8 +4,10 @@ Every handler commits once: the state change and its events together.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from services.applications.domain import Application, Call
 from shared.errors import Forbidden, NotFound
@@ -21,8 +23,8 @@ class CreateCall:
     title: str
     topic: str
     description: str
-    opens_at: object
-    closes_at: object
+    opens_at: datetime
+    closes_at: datetime
     places: int
     workshops_per_place: int = 2
 
@@ -217,7 +219,7 @@ def withdraw_application(command: WithdrawApplication, uow, clock) -> Applicatio
     return application
 
 
-COMMAND_HANDLERS = {
+COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     CreateCall: create_call,
     OpenCall: open_call,
     ChangeCallDeadlines: change_call_deadlines,

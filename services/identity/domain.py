@@ -20,6 +20,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from shared.municipalities import AGS_RE
 from shared.errors import Conflict, InvalidInput
@@ -73,14 +74,14 @@ class Person:
     role: str
     subject: str
     ags: str | None
-    panel_call_ids: list
+    panel_call_ids: list[str]
     status: str
     created_at: datetime
     revoked_at: datetime | None = None
 
     @classmethod
     def register(cls, organisation: Organisation, *, name: str, email: str, subject: str | None,
-                 panel_call_ids: list, now: datetime) -> Person:
+                 panel_call_ids: list[str], now: datetime) -> Person:
         role = organisation.role
         if panel_call_ids and role != "steering":  # the organisation's kind decides: a state conflict
             raise Conflict("Only a steering-group member sits on panels.", field="panel_call_ids")
@@ -103,17 +104,17 @@ class ApiClient:
     role: str
     subject: str
     ags: str | None
-    scopes: list
+    scopes: list[str]
     auth_method: str
     secret_hash: str | None
-    public_jwk: dict | None
+    public_jwk: dict[str, Any] | None
     status: str
     created_at: datetime
     organisation_id: str | None = None
     person_id: str | None = None
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
-    delegate_roles: list = field(default_factory=list)
+    delegate_roles: list[str] = field(default_factory=list)
 
     @staticmethod
     def new_client_id() -> str:
@@ -124,10 +125,10 @@ class ApiClient:
         return secrets.token_urlsafe(32)
 
     @classmethod
-    def register(cls, *, name: str, role: str | None, ags: str | None, subject: str | None, scopes: list,
-                 allowed_scopes: tuple, auth_method: str, secret_hash: str | None, public_jwk: dict | None,
+    def register(cls, *, name: str, role: str | None, ags: str | None, subject: str | None, scopes: list[str],
+                 allowed_scopes: tuple[str, ...], auth_method: str, secret_hash: str | None, public_jwk: dict[str, Any] | None,
                  expires_at: datetime | None, now: datetime, organisation: Organisation | None = None,
-                 person: Person | None = None, delegate_roles: tuple | list = ()) -> ApiClient:
+                 person: Person | None = None, delegate_roles: tuple[str, ...] | list[str] = ()) -> ApiClient:
         # What the body alone decides is refused with 422 (the OpenAPI document states it); what depends on
         # the named person or organisation (kind, AGS, status) is a conflict with their state: 409.
         if (role is None and person is None and organisation is None) or (role is not None and role not in ROLES):
@@ -165,18 +166,7 @@ class ApiClient:
         if role == "steering" and not subject:
             raise Conflict("A steering-group client needs the member it acts for (subject or person).",
                            field="subject")
-        unknown = [scope for scope in scopes if scope not in allowed_scopes]
-        if unknown:
-            raise InvalidInput(f"Unknown scope {unknown[0]!r}.", field="scopes")
-        if auth_method not in AUTH_METHODS:
-            raise InvalidInput(f"Unknown authentication method {auth_method!r}.", field="auth_method")
-        if (auth_method == KEY_METHOD) != (public_jwk is not None):
-            raise InvalidInput("private_key_jwt needs a public key (JWK), and only it.", field="public_jwk")
-        if expires_at is not None and expires_at <= now:
-            raise InvalidInput("The expiry must lie in the future.", field="expires_at")
-        if any(r not in ROLES or r == "staff" for r in delegate_roles):
-            raise InvalidInput("A client may act for municipalities, steering members and partners, never as "
-                               "staff.", field="delegate_roles")
+        _check_grant(scopes, allowed_scopes, auth_method, public_jwk, expires_at, now, delegate_roles)
         client_id = cls.new_client_id()
         if subject is None:
             subject = f"municipality:{ags}" if role == "municipality" else client_id
@@ -197,12 +187,30 @@ class ApiClient:
         self.revoked_at = now
 
 
+def _check_grant(scopes: list[str], allowed_scopes: tuple[str, ...], auth_method: str, public_jwk: dict[str, Any] | None,
+                 expires_at: datetime | None, now: datetime, delegate_roles: tuple[str, ...] | list[str]) -> None:
+    """What a new client is granted and how it authenticates: known scopes and method, a public key
+    exactly for private_key_jwt, an expiry in the future, and never a delegation to staff."""
+    unknown = [scope for scope in scopes if scope not in allowed_scopes]
+    if unknown:
+        raise InvalidInput(f"Unknown scope {unknown[0]!r}.", field="scopes")
+    if auth_method not in AUTH_METHODS:
+        raise InvalidInput(f"Unknown authentication method {auth_method!r}.", field="auth_method")
+    if (auth_method == KEY_METHOD) != (public_jwk is not None):
+        raise InvalidInput("private_key_jwt needs a public key (JWK), and only it.", field="public_jwk")
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput("The expiry must lie in the future.", field="expires_at")
+    if any(r not in ROLES or r == "staff" for r in delegate_roles):
+        raise InvalidInput("A client may act for municipalities, steering members and partners, never as "
+                           "staff.", field="delegate_roles")
+
+
 @dataclass
 class SigningKey:
     kid: str
     alg: str
-    private_jwk: dict | None
-    public_jwk: dict
+    private_jwk: dict[str, Any] | None
+    public_jwk: dict[str, Any]
     created_at: datetime
     signs_from: datetime
     signs_until: datetime | None = None
@@ -218,7 +226,7 @@ class SigningKey:
 @dataclass
 class KeyRing:
     """The keys that are (or will be, or were) published, newest last."""
-    keys: list = field(default_factory=list)
+    keys: list[SigningKey] = field(default_factory=list)
 
     def signing_key(self, now: datetime) -> SigningKey | None:
         candidates = [key for key in self.keys if key.signs_at(now) and key.private_jwk]

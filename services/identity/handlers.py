@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from joserfc import jwk
@@ -223,7 +225,7 @@ def destroy_retired_keys(command: DestroyRetiredKeys, uow, clock) -> list[str]:
     return [key.kid for key in retired]
 
 
-COMMAND_HANDLERS = {
+COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     RegisterOrganisation: register_organisation,
     RegisterPerson: register_person,
     RegisterClient: register_client,

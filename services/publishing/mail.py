@@ -15,9 +15,9 @@ import re
 import secrets
 from datetime import datetime, timedelta, timezone
 from email.headerregistry import Address
-from email.message import EmailMessage, Message
+from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import format_datetime, getaddresses, make_msgid, parseaddr, parsedate_to_datetime
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import escape
 
 from .headers import MAIL_POLICY, plain_header_value
+from .mail_lint import lint_message
 from .domain import (
     Enquiry,
     Newsletter,
@@ -365,92 +366,6 @@ def notice_message(
     )
     return _build(subject=subject, recipient_email=recipient_email, recipient_name=recipient_name,
                   sender=sender, text=text_part, html=html, now=now)
-
-
-# --------------------------------------------------------------------------------------------------
-# Lint
-# --------------------------------------------------------------------------------------------------
-
-_REQUIRED_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "MIME-Version")
-_MESSAGE_ID_RE = re.compile(r"^<[^<>@\s]+@[^<>@\s]+>$")
-
-
-def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):  # None for an empty part
-        payload = b""
-    return payload.decode(part.get_content_charset() or "ascii", errors="replace")
-
-
-def lint_message(msg: Message, *, bulk: bool | None = None, allow_http_unsubscribe: bool = False) -> list[str]:
-    """Problems that would make a mail bounce, land in spam or break for some readers; empty if fine.
-
-    ``bulk`` marks a newsletter (needs unsubscribe headers); by default a message with a List-Id header
-    is treated as one. Meant for tests and as a last check before the sender hands a message to SMTP.
-    ``allow_http_unsubscribe`` accepts an http unsubscribe link (development machines only).
-    """
-    problems: list[str] = []
-    for name in _REQUIRED_HEADERS:
-        if msg.get(name) is None:
-            problems.append(f"missing header: {name}")
-    if msg.get("Subject") is not None and not str(msg["Subject"]).strip():
-        problems.append("empty Subject")
-    for name in ("From", "To"):
-        if msg.get(name) is not None and not any("@" in addr for _, addr in getaddresses([str(msg[name])])):
-            problems.append(f"{name} has no valid address")
-    if msg.get("Message-ID") is not None and not _MESSAGE_ID_RE.match(str(msg["Message-ID"]).strip()):
-        problems.append("malformed Message-ID")
-    if msg.get("Date") is not None:
-        try:
-            parsedate_to_datetime(str(msg["Date"]))
-        except (TypeError, ValueError):
-            problems.append("malformed Date")
-
-    if msg.get_content_type() != "multipart/alternative":
-        problems.append(f"not multipart/alternative but {msg.get_content_type()}")
-    parts = {part.get_content_type(): part for part in msg.walk() if not part.is_multipart()}
-    for content_type, label in (("text/plain", "text"), ("text/html", "html")):
-        part = parts.get(content_type)
-        if part is None:
-            problems.append(f"no {label} part ({content_type})")
-            continue
-        if (part.get_content_charset() or "").lower() not in ("utf-8", "us-ascii"):
-            problems.append(f"{content_type} part is not UTF-8")
-        body = _part_text(part)
-        if not body.strip():
-            problems.append(f"{content_type} part is empty")
-        if "{{" in body or "{%" in body:
-            problems.append(f"{content_type} part contains unrendered template syntax")
-
-    if bulk is None:
-        bulk = msg.get("List-Id") is not None
-    if bulk:
-        unsubscribe = str(msg.get("List-Unsubscribe") or "")
-        if not unsubscribe:
-            problems.append("missing header: List-Unsubscribe")
-        elif not re.search(r"<https?://[^>\s]+>" if allow_http_unsubscribe else r"<https://[^>\s]+>",
-                           unsubscribe):
-            problems.append("List-Unsubscribe has no <https://...> link")
-        if str(msg.get("List-Unsubscribe-Post") or "").strip() != "List-Unsubscribe=One-Click":
-            problems.append("missing header: List-Unsubscribe-Post: List-Unsubscribe=One-Click")
-
-    try:
-        raw = msg.as_bytes()
-    except Exception as exc:  # a message that cannot be serialised cannot be sent either
-        problems.append(f"cannot serialise message: {exc}")
-        return problems
-    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
-    current = ""
-    for line in re.split(rb"\r?\n", head):
-        if line[:1] not in (b" ", b"\t"):
-            current = line.split(b":", 1)[0].decode("ascii", errors="replace")
-        if any(byte > 127 for byte in line):
-            problem = f"header {current} contains non-ASCII characters that are not encoded"
-            if problem not in problems:
-                problems.append(problem)
-    if any(len(line) > 998 for line in re.split(rb"\r?\n", raw)):
-        problems.append("a line is longer than 998 bytes")
-    return problems
 
 
 __all__ = [

@@ -18,8 +18,10 @@ import base64
 import random
 import secrets
 import uuid
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from shared.errors import Conflict, InvalidInput, NotFound
 
@@ -81,14 +83,16 @@ class Owner:
         return role == "staff" or (role == self.role and organisation == self.organisation)
 
 
-def _ags_of(data: dict) -> str | None:
+def _ags_of(data: dict[str, Any]) -> str | None:
     municipality = data.get("municipality")
     if isinstance(municipality, dict) and municipality.get("ags"):
-        return municipality["ags"]
-    return data.get("ags")
+        return str(municipality["ags"])
+    ags = data.get("ags")
+    return None if ags is None else str(ags)
 
 
-def may_see(owner: Owner, event_type: str, data: dict, panel_members=None) -> bool:
+def may_see(owner: Owner, event_type: str, data: dict[str, Any],
+             panel_members: Callable[[str], Collection[str]] | None = None) -> bool:
     """Whether this owner's endpoint may receive this event. `panel_members(call_id)` gives the member ids
     of a call's panel (asked only for steering endpoints)."""
     if event_type not in VISIBLE_TYPES.get(owner.role, ()):
@@ -97,7 +101,7 @@ def may_see(owner: Owner, event_type: str, data: dict, panel_members=None) -> bo
         return _ags_of(data) == owner.organisation
     if owner.role == "steering":
         call_id = data.get("call_id")
-        return bool(call_id) and panel_members is not None and owner.organisation in panel_members(call_id)
+        return bool(call_id) and panel_members is not None and owner.organisation in panel_members(str(call_id))
     return True
 
 
@@ -119,7 +123,7 @@ class Endpoint:
     owner_organisation: str
     url: str
     description: str
-    event_types: list
+    event_types: list[str]
     contact_email: str
     status: str
     secret: str
@@ -135,14 +139,16 @@ class Endpoint:
     last_success_at: datetime | None = None
 
     @classmethod
-    def register(cls, *, owner: Owner, url: str, description: str, event_types: list, contact_email: str,
-                 asymmetric: bool, created_by: str, now: datetime, keypair=None) -> Endpoint:
+    def register(cls, *, owner: Owner, url: str, description: str, event_types: list[str], contact_email: str,
+                 asymmetric: bool, created_by: str, now: datetime,
+                 keypair: Callable[[], tuple[str, str]] | None = None) -> Endpoint:
         check_event_types(owner.role, event_types)
         endpoint = cls(id=new_id(), owner_role=owner.role, owner_organisation=owner.organisation, url=url,
                        description=description, event_types=sorted(set(event_types)),
                        contact_email=contact_email, status="active", secret=new_secret(), created_at=now,
                        updated_at=now, created_by=created_by)
         if asymmetric:
+            assert keypair is not None, "an endpoint signed with ed25519 needs the keypair maker"
             endpoint.signing_key, endpoint.public_key = keypair()
         return endpoint
 
@@ -153,7 +159,7 @@ class Endpoint:
     def wants(self, event_type: str) -> bool:
         return self.status != "disabled" and event_type in self.event_types
 
-    def change(self, changes: dict, now: datetime) -> None:
+    def change(self, changes: dict[str, Any], now: datetime) -> None:
         if "event_types" in changes:
             check_event_types(self.owner_role, changes["event_types"])
             changes = dict(changes, event_types=sorted(set(changes["event_types"])))
@@ -238,7 +244,7 @@ class AttemptResult:
 class RetryPolicy:
     """The Standard Webhooks schedule: the first attempt at once, then after 5 s, 5 min, 30 min, 2 h, 5 h,
     10 h and 10 h; each delay varied by +- `jitter` so that many receivers are not hit in lockstep."""
-    schedule: tuple = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+    schedule: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
     jitter: float = 0.1
     max_retry_after_s: float = 36000
 

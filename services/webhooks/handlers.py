@@ -6,8 +6,10 @@ the egress policy by the API before a command is made (it needs DNS, which is no
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from services.webhooks.domain import Delivery, Endpoint, Owner, require_manager
 from services.webhooks.signing import ed25519_keypair
@@ -146,7 +148,7 @@ def replay_failed(command: ReplayFailed, uow, clock) -> int:
     return len(failed)
 
 
-COMMAND_HANDLERS = {
+COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     RegisterEndpoint: register_endpoint,
     ChangeEndpoint: change_endpoint,
     PauseEndpoint: pause_endpoint,

@@ -13,8 +13,10 @@ the same workshop take turns and the capacity holds under any load.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from services.workshops import domain
 from services.workshops.domain import Registration, Workshop
@@ -398,7 +400,7 @@ EVENT_HANDLERS = {  # run by consumers.py within the consumer loop's unit of wor
     ErasePersonalData: erase_personal_data,
 }
 
-COMMAND_HANDLERS = {
+COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     ScheduleWorkshop: schedule_workshop,
     CancelWorkshop: cancel_workshop,
     Register: register,

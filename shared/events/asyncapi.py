@@ -6,11 +6,14 @@ writes the services' OpenAPI documents).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from shared.events.catalogue import SPECS, TOPICS, dead_letter_topic
+from shared.events.catalogue import SPECS, TOPICS, EventSpec, dead_letter_topic
+
 
 ENVELOPE_SCHEMA = {
     "type": "object",
@@ -47,9 +50,9 @@ def _channel_name(topic: str) -> str:
     return topic.split(".", 1)[1]
 
 
-def _personal_fields(schema: dict, schemas: dict, seen=None) -> list[str]:
+def _personal_fields(schema: dict[str, Any], schemas: dict[str, Any], seen: set[str] | None = None) -> list[str]:
     seen = seen or set()
-    found = []
+    found: list[str] = []
     for name, prop in schema.get("properties", {}).items():
         if prop.get("x-personal-data"):
             found.append(name)
@@ -60,38 +63,63 @@ def _personal_fields(schema: dict, schemas: dict, seen=None) -> list[str]:
     return found
 
 
-def build() -> dict:
+INFO = {
+    "title": "Netzwerk vor Ort: integration events",
+    "version": "1.0.0",
+    "description": (
+        "Facts that the platform's services publish to Kafka. Every message value is a CloudEvents 1.0 "
+        "envelope; the key is the aggregate id, so one aggregate's events keep their order. Delivery is "
+        "at least once; consumers deduplicate by event id. Fields marked `x-personal-data: true` carry "
+        "personal data; each message lists them under `x-personal-data` (empty: none). The platform "
+        "keeps contacts out of events: consumers that need one ask the owning service's API."),
+}
+
+DEAD_LETTERS_CHANNEL = {
+    "address": dead_letter_topic("{consumer_group}"),
+    "parameters": {"consumer_group": {"description": "The consumer group that gave up on the message."}},
+    "description": ("Messages a consumer could not read or apply. Key, value and headers are the original's; "
+                    "added headers: dlq_original_topic, dlq_original_partition, dlq_original_offset, "
+                    "dlq_consumer_group, dlq_error."),
+}
+
+
+def _message(event_spec: EventSpec, schemas: dict[str, Any]) -> dict[str, Any]:
+    """The AsyncAPI message of one event type and version: the envelope with its data schema."""
+    data_ref = f"#/components/schemas/{event_spec.type}V{event_spec.version}"
+    personal = _personal_fields(schemas[f"{event_spec.type}V{event_spec.version}"], schemas)
+    return {
+        "name": event_spec.type,
+        "title": f"{event_spec.type} v{event_spec.version}",
+        "summary": event_spec.summary,
+        "contentType": "application/cloudevents+json",
+        "headers": HEADERS_SCHEMA,
+        "payload": {"allOf": [{"$ref": "#/components/schemas/CloudEventEnvelope"},
+                              {"type": "object", "properties": {
+                                  "type": {"const": event_spec.type},
+                                  "dataversion": {"const": event_spec.version},
+                                  "data": {"$ref": data_ref}}}]},
+        "bindings": {"kafka": {"key": {"type": "string", "description": f"The aggregate id ({event_spec.subject_field})."}}},
+        "x-personal-data": personal,
+        "examples": [{"name": "golden", "payload": {"type": event_spec.type, "dataversion": event_spec.version,
+                                                    "data": event_spec.example}}],
+    }
+
+
+def build() -> dict[str, Any]:
     spec = APISpec(title="events", version="1", openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
     for event_spec in SPECS:
         spec.components.schema(f"{event_spec.type}V{event_spec.version}", schema=event_spec.schema)
-    schemas = spec.to_dict()["components"]["schemas"]
+    schemas: dict[str, Any] = spec.to_dict()["components"]["schemas"]
     schemas["CloudEventEnvelope"] = ENVELOPE_SCHEMA
 
-    messages: dict[str, dict] = {}
-    channels: dict[str, dict] = {}
-    operations: dict[str, dict] = {}
+    messages: dict[str, dict[str, Any]] = {}
+    channels: dict[str, dict[str, Any]] = {}
+    operations: dict[str, dict[str, Any]] = {}
     for topic in TOPICS:
         channels[_channel_name(topic)] = {"address": topic, "messages": {}}
     for event_spec in SPECS:
         key = f"{event_spec.type}.v{event_spec.version}"
-        data_ref = f"#/components/schemas/{event_spec.type}V{event_spec.version}"
-        personal = _personal_fields(schemas[f"{event_spec.type}V{event_spec.version}"], schemas)
-        messages[key] = {
-            "name": event_spec.type,
-            "title": f"{event_spec.type} v{event_spec.version}",
-            "summary": event_spec.summary,
-            "contentType": "application/cloudevents+json",
-            "headers": HEADERS_SCHEMA,
-            "payload": {"allOf": [{"$ref": "#/components/schemas/CloudEventEnvelope"},
-                                  {"type": "object", "properties": {
-                                      "type": {"const": event_spec.type},
-                                      "dataversion": {"const": event_spec.version},
-                                      "data": {"$ref": data_ref}}}]},
-            "bindings": {"kafka": {"key": {"type": "string", "description": f"The aggregate id ({event_spec.subject_field})."}}},
-            "x-personal-data": personal,
-            "examples": [{"name": "golden", "payload": {"type": event_spec.type, "dataversion": event_spec.version,
-                                                        "data": event_spec.example}}],
-        }
+        messages[key] = _message(event_spec, schemas)
         channel = _channel_name(event_spec.topic)
         channels[channel]["messages"][key] = {"$ref": f"#/components/messages/{key}"}
     for topic in TOPICS:
@@ -102,25 +130,10 @@ def build() -> dict:
             "summary": f"The {name} service publishes its facts to {topic} through its outbox relay.",
             "messages": [{"$ref": f"#/channels/{name}/messages/{key}"} for key in channels[name]["messages"]],
         }
-    channels["dead_letters"] = {
-        "address": dead_letter_topic("{consumer_group}"),
-        "parameters": {"consumer_group": {"description": "The consumer group that gave up on the message."}},
-        "description": ("Messages a consumer could not read or apply. Key, value and headers are the original's; "
-                        "added headers: dlq_original_topic, dlq_original_partition, dlq_original_offset, "
-                        "dlq_consumer_group, dlq_error."),
-    }
+    channels["dead_letters"] = DEAD_LETTERS_CHANNEL
     return {
         "asyncapi": "3.0.0",
-        "info": {
-            "title": "Netzwerk vor Ort: integration events",
-            "version": "1.0.0",
-            "description": (
-                "Facts that the platform's services publish to Kafka. Every message value is a CloudEvents 1.0 "
-                "envelope; the key is the aggregate id, so one aggregate's events keep their order. Delivery is "
-                "at least once; consumers deduplicate by event id. Fields marked `x-personal-data: true` carry "
-                "personal data; each message lists them under `x-personal-data` (empty: none). The platform "
-                "keeps contacts out of events: consumers that need one ask the owning service's API."),
-        },
+        "info": INFO,
         "defaultContentType": "application/cloudevents+json",
         "servers": {"development": {"host": "127.0.0.1:9092", "protocol": "kafka",
                                     "description": "The single-node KRaft broker that `make run` starts."}},
@@ -131,4 +144,5 @@ def build() -> dict:
 
 
 def render() -> str:
-    return yaml.safe_dump(build(), sort_keys=False, allow_unicode=True, width=110)
+    text: str = yaml.safe_dump(build(), sort_keys=False, allow_unicode=True, width=110)
+    return text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 import orjson
 
@@ -39,14 +40,14 @@ def _isoformat(moment: datetime) -> str:
 class Event:
     type: str
     subject: str
-    data: dict
+    data: dict[str, Any]
     source: str
     version: int = 1
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     time: datetime = field(default_factory=utcnow)
     correlation_id: str | None = None
 
-    def to_cloudevent(self) -> dict:
+    def to_cloudevent(self) -> dict[str, Any]:
         envelope = {
             "specversion": SPECVERSION,
             "id": self.id,
@@ -76,7 +77,7 @@ class Event:
         return headers
 
     @classmethod
-    def from_cloudevent(cls, envelope: dict) -> Event:
+    def from_cloudevent(cls, envelope: dict[str, Any]) -> Event:
         try:
             if envelope["specversion"] != SPECVERSION:
                 raise EnvelopeError(f"unsupported specversion {envelope['specversion']!r}")

@@ -53,3 +53,13 @@ from shared.web.requests import (
     openapi_path,
     storable,
 )
+
+# The names callers import from the package (mypy checks that only these are re-exported).
+__all__ = [
+    "rate_limit_per_minute", "MAX_BODY_BYTES", "PAGINATION", "ServiceBlueprint", "ServiceContext", "context",
+    "create_api_app", "dispatch", "public", "read", "service_context", "_register_error_handlers", "error_body",
+    "idempotent", "json_dumps", "SWAGGER_UI_ASSETS", "_database_ok", "_register_operations",
+    "_register_swagger_ui_assets", "kafka_reachable", "_caller", "_register_rate_limit", "BODY_METHODS",
+    "JSON_MIMETYPE", "LATENCY", "MAX_JSON_DEPTH", "REQUESTS", "UNSTORABLE", "_declared_body_types", "_has_body",
+    "_json_problem", "_register_request_hooks", "_unstorable_paths", "openapi_path", "storable",
+]

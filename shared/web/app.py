@@ -1,9 +1,10 @@
 """The app factory, the service context, blueprints and the bus from a view."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, current_app
 from flask.json.provider import DefaultJSONProvider
@@ -24,15 +25,22 @@ from shared.web.operations import SWAGGER_UI_ASSETS, _register_operations, _regi
 from shared.web.ratelimit import _register_rate_limit
 from shared.web.requests import _register_request_hooks
 
+if TYPE_CHECKING:
+    from shared.config import ServiceSettings
+    from shared.uow import UnitOfWork
+
+T = TypeVar("T")
+V = TypeVar("V", bound=Callable[..., Any])
+
 MAX_BODY_BYTES = 256 * 1024
 PAGINATION = {"page": 1, "page_size": 20, "max_page_size": 100}
 
 
-class ServiceBlueprint(Blueprint):
+class ServiceBlueprint(Blueprint):  # type: ignore[misc]  # flask-smorest ships no type information
     """A flask-smorest Blueprint with the platform's pagination defaults (page, page_size <= 100)."""
     DEFAULT_PAGINATION_PARAMETERS = PAGINATION
 
-    def _document_pagination_metadata(self, spec, resp_doc):
+    def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
         # The header's value is a JSON text, so document it as a string (flask-smorest documents the
         # object it encodes, which header validators then compare with the raw string and reject).
         resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
@@ -43,13 +51,14 @@ class ServiceBlueprint(Blueprint):
         }
 
     @staticmethod
-    def _make_pagination_metadata(page, page_size, item_count):
+    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, Any]:
         # A count that stopped at its bound (shared.db.bounded_count) gives a lower bound for the total and
         # no last page; the next page exists, because the count went past the end of this one.
         if isinstance(item_count, Keyset):  # read by position (shared.keyset): no total, no page number
             return {"page_size": page_size, "keyset": True}
         if not isinstance(item_count, AtLeast):
-            return Blueprint._make_pagination_metadata(page, page_size, item_count)
+            exact: dict[str, Any] = Blueprint._make_pagination_metadata(page, page_size, item_count)
+            return exact
         metadata = {"total": int(item_count), "total_is_lower_bound": True, "first_page": 1, "page": page,
                     "next_page": page + 1}
         if page > 1:
@@ -66,18 +75,19 @@ class ServiceContext:
     uow_factory: Callable[[], Any]
     kafka_bootstrap_servers: str
     bus: MessageBus  # the service's commands go through it: `context().bus.handle(command)`
-    extras: dict = field(default_factory=dict)  # what is the service's own (publishing: its settings)
+    extras: dict[str, Any] = field(default_factory=dict)  # what is the service's own (publishing: its settings)
 
 
-def service_context(name: str, settings, *, metadata, uow_class, command_handlers: dict, clock,
-                    dependencies: dict | None = None) -> ServiceContext:
+def service_context(name: str, settings: ServiceSettings, *, metadata: MetaData, uow_class: Callable[..., UnitOfWork],
+                    command_handlers: Mapping[type, Callable[..., Any]], clock: Callable[[], datetime],
+                    dependencies: dict[str, Any] | None = None) -> ServiceContext:
     """Engine, unit-of-work factory and message bus of a service, built the same way in every service."""
     from shared.db import make_engine, make_session_factory
 
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
 
-    def uow_factory():
+    def uow_factory() -> UnitOfWork:
         return uow_class(session_factory)
 
     return ServiceContext(name=name, engine=engine, metadata=metadata, uow_factory=uow_factory,
@@ -86,10 +96,11 @@ def service_context(name: str, settings, *, metadata, uow_class, command_handler
 
 
 def context() -> ServiceContext:
-    return current_app.extensions["vorort"]
+    ctx: ServiceContext = current_app.extensions["vorort"]
+    return ctx
 
 
-def dispatch(command, *, on_duplicate: DomainError | None = None):
+def dispatch(command: object, *, on_duplicate: DomainError | None = None) -> Any:
     """Run a command through the service's message bus. A unique constraint that a concurrent request
     won becomes `on_duplicate` (a 409 by default), never a 500."""
     try:
@@ -100,19 +111,19 @@ def dispatch(command, *, on_duplicate: DomainError | None = None):
         raise
 
 
-def read(query):
+def read(query: Callable[[Any], T]) -> T:
     """Run a read-only `query(uow)` in a unit of work and return its result."""
     with context().uow_factory() as uow:
         return query(uow)
 
 
-def public(view):
+def public(view: V) -> V:
     """Marks a view as deliberately open to callers without a token (read by the authorization tests)."""
-    view._vorort_public = True
+    view.__dict__["_vorort_public"] = True  # a function attribute, like roles_required's
     return view
 
 
-def create_api_app(*, name: str, title: str, description: str, blueprints: list, ctx: ServiceContext,
+def create_api_app(*, name: str, title: str, description: str, blueprints: list[Blueprint], ctx: ServiceContext,
                    version: str = "v1") -> Flask:
     configure_logging(name)
     auth.check_configuration()  # a broken trust configuration stops the service at once

@@ -4,7 +4,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timezone
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from flask import Response, make_response, request
 from flask_smorest import abort
@@ -16,7 +18,7 @@ from shared.web.app import context
 
 
 # --- idempotency ---------------------------------------------------------------------------------
-def idempotent(view):
+def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
     """Make a POST safe to retry: with an `Idempotency-Key` header, the first answer is stored and a
     retry with the same key and body gets it again without doing the work twice.
 
@@ -25,7 +27,7 @@ def idempotent(view):
     answer lives shared.config.idempotency_ttl() (24 hours); see shared.idempotency.
     """
     @wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         key = request.headers.get("Idempotency-Key")
         if key is None:
             return view(*args, **kwargs)
@@ -73,5 +75,5 @@ def idempotent(view):
     return wrapper
 
 
-def json_dumps(value) -> str:
+def json_dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)

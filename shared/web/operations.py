@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, jsonify
+from flask.typing import ResponseReturnValue
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 if TYPE_CHECKING:
@@ -14,17 +15,17 @@ if TYPE_CHECKING:
 
 def _register_operations(app: Flask, ctx: ServiceContext) -> None:
     @app.get("/healthz")
-    def healthz():
+    def healthz() -> ResponseReturnValue:
         return jsonify(status="ok", service=ctx.name)
 
     @app.get("/readyz")
-    def readyz():
+    def readyz() -> ResponseReturnValue:
         checks = {"database": _database_ok(ctx), "kafka": kafka_reachable(ctx.kafka_bootstrap_servers)}
         ready = all(checks.values())
         return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
 
     @app.get("/metrics")
-    def metrics():
+    def metrics() -> ResponseReturnValue:
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, jsonify, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import delete
 
 from shared import auth
@@ -27,7 +28,7 @@ def _register_rate_limit(app: Flask, ctx: ServiceContext, limit: int) -> None:
         from sqlalchemy.dialects.sqlite import insert as upsert
 
     @app.before_request
-    def _limit():
+    def _limit() -> ResponseReturnValue | None:
         if request.path in ("/healthz", "/readyz", "/metrics"):
             return None
         caller = _caller()

@@ -7,6 +7,7 @@ import time
 import uuid
 
 from flask import Flask, Response, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 from prometheus_client import Counter, Histogram
 
@@ -21,7 +22,7 @@ LATENCY = Histogram("vorort_http_request_seconds", "HTTP request latency", ["ser
 # --- request hooks -------------------------------------------------------------------------------
 def _register_request_hooks(app: Flask, service: str, api: Api) -> None:
     @app.before_request
-    def _start():
+    def _start() -> None:
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Correlation-ID", "")
         g.correlation_id = incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())
@@ -30,11 +31,12 @@ def _register_request_hooks(app: Flask, service: str, api: Api) -> None:
     body_types = _declared_body_types(app, api)
 
     @app.before_request
-    def _refuse_unreadable_body():
+    def _refuse_unreadable_body() -> ResponseReturnValue | None:
         """A body must be of a content type the operation declares (JSON where it declares none), and
         JSON must parse and nest at most MAX_JSON_DEPTH levels: 415 or 400, never a 500 or a body read
         as empty."""
-        if request.routing_exception is not None or request.method not in BODY_METHODS or not _has_body():
+        if request.routing_exception is not None or request.url_rule is None or request.method not in BODY_METHODS \
+                or not _has_body():
             return None  # no such operation (404, 405), or nothing to read
         accepted = body_types.get((request.url_rule.rule, request.method)) or (JSON_MIMETYPE,)
         if request.mimetype not in accepted and not (request.is_json and JSON_MIMETYPE in accepted):
@@ -47,28 +49,14 @@ def _register_request_hooks(app: Flask, service: str, api: Api) -> None:
         return None
 
     @app.before_request
-    def _refuse_unusable_input():
-        problems = {}
-        for location, values in (("query", request.args), ("path", request.view_args or {})):
-            for key, value in (values.items(multi=True) if hasattr(values, "items") and location == "query"
-                               else values.items()):
-                if isinstance(value, str) and not storable(value):
-                    problems.setdefault(location, {})[key] = [UNSTORABLE]
-        page = request.args.get("page", "")
-        if page.isdigit() and int(page) > MAX_PAGE:
-            # No list is that long; the offset would overflow the database's integers.
-            problems.setdefault("query", {})["page"] = [f"Must be at most {MAX_PAGE}."]
-        if request.routing_exception is None and request.is_json and request.method in BODY_METHODS and _has_body():
-            body = request.get_json(silent=True)
-            found = _unstorable_paths(body, "")
-            if found:
-                problems["json"] = {path or "_schema": [UNSTORABLE] for path in found}
+    def _refuse_unusable_input() -> ResponseReturnValue | None:
+        problems = _unusable_input()
         if problems:
             return jsonify(error_body(422, "Some input cannot be used; see errors.", problems)), 422
         return None
 
     @app.after_request
-    def _finish(response: Response):
+    def _finish(response: Response) -> Response:
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         REQUESTS.labels(service, request.method, endpoint, str(response.status_code)).inc()
         LATENCY.labels(service, request.method, endpoint).observe(time.perf_counter() - g.get("started", 0))
@@ -76,10 +64,31 @@ def _register_request_hooks(app: Flask, service: str, api: Api) -> None:
         return response
 
     @app.teardown_request
-    def _reset(_error):
+    def _reset(_error: BaseException | None) -> None:
         token = g.pop("correlation_token", None)
         if token is not None:
             correlation_id.reset(token)
+
+
+def _unusable_input() -> dict[str, dict[str, list[str]]]:
+    """The request's input that no handler can use, by location and name: text that cannot be stored
+    (in the query, the path or the JSON body) and a page number past MAX_PAGE."""
+    problems: dict[str, dict[str, list[str]]] = {}
+    given = [("query", key, value) for key, value in request.args.items(multi=True)]
+    given += [("path", key, value) for key, value in (request.view_args or {}).items()]
+    for location, key, value in given:
+        if isinstance(value, str) and not storable(value):
+            problems.setdefault(location, {})[key] = [UNSTORABLE]
+    page = request.args.get("page", "")
+    if page.isdigit() and int(page) > MAX_PAGE:
+        # No list is that long; the offset would overflow the database's integers.
+        problems.setdefault("query", {})["page"] = [f"Must be at most {MAX_PAGE}."]
+    if request.routing_exception is None and request.is_json and request.method in BODY_METHODS and _has_body():
+        body = request.get_json(silent=True)
+        found = _unstorable_paths(body, "")
+        if found:
+            problems["json"] = {path or "_schema": [UNSTORABLE] for path in found}
+    return problems
 
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -87,10 +96,10 @@ JSON_MIMETYPE = "application/json"
 MAX_JSON_DEPTH = 32
 
 
-def _declared_body_types(app: Flask, api: Api) -> dict:
+def _declared_body_types(app: Flask, api: Api) -> dict[tuple[str, str], tuple[str, ...]]:
     """(Flask rule, method) -> the request body content types the app's OpenAPI document declares."""
     spec = api.spec.to_dict()
-    declared = {}
+    declared: dict[tuple[str, str], tuple[str, ...]] = {}
     for rule in app.url_map.iter_rules():
         operations = spec["paths"].get(openapi_path(rule.rule), {})
         for method in BODY_METHODS:
@@ -141,11 +150,11 @@ def storable(text: str) -> bool:
     return True
 
 
-def _unstorable_paths(value, path: str) -> list[str]:
+def _unstorable_paths(value: object, path: str) -> list[str]:
     if isinstance(value, str):
         return [] if storable(value) else [path]
     if isinstance(value, dict):
-        found = []
+        found: list[str] = []
         for key, item in value.items():
             key_path = f"{path}.{key}" if path else str(key)
             if not storable(str(key)):

@@ -34,6 +34,13 @@ def register_views(app: Flask) -> None:
         g.services = Services(staff.token_subject)
         return None
 
+    _register_error_pages(app)
+
+
+def _register_error_pages(app: Flask) -> None:
+    """Every error the admin shows as a page of its own: a stale form, a service or Kafka that is down, an
+    API's refusal, and the HTTP errors."""
+
     @app.errorhandler(CSRFError)
     def _csrf_failed(error):
         return render_template("error.html", title=_("Form rejected"), message=_(

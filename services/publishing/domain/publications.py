@@ -165,19 +165,8 @@ def publication_from_selection(event_data: Mapping[str, Any], now: datetime | No
         raise InvalidInput("Event data lacks 'call_title'.", field="call_title")
     entries = _selected_entries(event_data)
 
-    labelled, items = [], []
-    for entry in entries:
-        name = _text(entry["name"])
-        size = _size_class_label(entry.get("size_class"))
-        labelled.append(f"{name} ({size})" if size else name)
-        details = [size] if size else []
-        population = entry.get("population")
-        if isinstance(population, int) and not isinstance(population, bool) and population > 0:
-            details.append(f"ca. {_german_int(population)} Einwohnerinnen und Einwohner")
-        item = name + (f" ({', '.join(details)})" if details else "")
-        if _text(entry.get("rationale")):
-            item += f": {_text(entry['rationale'])}"
-        items.append(item)
+    labelled = [_labelled(entry) for entry in entries]
+    items = [_selected_item(entry) for entry in entries]
 
     count = len(entries)
     applications = event_data.get("applications_count") or len(event_data.get("ranking") or ())
@@ -192,16 +181,7 @@ def publication_from_selection(event_data: Mapping[str, Any], now: datetime | No
     rationale = event_data.get("rationale") or event_data.get("ranking_summary")
     if isinstance(rationale, str) and rationale.strip():
         body.append(Section(heading="Zum Auswahlverfahren", text=rationale.strip()))
-    per_place = int(event_data.get("workshops_per_place") or 2)
-    body.append(Section(
-        heading="Wie geht es weiter?",
-        text=(f"In den ausgewählten Kommunen sind jeweils {_NUMBER_WORDS_FEMININE.get(per_place, per_place)} "
-              "Strategiewerkstätten geplant, die von der Geschäftsstelle des Netzwerk Innenstadt NRW begleitet "
-              "werden. Ziel ist es, gemeinsam mit den Partnern der Initiative, Akteuren vor Ort, Schulen, "
-              "Hochschulen und der Wirtschaft Lösungsansätze zu entwickeln. Die Kommunen, die dieses Mal nicht "
-              "zum Zuge kommen konnten, erhalten die Möglichkeit, an den Werkstätten teilzunehmen. Die Ergebnisse "
-              "werden allen Mitgliedern des Netzwerks zur Verfügung gestellt."),
-    ))
+    body.append(_next_steps(int(event_data.get("workshops_per_place") or 2)))
 
     return Publication(
         id=publication_id("selection_result", call_id),
@@ -212,6 +192,40 @@ def publication_from_selection(event_data: Mapping[str, Any], now: datetime | No
         body=tuple(body),
         created_at=_event_time(event_data, "decided_at", now),
         topic=topic,
+    )
+
+
+def _labelled(entry: Mapping[str, Any]) -> str:
+    """'Wassenberg (Kleinstadt)': a selected municipality in the summary sentence."""
+    name = _text(entry["name"])
+    size = _size_class_label(entry.get("size_class"))
+    return f"{name} ({size})" if size else name
+
+
+def _selected_item(entry: Mapping[str, Any]) -> str:
+    """A selected municipality's line in the list: its size class, population and rationale if known."""
+    name = _text(entry["name"])
+    size = _size_class_label(entry.get("size_class"))
+    details = [size] if size else []
+    population = entry.get("population")
+    if isinstance(population, int) and not isinstance(population, bool) and population > 0:
+        details.append(f"ca. {_german_int(population)} Einwohnerinnen und Einwohner")
+    item = name + (f" ({', '.join(details)})" if details else "")
+    if _text(entry.get("rationale")):
+        item += f": {_text(entry['rationale'])}"
+    return item
+
+
+def _next_steps(per_place: int) -> Section:
+    """What follows a selection: the workshops in the selected municipalities."""
+    return Section(
+        heading="Wie geht es weiter?",
+        text=(f"In den ausgewählten Kommunen sind jeweils {_NUMBER_WORDS_FEMININE.get(per_place, per_place)} "
+              "Strategiewerkstätten geplant, die von der Geschäftsstelle des Netzwerk Innenstadt NRW begleitet "
+              "werden. Ziel ist es, gemeinsam mit den Partnern der Initiative, Akteuren vor Ort, Schulen, "
+              "Hochschulen und der Wirtschaft Lösungsansätze zu entwickeln. Die Kommunen, die dieses Mal nicht "
+              "zum Zuge kommen konnten, erhalten die Möglichkeit, an den Werkstätten teilzunehmen. Die Ergebnisse "
+              "werden allen Mitgliedern des Netzwerks zur Verfügung gestellt."),
     )
 
 

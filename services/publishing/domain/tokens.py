@@ -74,7 +74,7 @@ def read_token(
         raise Forbidden("This link is not valid.", field="token")
     try:
         data = json.loads(_b64decode(payload))
-        token_purpose, email, issued = data["p"], data["e"], int(data["t"])
+        token_purpose, email, issued = data["p"], str(data["e"]), int(data["t"])
     except (ValueError, KeyError, TypeError):
         raise Forbidden("This link is not valid.", field="token") from None
     if token_purpose != purpose:

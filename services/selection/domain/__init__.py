@@ -13,15 +13,14 @@ can call it inside a unit of work and unit tests can call it directly.
 # The package re-exports every name of its modules: callers import from the package, as before.
 from __future__ import annotations
 
+from shared.municipalities import SIZE_CLASSES, size_class_for
 from services.selection.domain.candidates import (
     _SIZE_CLASS_NOUNS,
     CANDIDATE_STATUSES,
-    SIZE_CLASSES,
     Candidate,
     _candidates_by_id,
     _is_whole_number,
     _towns,
-    size_class_for,
 )
 from services.selection.domain.decision import (
     Amendment,
@@ -69,3 +68,15 @@ from services.selection.domain.ranking import (
     smart_city_rule,
     weighted_review_score,
 )
+
+# The names callers import from the package (mypy checks that only these are re-exported).
+__all__ = [
+    "_SIZE_CLASS_NOUNS", "CANDIDATE_STATUSES", "SIZE_CLASSES", "Candidate", "_candidates_by_id",
+    "_is_whole_number", "_towns", "size_class_for", "Amendment", "Decision", "SuccessorProposal",
+    "_present_members", "_text", "propose_successor", "vacancies", "validate_amendment", "validate_decision",
+    "_CRITERION_KEY_PATTERN", "MEMBER_ROLES", "SCORE_MAX", "SCORE_MIN", "ConflictOfInterest", "Criterion",
+    "Panel", "PanelMember", "Review", "_check_review_content", "_conflicted_members_by_application",
+    "default_criteria", "validate_review", "RELAXATION_REASONS", "Proposal", "RelaxedRequirement",
+    "_applicable_minimums", "_explain", "_relaxation_item", "propose", "BalanceRule", "RankingEntry", "_mean",
+    "_ranking_entry", "_ranking_key", "_weighted_score", "rank", "smart_city_rule", "weighted_review_score",
+]

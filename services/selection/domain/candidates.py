@@ -27,7 +27,7 @@ def _towns(size_class: str, count: int) -> str:
     return f"{count} {singular if count == 1 else plural}"
 
 
-def _is_whole_number(value) -> bool:
+def _is_whole_number(value: object) -> bool:
     # bool is an int subclass; True must not pass as a score or a count.
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -58,7 +58,7 @@ class Candidate:
     status: str = "submitted"
     submitted_at: datetime | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.application_id:
             raise InvalidInput("an application id is required", "application_id")
         if not isinstance(self.ags, str) or not AGS_RE.fullmatch(self.ags):

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from services.selection.domain.candidates import _SIZE_CLASS_NOUNS, SIZE_CLASSES, _candidates_by_id, _is_whole_number, _towns
+from services.selection.domain.candidates import _SIZE_CLASS_NOUNS, _candidates_by_id, _is_whole_number, _towns
 from services.selection.domain.ranking import _mean
 from shared.errors import Conflict, InvalidInput
+from shared.municipalities import SIZE_CLASSES
 
 if TYPE_CHECKING:
     from services.selection.domain.candidates import Candidate
@@ -77,23 +78,8 @@ def validate_decision(
     if not _is_whole_number(quorum) or quorum < 1:
         raise InvalidInput("the quorum must be a whole number of at least 1", "quorum")
 
-    for application_id in proposal.selected:
-        candidate = by_id.get(application_id)
-        if candidate is None or candidate.is_withdrawn:
-            raise Conflict(
-                f"the proposal names {application_id!r}, which is no longer a candidate; propose again", "proposal"
-            )
-
-    seen = set()
-    for index, application_id in enumerate(selected_ids):
-        candidate = by_id.get(application_id)
-        if candidate is None:
-            raise InvalidInput(f"{application_id!r} is not an application to this call", f"selected_ids[{index}]")
-        if candidate.is_withdrawn:
-            raise Conflict(f"{candidate.name} has withdrawn its application", f"selected_ids[{index}]")
-        if application_id in seen:
-            raise InvalidInput(f"{candidate.name} is selected twice", f"selected_ids[{index}]")
-        seen.add(application_id)
+    _require_current_proposal(by_id, proposal)
+    seen = _selected_set(by_id, selected_ids)
 
     reason = _text(deviation_reason)
     if len(seen) > places:
@@ -122,6 +108,31 @@ def validate_decision(
         proposed_ids=proposal.selected,
         present_member_ids=present,
     )
+
+
+def _require_current_proposal(by_id: Mapping[str, Candidate], proposal: Proposal) -> None:
+    """A proposal that names a candidate who has since withdrawn is out of date (Conflict `proposal`)."""
+    for application_id in proposal.selected:
+        candidate = by_id.get(application_id)
+        if candidate is None or candidate.is_withdrawn:
+            raise Conflict(
+                f"the proposal names {application_id!r}, which is no longer a candidate; propose again", "proposal"
+            )
+
+
+def _selected_set(by_id: Mapping[str, Candidate], selected_ids: Sequence[str]) -> set[str]:
+    """The selected ids, each an application to this call that has not withdrawn, none twice."""
+    seen: set[str] = set()
+    for index, application_id in enumerate(selected_ids):
+        candidate = by_id.get(application_id)
+        if candidate is None:
+            raise InvalidInput(f"{application_id!r} is not an application to this call", f"selected_ids[{index}]")
+        if candidate.is_withdrawn:
+            raise Conflict(f"{candidate.name} has withdrawn its application", f"selected_ids[{index}]")
+        if application_id in seen:
+            raise InvalidInput(f"{candidate.name} is selected twice", f"selected_ids[{index}]")
+        seen.add(application_id)
+    return seen
 
 
 def _present_members(panel: Panel, present_member_ids: Sequence[str], quorum: int) -> tuple[str, ...]:

@@ -48,13 +48,13 @@ class Panel:
     members: tuple[PanelMember, ...]
     criteria: tuple[Criterion, ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "members", tuple(self.members))
         object.__setattr__(self, "criteria", tuple(self.criteria))
         self._validate_members()
         self._validate_criteria()
 
-    def _validate_members(self):
+    def _validate_members(self) -> None:
         seen = set()
         for index, member in enumerate(self.members):
             if not member.id:
@@ -65,7 +65,7 @@ class Panel:
             if member.role not in MEMBER_ROLES:
                 raise InvalidInput(f"role must be one of {', '.join(MEMBER_ROLES)}", f"members[{index}].role")
 
-    def _validate_criteria(self):
+    def _validate_criteria(self) -> None:
         if not self.criteria:
             raise InvalidInput("the panel needs at least one criterion", "criteria")
         seen = set()
@@ -131,7 +131,7 @@ class ConflictOfInterest:
     application_id: str
     reason: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.reason, str) or not self.reason.strip():
             raise InvalidInput("a conflict of interest needs a reason", "reason")
 

@@ -5,11 +5,12 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from services.selection.domain.candidates import _SIZE_CLASS_NOUNS, SIZE_CLASSES, _is_whole_number, _towns
+from services.selection.domain.candidates import _SIZE_CLASS_NOUNS, _is_whole_number, _towns
 from services.selection.domain.ranking import _mean, smart_city_rule
 from shared.errors import InvalidInput
+from shared.municipalities import SIZE_CLASSES
 
 if TYPE_CHECKING:
     from services.selection.domain.ranking import BalanceRule, RankingEntry
@@ -49,7 +50,7 @@ class Proposal:
     selected: tuple[str, ...]
     total_score: float
     places: int
-    reasoning: tuple[dict, ...]
+    reasoning: tuple[dict[str, Any], ...]
     relaxed: tuple[RelaxedRequirement, ...]
 
 
@@ -98,16 +99,7 @@ def propose(ranking: Sequence[RankingEntry], places: int, rule: BalanceRule | No
         upper[size_class] = len(entries) if most is None else min(len(entries), most)
     size = min(places, sum(upper.values()))
     lower, relaxed = _applicable_minimums(rule, by_class, size)
-
-    chosen = {e.application_id for size_class, entries in by_class.items() for e in entries[: lower[size_class]]}
-    per_class = Counter(lower)
-    for entry in scored:
-        if len(chosen) == size:
-            break
-        if entry.application_id not in chosen and per_class[entry.size_class] < upper[entry.size_class]:
-            chosen.add(entry.application_id)
-            per_class[entry.size_class] += 1
-
+    chosen = _fill(scored, by_class, lower, upper, size)
     selected = [e for e in scored if e.application_id in chosen]
     reasoning = _explain(ranking, scored, by_class, selected, places, rule, lower, relaxed)
     return Proposal(
@@ -117,6 +109,23 @@ def propose(ranking: Sequence[RankingEntry], places: int, rule: BalanceRule | No
         reasoning=tuple(reasoning),
         relaxed=tuple(relaxed),
     )
+
+
+def _fill(
+    scored: list[RankingEntry], by_class: Mapping[str, list[RankingEntry]], lower: Mapping[str, int],
+    upper: Mapping[str, int], size: int,
+) -> set[str]:
+    """The ids chosen: each class's best up to its minimum, then the rest in ranking order up to `size`,
+    skipping classes at their maximum."""
+    chosen = {e.application_id for size_class, entries in by_class.items() for e in entries[: lower[size_class]]}
+    per_class = Counter(lower)
+    for entry in scored:
+        if len(chosen) == size:
+            break
+        if entry.application_id not in chosen and per_class[entry.size_class] < upper[entry.size_class]:
+            chosen.add(entry.application_id)
+            per_class[entry.size_class] += 1
+    return chosen
 
 
 def _applicable_minimums(
@@ -157,19 +166,40 @@ def _explain(
     rule: BalanceRule,
     lower: Mapping[str, int],
     relaxed: list[RelaxedRequirement],
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Reasoning for the panel: relaxations, who was preferred over whom and why, and a line per class."""
-    items: list[dict] = [_relaxation_item(r) for r in relaxed]
+    per_class = Counter(e.size_class for e in selected)
+    items: list[dict[str, Any]] = [_relaxation_item(r) for r in relaxed]
+    items += _exchange_items(scored, by_class, selected, places, rule, lower, per_class)
+    unscored = [e for e in sorted(ranking, key=lambda e: e.position) if not e.is_scored]
+    if unscored:
+        items.append({
+            "kind": "unscored",
+            "application_ids": [e.application_id for e in unscored],
+            "text": f"Not considered because no counted review: {', '.join(e.name for e in unscored)}.",
+        })
+    if len(selected) < places:
+        items.append({
+            "kind": "unfilled_places",
+            "places": places,
+            "selected": len(selected),
+            "text": f"Only {len(selected)} of {places} places can be filled with scored candidates "
+                    f"within the balance rule.",
+        })
+    return items + _class_summaries(by_class, rule, lower, per_class)
 
-    # Compare with the proposal that ignores the rule: the top `places` of the ranking. Pair the
-    # candidates brought in with those left out, both in ranking order. A pair never shares a class,
-    # because within a class the selection is always a top slice.
+
+def _exchange_items(scored: list[RankingEntry], by_class: Mapping[str, list[RankingEntry]], selected: list[RankingEntry],
+                    places: int, rule: BalanceRule, lower: Mapping[str, int], per_class: Counter[str]) -> list[dict[str, Any]]:
+    """Who the rule brought in over whom, compared with the proposal that ignores the rule (the top
+    `places` of the ranking). The candidates brought in are paired with those left out, both in ranking
+    order. A pair never shares a class, because within a class the selection is always a top slice."""
+    items: list[dict[str, Any]] = []
     selected_ids = {e.application_id for e in selected}
     top = scored[:places]
     top_ids = {e.application_id for e in top}
     brought_in = [e for e in selected if e.application_id not in top_ids]
     left_out = [e for e in top if e.application_id not in selected_ids]
-    per_class = Counter(e.size_class for e in selected)
 
     def at_maximum(entry: RankingEntry) -> str | None:
         most = rule.maximum_for(entry.size_class)
@@ -204,22 +234,15 @@ def _explain(
             "because": because,
             "text": f"{passed_over.name} (#{passed_over.position}) is not proposed: {because}.",
         })
+    return items
 
-    unscored = [e for e in sorted(ranking, key=lambda e: e.position) if not e.is_scored]
-    if unscored:
-        items.append({
-            "kind": "unscored",
-            "application_ids": [e.application_id for e in unscored],
-            "text": f"Not considered because no counted review: {', '.join(e.name for e in unscored)}.",
-        })
-    if len(selected) < places:
-        items.append({
-            "kind": "unfilled_places",
-            "places": places,
-            "selected": len(selected),
-            "text": f"Only {len(selected)} of {places} places can be filled with scored candidates "
-                    f"within the balance rule.",
-        })
+
+def _class_summaries(
+    by_class: Mapping[str, list[RankingEntry]], rule: BalanceRule, lower: Mapping[str, int],
+    per_class: Counter[str],
+) -> list[dict[str, Any]]:
+    """A line per size class that has candidates or a minimum: proposed of scored, and the rule's bounds."""
+    items: list[dict[str, Any]] = []
     for size_class in SIZE_CLASSES:
         required, most = rule.minimum_for(size_class), rule.maximum_for(size_class)
         if not by_class[size_class] and not required:
@@ -243,7 +266,7 @@ def _explain(
     return items
 
 
-def _relaxation_item(relaxed: RelaxedRequirement) -> dict:
+def _relaxation_item(relaxed: RelaxedRequirement) -> dict[str, Any]:
     why = {
         "no_scored_candidates": "there is no scored candidate of this class",
         "too_few_scored_candidates": "there are not enough scored candidates of this class",

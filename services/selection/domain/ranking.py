@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from services.selection.domain.candidates import SIZE_CLASSES, _candidates_by_id, _is_whole_number
+from services.selection.domain.candidates import _candidates_by_id, _is_whole_number
 from services.selection.domain.panel import _check_review_content, _conflicted_members_by_application
 from shared.errors import InvalidInput
+from shared.municipalities import SIZE_CLASSES
 
 if TYPE_CHECKING:
     from services.selection.domain.candidates import Candidate
@@ -70,7 +71,7 @@ def weighted_review_score(panel: Panel, review: Review) -> float | None:
     return float(_weighted_score(panel, review.scores or {}))
 
 
-def _ranking_key(candidate: Candidate, review_scores: list[Fraction]):
+def _ranking_key(candidate: Candidate, review_scores: list[Fraction]) -> tuple[object, ...]:
     """Sort key that puts the best candidate first. See `rank` for the order in words."""
     submitted = (0, candidate.submitted_at) if candidate.submitted_at is not None else (1,)
     if not review_scores:
@@ -112,10 +113,32 @@ def rank(
     by_id = _candidates_by_id(candidates)
     active = {app_id: c for app_id, c in by_id.items() if not c.is_withdrawn}
     conflicted = _conflicted_members_by_application(conflicts)
+    review_scores, abstentions = _counted_reviews(by_id, active, panel, reviews, conflicted)
+    ordered = sorted(active.values(), key=lambda c: _ranking_key(c, review_scores[c.application_id]))
+    return [
+        _ranking_entry(
+            position,
+            candidate,
+            review_scores[candidate.application_id],
+            abstentions[candidate.application_id],
+            conflicted.get(candidate.application_id, set()),
+        )
+        for position, candidate in enumerate(ordered, start=1)
+    ]
+
+
+def _counted_reviews(
+    by_id: Mapping[str, Candidate],
+    active: Mapping[str, Candidate],
+    panel: Panel,
+    reviews: Iterable[Review],
+    conflicted: Mapping[str, set[str]],
+) -> tuple[dict[str, list[Fraction]], Counter[str]]:
+    """The weighted scores of the counted reviews and the abstentions, per active application (see
+    `rank` for which reviews count and what is refused)."""
     review_scores: dict[str, list[Fraction]] = {app_id: [] for app_id in active}
     abstentions: Counter[str] = Counter()
     seen: set[tuple[str, str]] = set()
-
     for index, review in enumerate(reviews):
         where = f"reviews[{index}]."
         if review.application_id not in by_id:
@@ -134,18 +157,7 @@ def rank(
             abstentions[review.application_id] += 1
         else:
             review_scores[review.application_id].append(_weighted_score(panel, review.scores or {}))
-
-    ordered = sorted(active.values(), key=lambda c: _ranking_key(c, review_scores[c.application_id]))
-    return [
-        _ranking_entry(
-            position,
-            candidate,
-            review_scores[candidate.application_id],
-            abstentions[candidate.application_id],
-            conflicted.get(candidate.application_id, set()),
-        )
-        for position, candidate in enumerate(ordered, start=1)
-    ]
+    return review_scores, abstentions
 
 
 def _ranking_entry(
@@ -181,7 +193,7 @@ class BalanceRule:
     minimum: Mapping[str, int] = field(default_factory=dict)
     maximum: Mapping[str, int] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "minimum", dict(self.minimum))
         object.__setattr__(self, "maximum", dict(self.maximum))
         for name, bounds in (("minimum", self.minimum), ("maximum", self.maximum)):

@@ -123,6 +123,9 @@ __all__ = [
     "attendance_counts", "registration_counts",
     "complete", "completed_event_payload", "participant_organisations", "participants_csv",
     "erase_registrant",
+    "SCHEDULED", "COMPLETED", "CANCELLED", "FINAL_WORKSHOP_STATUSES",
+    "PENDING", "CONFIRMED", "WAITLISTED", "ACTIVE_REGISTRATION_STATUSES",
+    "BERLIN_TZ_NAME", "DATE_TIME_PATTERN", "MIN_YEAR", "MAX_YEAR", "MAX_TEXT",
     # re-exported so that callers of this module need one import only
     "Conflict", "Forbidden", "InvalidInput", "NotFound",
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.workshops.domain.vocabulary import BERLIN_TZ_NAME, MAX_YEAR, MIN_YEAR, PLANNED, UTC
@@ -19,7 +20,7 @@ class SolutionApproach:
     field_of_action: str
     description: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"title": self.title, "description": self.description,
                 "field_of_action": self.field_of_action}
 
@@ -30,7 +31,7 @@ class ResultDocument:
     title: str
     url: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"title": self.title, "url": self.url}
 
 

@@ -89,15 +89,50 @@ def _clean_text(value: Any, name: str, *, required: bool) -> str:
         value = ""
     if not isinstance(value, str):
         raise InvalidInput("Text expected.", name)
-    value = value.strip()
-    if required and not value:
+    text = value.strip()
+    if required and not text:
         raise InvalidInput("This field is required.", name)
-    if len(value) > MAX_TEXT:
+    if len(text) > MAX_TEXT:
         raise InvalidInput(f"At most {MAX_TEXT} characters.", name)
-    return value
+    return text
 
 
 REGISTRATION_FIELDS = ("name", "email", "organisation", "participant_type", "consent")
+
+
+def _require_registration_open(workshop: Workshop, now: datetime, late_entry: bool) -> None:
+    """A workshop takes registrations once it has a date, inside its window (the office's late entries
+    aside), and never after it took place or was cancelled."""
+    if workshop.status == COMPLETED:
+        raise Conflict("The workshop has taken place; registration is closed.")
+    if workshop.status == CANCELLED:
+        raise Conflict("The workshop has been cancelled.")
+    if workshop.status != SCHEDULED:
+        raise Conflict("The workshop has no date yet; registration is not open.")
+    opens, closes = registration_window(workshop)
+    if opens is not None and now < opens and not late_entry:
+        raise Conflict(f"Registration opens on {_fmt_local(opens)}.")
+    if closes is not None and now >= closes and not late_entry:
+        raise Conflict(f"Registration closed on {_fmt_local(closes)}.")
+
+
+def _registrant(request: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """Name, email, organisation and participant type as the person entered them, checked; consent given."""
+    unknown = [k for k in request if k not in REGISTRATION_FIELDS]
+    if unknown:
+        raise InvalidInput(f"Unknown field {unknown[0]!r}.", unknown[0])
+    name = _clean_text(request.get("name"), "name", required=True)
+    email = _clean_text(request.get("email"), "email", required=True)
+    if not _EMAIL_RE.match(email):
+        raise InvalidInput("Not a valid e-mail address.", "email")
+    organisation = _clean_text(request.get("organisation"), "organisation", required=False)
+    participant_type = request.get("participant_type")
+    if participant_type not in PARTICIPANT_TYPES:
+        raise InvalidInput(f"Unknown participant type; one of: {', '.join(PARTICIPANT_TYPES)}.",
+                           "participant_type")
+    if request.get("consent") is not True:
+        raise InvalidInput("Consent to the processing of personal data is required.", "consent")
+    return name, email, organisation, participant_type
 
 
 def register(workshop: Workshop, existing_registrations: Iterable[Registration],
@@ -119,32 +154,8 @@ def register(workshop: Workshop, existing_registrations: Iterable[Registration],
     the door or are added from the sign-in sheet afterwards; it never reopens a completed or
     cancelled workshop.
     """
-    if workshop.status == COMPLETED:
-        raise Conflict("The workshop has taken place; registration is closed.")
-    if workshop.status == CANCELLED:
-        raise Conflict("The workshop has been cancelled.")
-    if workshop.status != SCHEDULED:
-        raise Conflict("The workshop has no date yet; registration is not open.")
-    opens, closes = registration_window(workshop)
-    if opens is not None and now < opens and not late_entry:
-        raise Conflict(f"Registration opens on {_fmt_local(opens)}.")
-    if closes is not None and now >= closes and not late_entry:
-        raise Conflict(f"Registration closed on {_fmt_local(closes)}.")
-
-    unknown = [k for k in request if k not in REGISTRATION_FIELDS]
-    if unknown:
-        raise InvalidInput(f"Unknown field {unknown[0]!r}.", unknown[0])
-    name = _clean_text(request.get("name"), "name", required=True)
-    email = _clean_text(request.get("email"), "email", required=True)
-    if not _EMAIL_RE.match(email):
-        raise InvalidInput("Not a valid e-mail address.", "email")
-    organisation = _clean_text(request.get("organisation"), "organisation", required=False)
-    participant_type = request.get("participant_type")
-    if participant_type not in PARTICIPANT_TYPES:
-        raise InvalidInput(f"Unknown participant type; one of: {', '.join(PARTICIPANT_TYPES)}.",
-                           "participant_type")
-    if request.get("consent") is not True:
-        raise InvalidInput("Consent to the processing of personal data is required.", "consent")
+    _require_registration_open(workshop, now, late_entry)
+    name, email, organisation, participant_type = _registrant(request)
 
     regs = _mine(workshop, existing_registrations)
     key = email.casefold()

@@ -102,7 +102,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def completed_event_payload(workshop: Workshop, regs: Iterable[Registration]) -> dict:
+def completed_event_payload(workshop: Workshop, regs: Iterable[Registration]) -> dict[str, Any]:
     """The body of the WorkshopCompleted event, JSON-serialisable.
 
     It goes to the publishing service and from there to every member, so it carries facts and

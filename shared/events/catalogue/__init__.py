@@ -12,6 +12,7 @@ Rules (see docs/events.md):
 # The package re-exports every name of its modules: callers import from the package, as before.
 from __future__ import annotations
 
+from shared.municipalities import SIZE_CLASSES
 from shared.events.catalogue.registry import (
     InvalidEventError,
     UnknownEventError,
@@ -27,7 +28,6 @@ from shared.events.catalogue.registry import (
 from shared.events.catalogue.schemas import (
     ORGANISATION_KINDS,
     ROLES,
-    SIZE_CLASSES,
     TOPIC_APPLICATIONS,
     TOPIC_IDENTITY,
     TOPIC_PRIVACY,
@@ -83,3 +83,19 @@ from shared.events.catalogue.specs import (
     EventSpec,
     _spec,
 )
+
+# The names callers import from the package (mypy checks that only these are re-exported).
+__all__ = [
+    "InvalidEventError", "UnknownEventError", "_jsonable", "_schema", "known_types", "make_event",
+    "serialize_data", "spec_for", "topic_for", "validate_data", "ORGANISATION_KINDS", "ROLES", "SIZE_CLASSES",
+    "TOPIC_APPLICATIONS", "TOPIC_IDENTITY", "TOPIC_PRIVACY", "TOPIC_PUBLISHING", "TOPIC_SELECTION",
+    "TOPIC_WORKSHOPS", "TOPICS", "AccessRevokedV1", "ApplicationNotSelectedV1", "ApplicationSelectedV1",
+    "ApplicationSubmittedV1", "ApplicationUpdatedV1", "ApplicationWithdrawnV1", "CallClosedV1",
+    "CallDeadlinesChangedV1", "CallOpenedV1", "ClientRegisteredV1", "DecisionAmendedV1", "DocumentRefSchema",
+    "EventSchema", "MunicipalityRefSchema", "NewsletterSentV1", "OrganisationRegisteredV1", "OutcomeLineSchema",
+    "PersonalDataErasedV1", "PersonalDataErasureRequestedV1", "PersonRegisteredV1", "PlaceVacatedV1",
+    "RankingLineSchema", "ResultsPublishedV1", "SelectionCompletedV1", "SelectionCompletedV2",
+    "SolutionApproachSchema", "WorkshopCancelledV1", "WorkshopCompletedV1", "WorkshopPlannedV1",
+    "WorkshopRescheduledV1", "WorkshopScheduledV1", "_SelectionCompleted", "_when", "dead_letter_topic", "_A",
+    "_APP", "_BY_KEY", "_LATEST", "_MUN", "_ORG", "_PERSON", "_WS", "SPECS", "EventSpec", "_spec",
+]

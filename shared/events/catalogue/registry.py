@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, ValidationError
 
@@ -20,7 +20,7 @@ class UnknownEventError(LookupError):
 class InvalidEventError(ValueError):
     """The event's data does not match its schema."""
 
-    def __init__(self, event_type: str, version: int, messages: dict | list):
+    def __init__(self, event_type: str, version: int, messages: dict[str, Any] | list[Any]) -> None:
         super().__init__(f"{event_type} v{version} is invalid: {messages}")
         self.messages = messages
 
@@ -46,26 +46,28 @@ def _schema(event_type: str, version: int) -> Schema:
     return spec_for(event_type, version).schema()
 
 
-def serialize_data(event_type: str, data: dict, version: int | None = None) -> dict:
+def serialize_data(event_type: str, data: dict[str, Any], version: int | None = None) -> dict[str, Any]:
     """Validate outgoing data against the schema and return its JSON form (datetimes as ISO strings)."""
     spec = spec_for(event_type, version)
     schema = _schema(spec.type, spec.version)
     try:
-        return schema.dump(schema.load(_jsonable(data)))
+        dumped: dict[str, Any] = schema.dump(schema.load(_jsonable(data)))
     except ValidationError as error:
         raise InvalidEventError(event_type, spec.version, error.messages) from None
+    return dumped
 
 
-def validate_data(event_type: str, data: dict, version: int) -> dict:
+def validate_data(event_type: str, data: dict[str, Any], version: int) -> dict[str, Any]:
     """Load incoming data with the catalogue's schema; unknown fields are dropped, errors raised."""
     spec = spec_for(event_type, version)
     try:
-        return _schema(spec.type, spec.version).load(data)
+        loaded: dict[str, Any] = _schema(spec.type, spec.version).load(data)
     except ValidationError as error:
         raise InvalidEventError(event_type, version, error.messages) from None
+    return loaded
 
 
-def make_event(event_type: str, data: dict, *, source: str, correlation_id: str | None = None,
+def make_event(event_type: str, data: dict[str, Any], *, source: str, correlation_id: str | None = None,
                version: int | None = None) -> Event:
     """Build an event whose data has been checked against the catalogue; key = the aggregate id."""
     spec = spec_for(event_type, version)
@@ -74,11 +76,11 @@ def make_event(event_type: str, data: dict, *, source: str, correlation_id: str 
                  data=payload, source=source, correlation_id=correlation_id)
 
 
-def _jsonable(data: dict) -> dict:
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     """Accept datetimes as objects or ISO strings on the way in."""
     from datetime import datetime
 
-    def convert(value):
+    def convert(value: Any) -> Any:
         if isinstance(value, datetime):
             return value.isoformat()
         if isinstance(value, dict):
@@ -87,4 +89,5 @@ def _jsonable(data: dict) -> dict:
             return [convert(v) for v in value]
         return value
 
-    return convert(data)
+    converted: dict[str, Any] = convert(data)
+    return converted

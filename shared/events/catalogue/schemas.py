@@ -1,6 +1,8 @@
 """Topics and one marshmallow schema per integration event type and version."""
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from shared.municipalities import AGS_PATTERN, SIZE_CLASSES
@@ -25,7 +27,7 @@ class EventSchema(Schema):
         ordered = True
 
 
-def _when(**kwargs):
+def _when(**kwargs: Any) -> fields.AwareDateTime:
     return fields.AwareDateTime(format="iso", **kwargs)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
+from typing import Any
 
 from marshmallow import Schema
 
@@ -49,7 +50,7 @@ class EventSpec:
     topic: str
     schema: builtins.type[Schema]  # `type` alone names the field above
     summary: str
-    example: dict
+    example: dict[str, Any]
     subject_field: str
 
 
