@@ -93,7 +93,7 @@ def _wire_problems(msg: Message) -> list[str]:
     problems: list[str] = []
     try:
         raw = msg.as_bytes()
-    except Exception as exc:  # a message that cannot be serialised cannot be sent either
+    except Exception as exc:  # noqa: BLE001 - a message that cannot be serialised cannot be sent either
         return [f"cannot serialise message: {exc}"]
     head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
     current = ""

@@ -245,8 +245,8 @@ def disabled_mail_body(endpoint) -> str:
         f"der Webhook-Endpunkt {endpoint.url} ({endpoint.description or 'ohne Beschreibung'}) wurde deaktiviert.\n"
         f"Grund: {endpoint.disabled_reason}\n\n"
         "Solange er deaktiviert ist, erhält er keine Ereignisse. Wenn Ihr System wieder erreichbar ist, "
-        "aktivieren Sie den Endpunkt mit POST /v1/endpoints/" f"{endpoint.id}/resume und stellen fehlgeschlagene "
-        "Zustellungen mit POST /v1/endpoints/" f"{endpoint.id}/replay erneut zu.\n\n"
+        f"aktivieren Sie den Endpunkt mit POST /v1/endpoints/{endpoint.id}/resume und stellen fehlgeschlagene "
+        f"Zustellungen mit POST /v1/endpoints/{endpoint.id}/replay erneut zu.\n\n"
         "Netzwerk Innenstadt NRW\n"
     )
 

@@ -48,5 +48,5 @@ def _register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception) -> ResponseReturnValue:
         if isinstance(error, HTTPException):  # smorest's handler covers these; keep its format
             return jsonify(error_body(error.code or 500, error.description or "")), error.code or 500
-        log.exception("unhandled error")
+        log.error("unhandled error", exc_info=error)
         return jsonify(error_body(500, "Internal server error.")), 500
