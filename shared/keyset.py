@@ -11,12 +11,13 @@ there is no total and no page number.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from marshmallow import ValidationError, fields
-from sqlalchemy import bindparam, tuple_
+from sqlalchemy import Select, bindparam, tuple_
 
 NEXT_HEADER = "X-Next-After"
 CURSOR_PATTERN = r"^[0-9]{1,16}\.[0-9A-Za-z-]{1,64}$"
@@ -64,7 +65,7 @@ class Keyset(int):
 
 @dataclass
 class Page:
-    rows: list
+    rows: list[Any]
     item_count: int  # exact, a lower bound (shared.db.AtLeast), or Keyset() when read by position
     next_after: str | None
 
@@ -72,7 +73,9 @@ class Page:
         return {NEXT_HEADER: self.next_after} if self.next_after else {}
 
 
-def read_page(run, query, order: tuple, key, *, after: Position | None, offset: int, limit: int, count) -> Page:
+def read_page(run: Callable[[Select[Any]], Iterable[Any]], query: Select[Any], order: tuple[Any, Any],
+              key: Callable[[Any], tuple[datetime | None, str]], *, after: Position | None, offset: int, limit: int,
+              count: Callable[[Select[Any], int], int]) -> Page:
     """One page of `query` in `order` (a time column, then a unique key column, both ascending). `run(query)`
     executes (session.scalars for entities, session.execute for rows), `key(row)` gives a row's (time, key),
     `count(query, reach)` counts for the offset mode."""
@@ -88,6 +91,6 @@ def read_page(run, query, order: tuple, key, *, after: Position | None, offset: 
         total = count(query, offset + limit)
         rows = list(run(ordered.offset(offset).limit(limit)))
         more = offset + len(rows) < total
-    last = key(rows[-1]) if more and rows else None
+    moment, last_key = key(rows[-1]) if more and rows else (None, "")
     # A row without its time (a projection that has not seen it yet) has no position: no cursor then.
-    return Page(rows, total, cursor(*last) if last is not None and last[0] is not None else None)
+    return Page(rows, total, cursor(moment, last_key) if moment is not None else None)
