@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text,
                         TypeDecorator, create_engine, event, func, select)
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, registry, sessionmaker
 from sqlalchemy.sql import Select
 
 NAMING_CONVENTION = {
@@ -130,6 +130,54 @@ def revoked_access_table(metadata: MetaData) -> Table:
         Column("ref", String(300), primary_key=True),
         Column("revoked_at", UtcDateTime(), nullable=False),
     )
+
+
+class ImperativeMapping:
+    """A service's domain classes mapped onto its tables (SQLAlchemy's imperative mapping): `start()` maps
+    them once per process, never at import time, so the domain classes stay plain until a service runs."""
+
+    def __init__(self, *pairs: tuple[type, Table]) -> None:
+        self._pairs = pairs
+        self._registry = registry()
+        self._mapped = False
+
+    def start(self) -> None:
+        if self._mapped:
+            return
+        for cls, table in self._pairs:
+            self._registry.map_imperatively(cls, table)
+        self._mapped = True
+
+
+T = TypeVar("T")
+
+
+class Repository(Generic[T]):
+    """What every repository of an imperatively mapped aggregate does the same way: `add` a new one, `get`
+    one by its key (`for_update`: its row stays locked until the transaction ends). A service's repository
+    names its `model`, `table` and `key` column and adds its own queries."""
+
+    model: type[T]
+    table: Table
+    key = "id"
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, item: T) -> None:
+        self.session.add(item)
+
+    def get(self, item_id: str, *, for_update: bool = False) -> T | None:
+        query = select(self.model).where(self.table.c[self.key] == item_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def page(self, query: Select[Any], *order: Any, offset: int, limit: int) -> tuple[list[T], int]:
+        """One page of `query`'s items in `order`, and how many the whole query selects."""
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = self.session.scalars(query.order_by(*order).offset(offset).limit(limit))
+        return list(rows), total
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

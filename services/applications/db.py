@@ -4,11 +4,11 @@ from __future__ import annotations
 import builtins
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, func, select, text
-from sqlalchemy.orm import registry
 
 from services.applications.domain import Application, Call
 from shared import keyset
-from shared.db import UtcDateTime, bounded_count, new_metadata, privacy_erasures_table, revoked_access_table
+from shared.db import (ImperativeMapping, Repository, UtcDateTime, bounded_count, new_metadata, privacy_erasures_table,
+                       revoked_access_table)
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -59,40 +59,22 @@ applications = Table(
 privacy_erasures = privacy_erasures_table(metadata)
 revoked_access = revoked_access_table(metadata)
 
-_mapper_registry = registry()
-_mapped = False
+MAPPING = ImperativeMapping((Call, calls), (Application, applications))
 
 
 def start_mappers() -> None:
     """Map the domain classes onto the tables, once per process (never at import time)."""
-    global _mapped
-    if _mapped:
-        return
-    _mapper_registry.map_imperatively(Call, calls)
-    _mapper_registry.map_imperatively(Application, applications)
-    _mapped = True
+    MAPPING.start()
 
 
-class CallRepository:
-    def __init__(self, session):
-        self.session = session
-
-    def add(self, call: Call) -> None:
-        self.session.add(call)
-
-    def get(self, call_id: str, *, for_update: bool = False) -> Call | None:
-        query = select(Call).where(calls.c.id == call_id)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
+class CallRepository(Repository[Call]):
+    model, table = Call, calls
 
     def list(self, *, status: str | None, offset: int, limit: int) -> tuple[list[Call], int]:
         query = select(Call)
         if status:
             query = query.where(calls.c.status == status)
-        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = self.session.scalars(query.order_by(calls.c.opens_at.desc(), calls.c.id).offset(offset).limit(limit))
-        return list(rows), total
+        return self.page(query, calls.c.opens_at.desc(), calls.c.id, offset=offset, limit=limit)
 
     def overdue(self, now) -> builtins.list[Call]:
         return list(self.session.scalars(

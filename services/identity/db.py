@@ -1,11 +1,13 @@
 """The identity service's tables, their mapping to the domain, repositories and unit of work."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Select, String, Table, func, select
-from sqlalchemy.orm import registry
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, select
 
 from services.identity.domain import ApiClient, Organisation, Person, SigningKey
-from shared.db import UtcDateTime, new_metadata, privacy_erasures_table, revoked_access_table
+from shared.db import (ImperativeMapping, Repository, T, UtcDateTime, new_metadata, privacy_erasures_table,
+                       revoked_access_table)
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -76,55 +78,30 @@ client_assertions = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
 )
 
-_mapper_registry = registry()
-_mapped = False
+MAPPING = ImperativeMapping((Organisation, organisations), (Person, people), (ApiClient, clients),
+                            (SigningKey, signing_keys))
 
 
 def start_mappers() -> None:
-    global _mapped
-    if _mapped:
-        return
-    _mapper_registry.map_imperatively(Organisation, organisations)
-    _mapper_registry.map_imperatively(Person, people)
-    _mapper_registry.map_imperatively(ApiClient, clients)
-    _mapper_registry.map_imperatively(SigningKey, signing_keys)
-    _mapped = True
+    MAPPING.start()
 
 
-class _Repository:
-    model: type  # set by each repository
-    table: Table
-    key = "id"
+class _Repository(Repository[T]):
     order = "created_at"
 
-    def __init__(self, session):
-        self.session = session
-
-    def add(self, item) -> None:
-        self.session.add(item)
-
-    def get(self, item_id: str, *, for_update: bool = False):
-        query: Select = select(self.model).where(self.table.c[self.key] == item_id)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
-
-    def list(self, *, offset: int, limit: int, **filters) -> tuple[list, int]:
-        query: Select = select(self.model)
+    def list(self, *, offset: int, limit: int, **filters: Any) -> tuple[list[T], int]:
+        query = select(self.model)
         for name, value in filters.items():
             if value is not None:
                 query = query.where(self.table.c[name] == value)
-        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = self.session.scalars(query.order_by(self.table.c[self.order], self.table.c[self.key])
-                                    .offset(offset).limit(limit))
-        return list(rows), total
+        return self.page(query, self.table.c[self.order], self.table.c[self.key], offset=offset, limit=limit)
 
 
-class OrganisationRepository(_Repository):
+class OrganisationRepository(_Repository[Organisation]):
     model, table = Organisation, organisations
 
 
-class PersonRepository(_Repository):
+class PersonRepository(_Repository[Person]):
     model, table = Person, people
 
     def by_contact_digest(self, digest: str) -> list[Person]:
@@ -135,7 +112,7 @@ class PersonRepository(_Repository):
         return list(self.session.scalars(select(Person).where(people.c.id.in_(ids)))) if ids else []
 
 
-class ClientRepository(_Repository):
+class ClientRepository(_Repository[ApiClient]):
     model, table, key = ApiClient, clients, "client_id"
 
     def active_of_person(self, person_id: str) -> list[ApiClient]:

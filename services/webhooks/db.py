@@ -10,10 +10,10 @@ import builtins
 
 from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, func, select,
                         update)
-from sqlalchemy.orm import registry
 
 from services.webhooks.domain import Delivery, DeliveryState, Endpoint
-from shared.db import BigId, UtcDateTime, new_metadata, privacy_erasures_table, revoked_access_table
+from shared.db import (BigId, ImperativeMapping, Repository, UtcDateTime, new_metadata, privacy_erasures_table,
+                       revoked_access_table)
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -94,31 +94,15 @@ endpoint_notices = Table(
 privacy_erasures = privacy_erasures_table(metadata)
 revoked_access = revoked_access_table(metadata)
 
-_mapper_registry = registry()
-_mapped = False
+MAPPING = ImperativeMapping((Endpoint, endpoints), (Delivery, deliveries))
 
 
 def start_mappers() -> None:
-    global _mapped
-    if _mapped:
-        return
-    _mapper_registry.map_imperatively(Endpoint, endpoints)
-    _mapper_registry.map_imperatively(Delivery, deliveries)
-    _mapped = True
+    MAPPING.start()
 
 
-class EndpointRepository:
-    def __init__(self, session):
-        self.session = session
-
-    def add(self, endpoint: Endpoint) -> None:
-        self.session.add(endpoint)
-
-    def get(self, endpoint_id: str, *, for_update: bool = False) -> Endpoint | None:
-        query = select(Endpoint).where(endpoints.c.id == endpoint_id)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
+class EndpointRepository(Repository[Endpoint]):
+    model, table = Endpoint, endpoints
 
     def delete(self, endpoint: Endpoint) -> None:
         ids = select(deliveries.c.id).where(deliveries.c.endpoint_id == endpoint.id)
@@ -133,9 +117,7 @@ class EndpointRepository:
             query = query.where(endpoints.c.owner_role == role, endpoints.c.owner_organisation == organisation)
         if status:
             query = query.where(endpoints.c.status == status)
-        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = self.session.scalars(query.order_by(endpoints.c.created_at, endpoints.c.id).offset(offset).limit(limit))
-        return list(rows), total
+        return self.page(query, endpoints.c.created_at, endpoints.c.id, offset=offset, limit=limit)
 
     def subscribed(self) -> builtins.list[Endpoint]:
         """Every endpoint that takes new deliveries (active or paused; a paused one holds them)."""
