@@ -6,6 +6,12 @@ from typing import Any, overload
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from shared.municipalities import AGS_PATTERN
+
+
+# A municipality's AGS (Amtlicher Gemeindeschlüssel) in a request body or query, checked the same way everywhere.
+AGS = validate.Regexp(AGS_PATTERN, error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
+
 
 class StrictSchema(Schema):
     """Request bodies: unknown fields are refused (422 naming them), so mass assignment cannot happen."""

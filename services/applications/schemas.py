@@ -10,11 +10,10 @@ from marshmallow import (
 )
 
 from shared.keyset import Cursor
-from shared.municipalities import AGS_PATTERN, SIZE_CLASSES
-from shared.schemas import StrictSchema
+from shared.municipalities import SIZE_CLASSES
+from shared.schemas import AGS, StrictSchema
 from shared.schemas import text as _text
 
-AGS = validate.Regexp(AGS_PATTERN, error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
 
 
 # --- calls ---------------------------------------------------------------------------------------

@@ -5,11 +5,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.identity.domain import AUTH_METHODS, KEY_METHOD, ORGANISATION_KINDS, ROLES, SECRET_METHODS
 from shared.auth import api_scopes
-from shared.municipalities import AGS_PATTERN
 from shared.openapi import absent, any_of, present, when
-from shared.schemas import OutSchema, StrictSchema, text
+from shared.schemas import AGS, OutSchema, StrictSchema, text
 
-AGS = validate.Regexp(AGS_PATTERN, error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
 SUBJECT = validate.Regexp(r"^[A-Za-z0-9._:@-]{1,200}$",
                           error="Letters, digits and . _ : @ - only, at most 200 characters.")
 

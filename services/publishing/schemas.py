@@ -16,12 +16,10 @@ from services.publishing.domain import (
     TOKEN_PATTERN,
     EMAIL_PATTERN,
 )
-from shared.municipalities import AGS_PATTERN
 from shared.openapi import present, when
-from shared.schemas import NOT_BLANK, STORABLE, FullMatch, OutSchema, StrictSchema, http_url
+from shared.schemas import AGS, NOT_BLANK, STORABLE, FullMatch, OutSchema, StrictSchema, http_url
 from shared.schemas import text as _text
 
-AGS = validate.Regexp(AGS_PATTERN, error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
 NOTICE_STATUSES = ("pending_review", "approved", "queued", "sent", "failed", "discarded")
 
 

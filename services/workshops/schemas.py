@@ -17,12 +17,10 @@ from marshmallow import (
 )
 
 from services.workshops import domain
-from shared.municipalities import AGS_PATTERN
 from shared.errors import InvalidInput
-from shared.schemas import StrictBoolean, StrictSchema, http_url
+from shared.schemas import AGS, StrictBoolean, StrictSchema, http_url
 from shared.schemas import text as _text
 
-AGS = validate.Regexp(AGS_PATTERN, error="An AGS (Amtlicher Gemeindeschlüssel) has exactly 8 digits.")
 
 
 def _flag(**kwargs):

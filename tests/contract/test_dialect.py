@@ -5,7 +5,8 @@
 - No function or method in services/ or shared/ is over 60 lines (from its `def` line to its last line,
   migrations excepted) unless a line of its docstring starts with "Long because:" and gives the reason.
 - Services never import each other, and shared/ imports no service and no operator tooling.
-- The municipality vocabulary (the AGS pattern, the size classes) is written once, in shared/municipalities.py.
+- The municipality vocabulary (the AGS pattern, the size classes) is written once, in shared/municipalities.py,
+  and the API schemas check an AGS with shared.schemas.AGS.
 - Every setting is read through shared/config.py: no other module of services/ or shared/ touches
   `os.environ` (vorort/, the operator tooling, hands environments on to the processes it starts).
 - The bus is a typed field of the service context (`ctx.bus`), never reached through a string key.
@@ -119,8 +120,9 @@ def test_the_municipality_vocabulary_is_defined_once_in_shared():
     spelled_out = [str(path.relative_to(ROOT)) for path in _modules("services", "shared", "vorort")
                    if path != ROOT / "shared" / "municipalities.py"
                    and (r"\d{8}" in (text := path.read_text(encoding="utf-8"))
-                        or '"rural", "small", "medium", "large"' in text)]
-    assert spelled_out == [], "use shared.municipalities (AGS_PATTERN, AGS_RE, SIZE_CLASSES, size_class_for)"
+                        or '"rural", "small", "medium", "large"' in text
+                        or (path.is_relative_to(ROOT / "services") and "validate.Regexp(AGS_PATTERN" in text))]
+    assert spelled_out == [], "use shared.municipalities (AGS_PATTERN, AGS_RE, SIZE_CLASSES, size_class_for) and shared.schemas.AGS"
 
 
 # Still to move (issue 11): the portal's settings, changed by the portal work at the same time.
