@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from admin_browser_support import AxeChecker
 from support import bearer, eventually
@@ -31,21 +32,20 @@ def test_the_office_registers_organisations_people_and_clients_and_revokes_a_cli
     organisation.get_by_label("Art").select_option("municipality")
     organisation.get_by_label("Name").fill(f"Wassenberg {run}")
     organisation.get_by_role("button", name="Organisation registrieren").click()
-    assert page.locator(".field-error").first.is_visible()
+    expect(page.locator(".field-error").first).to_be_visible(timeout=30_000)
     axe.check(page)
     organisation = page.locator("form[action$='/access/organisations']")
     organisation.get_by_label("Art").select_option("municipality")
     organisation.get_by_label("Name").fill(f"Wassenberg {run}")
     organisation.get_by_label("AGS").fill("05370040")
     organisation.get_by_role("button", name="Organisation registrieren").click()
-    assert page.get_by_role("rowheader", name=f"Wassenberg {run}").is_visible()
-
+    expect(page.get_by_role("rowheader", name=f"Wassenberg {run}")).to_be_visible(timeout=30_000)
     person = page.locator("form[action$='/access/people']")
     person.get_by_label("Organisation").select_option(label=f"Wassenberg {run}")
     person.get_by_label("Name").fill("Jana Beispiel")
     person.get_by_label("E-Mail-Adresse").fill(f"jana.{run}@example.org")
     person.get_by_role("button", name="Person registrieren").click()
-    assert page.get_by_text(f"jana.{run}@example.org").is_visible()
+    expect(page.get_by_text(f"jana.{run}@example.org")).to_be_visible(timeout=30_000)
     axe.check(page)
 
     client = page.locator("form[action$='/access/clients']")
@@ -64,7 +64,7 @@ def test_the_office_registers_organisations_people_and_clients_and_revokes_a_cli
     assert secret not in page.content()  # shown once, never again
     row = page.get_by_role("row", name=f"GIS {run}")
     row.get_by_role("button", name="Widerrufen").click()
-    assert page.get_by_role("row", name=f"GIS {run}").get_by_text("widerrufen").is_visible()
+    expect(page.get_by_role("row", name=f"GIS {run}").get_by_text("widerrufen")).to_be_visible(timeout=30_000)
     axe.check(page)
     staff = bearer("staff", "staff:access-test")
     assert requests.get(f"{identity}/v1/clients/{client_id}", headers=staff, timeout=30).json()["status"] == "revoked"

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from admin_browser_support import AxeChecker, reload_until, screenshot
 from support import bearer
@@ -142,7 +143,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
         submit_application(platform, call_id, ags, name, population)
 
     page.get_by_role("navigation", name="Sie sind hier").get_by_role("link", name=title).click()
-    assert page.get_by_text("4 Bewerbungen").is_visible()
+    expect(page.get_by_text("4 Bewerbungen")).to_be_visible(timeout=30_000)
     axe.check(page)
     page.get_by_role("button", name="Aufruf jetzt schließen").click()
     assert "Der Aufruf ist geschlossen" in flash_text(page)
@@ -188,7 +189,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
         "Je eine Kleinstadt, eine Mittelstadt und eine Großstadt, wie vorgeschlagen.")
     page.get_by_role("button", name="Entscheidung erfassen").click()
     assert "Die Entscheidung ist erfasst" in flash_text(page)
-    assert page.get_by_text("Sie ist endgültig").is_visible()
+    expect(page.get_by_text("Sie ist endgültig")).to_be_visible(timeout=30_000)
     axe.check(page)
 
     # --- workshops: schedule, register (with waiting list), check in, enter results ---------
@@ -227,12 +228,11 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     assert "Die Anmeldung ist freigegeben" in flash_text(page)
     page.get_by_role("button", name="Freigeben – David Muster").click()
     assert "die Werkstatt ist voll, deshalb steht die Person auf der Warteliste (Platz 1)" in flash_text(page)
-    assert page.get_by_role("row", name=re.compile("David Muster")).get_by_text("Warteliste").is_visible()
+    expect(page.get_by_role("row", name=re.compile("David Muster")).get_by_text("Warteliste")).to_be_visible(timeout=30_000)
     page.get_by_label("Anmeldecode").fill(code)
     page.get_by_role("button", name="Einlassen").click()
     assert "Eingelassen: Clara Beispiel" in flash_text(page)
-    assert page.get_by_text("1 von 1 bestätigten Teilnehmenden eingelassen").is_visible()
-
+    expect(page.get_by_text("1 von 1 bestätigten Teilnehmenden eingelassen")).to_be_visible(timeout=30_000)
     page.get_by_role("link", name="Ergebnisse erfassen").click()
     axe.check(page)
     page.get_by_label("Zusammenfassung der Ergebnisse").fill(
@@ -257,7 +257,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     assert "Der Entwurf ist gespeichert" in flash_text(page)
     page.get_by_role("button", name="An alle Mitglieder veröffentlichen").click()
     assert "Veröffentlicht:" in flash_text(page)
-    assert page.get_by_text("Die erste Strategiewerkstatt in Siegen hat stattgefunden.").is_visible()
+    expect(page.get_by_text("Die erste Strategiewerkstatt in Siegen hat stattgefunden.")).to_be_visible(timeout=30_000)
     axe.check(page)
 
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Aufrufe und Bewerbungen").click()
@@ -318,21 +318,20 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     dead = dead_letter(kafka_bootstrap, run)
     page.reload()
     page.get_by_role("link", name=dead).click()
-    assert page.get_by_text("handler refused: workshop unknown").is_visible()
+    expect(page.get_by_text("handler refused: workshop unknown")).to_be_visible(timeout=30_000)
     axe.check(page)
     page.get_by_role("button", name=re.compile("^Erneut an admin-walk-")).click()
     assert "Die Nachricht wurde erneut an" in flash_text(page)
-    assert page.get_by_text("von erika.musterfrau").is_visible()
-
+    expect(page.get_by_text("von erika.musterfrau")).to_be_visible(timeout=30_000)
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Übersicht").click()
     if page.get_by_label("Diagramme zeigen für").count():  # only offered when there are several calls
         page.get_by_label("Diagramme zeigen für").select_option(label=title)
         page.get_by_role("button", name="Anzeigen").click()
-    assert page.get_by_role("heading", name=f"Diagramme zu „{title}“").is_visible()
+    expect(page.get_by_role("heading", name=f"Diagramme zu „{title}“")).to_be_visible(timeout=30_000)
     row = page.get_by_role("row", name=re.compile(re.escape(title)))
     assert row.locator("[aria-current=step]").inner_text() == "Ergebnisse veröffentlicht"
-    assert page.locator("#chart-size-classes-caption").is_visible()
-    assert page.locator("#chart-registrations-caption").is_visible()
+    expect(page.locator("#chart-size-classes-caption")).to_be_visible(timeout=30_000)
+    expect(page.locator("#chart-registrations-caption")).to_be_visible(timeout=30_000)
     screenshot(page, "admin-dashboard.png")
     axe.check(page)
 

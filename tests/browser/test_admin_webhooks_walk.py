@@ -44,7 +44,7 @@ def test_staff_follow_a_partners_webhook_deliveries_and_pause_the_endpoint(platf
         page.get_by_label("Passwort").fill(platform.staff["password"])
         page.get_by_role("button", name="Anmelden").click()
         page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Webhooks").click()
-        assert page.get_by_role("heading", name="Webhooks", level=1).is_visible()
+        expect(page.get_by_role("heading", name="Webhooks", level=1)).to_be_visible(timeout=30_000)
         axe.check(page)
         page.get_by_role("link", name=receiver.url).first.click()
         # (the status filter offers "zugestellt" too: look in the log's table)
