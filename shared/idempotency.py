@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from shared.config import idempotency_ttl
+from shared.personal_data import email_digest
 
 TABLE = "idempotency_keys"
 _ADDRESS = re.compile(r"[^\s\"'<>(),;:@\[\]\\]+@[^\s\"'<>(),;:@\[\]\\]+")
@@ -50,8 +51,6 @@ def answers_about(session: Session, metadata: MetaData, digest: str) -> list[Row
 
     The erasure request carries only the hash, so every address in every stored row is hashed and compared;
     the store holds at most one lifetime's POSTs."""
-    from shared.privacy import email_digest
-
     table = metadata.tables[TABLE]
     return [row for row in session.execute(select(table.c.scope, table.c.key, table.c.body, table.c.created_at))
             if any(email_digest(address) == digest for address in _addresses(row.scope, row.body))]

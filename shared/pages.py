@@ -1,31 +1,26 @@
-"""What the server-rendered front ends (admin, portal) do the same way: /healthz, /readyz and /metrics,
-security headers and correlation ids on every page, times in Berlin, numbers, the local-only
+"""What the server-rendered front ends (admin, portal) do the same way: /healthz, /readyz, /metrics and
+correlation ids (shared.web's, the same as every API service's), security headers on every page, times in Berlin, numbers, the local-only
 redirect targets after a sign-in or a language switch, and the common page parts: the macros of
 `shared/templates/_macros.html` (`{% from "_macros.html" import field %}`) and the stylesheet
 `shared/static/pages.css` (`url_for('shared_pages.static', filename='pages.css')`). A front end's own
 templates and static files come first; it keeps there only what is its own."""
 from __future__ import annotations
 
-import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, overload
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, Response, g, jsonify, request
-from flask.typing import ResponseReturnValue
+from flask import Blueprint, Flask, Response, g, request
 from flask_babel import format_datetime as babel_datetime
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from wtforms.validators import Regexp
 
-from shared.logs import correlation_id
-from shared.web import LATENCY, REQUESTS, kafka_reachable
+from shared.web.operations import register_operations
+from shared.web.requests import register_correlation_and_metrics
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # An address as a form field checks it (the API services check again with their own rules).
@@ -94,59 +89,24 @@ def safe_next(target: str | None, fallback: str) -> str:
 
 def register_front_end(app: Flask, name: str, *, csrf: Any, engine: Engine, kafka_bootstrap: str,
                        referrer_policy: str = "same-origin") -> None:
-    """Operations endpoints, the request hooks and the common page parts every server-rendered front end has."""
+    """Operations endpoints, the request hooks and the common page parts every server-rendered front end has.
+    /healthz, /readyz, /metrics, correlation ids and request metrics are the API services' own
+    (shared.web); a front end adds its security headers and closes its API clients."""
     app.register_blueprint(Blueprint("shared_pages", __name__, template_folder=str(HERE / "templates"),
                                      static_folder=str(HERE / "static"), static_url_path=SHARED_STATIC_PATH))
-    _register_operations(app, name, csrf, engine, kafka_bootstrap)
-    _register_request_hooks(app, name, referrer_policy)
-
-
-def _register_operations(app: Flask, name: str, csrf: Any, engine: Engine, kafka_bootstrap: str) -> None:
-    @app.get("/healthz")
-    def healthz() -> ResponseReturnValue:
-        return jsonify(status="ok", service=name)
-
-    @app.get("/readyz")
-    def readyz() -> ResponseReturnValue:
-        checks = {"database": database_ok(engine), "kafka": kafka_reachable(kafka_bootstrap)}
-        ready = all(checks.values())
-        return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
-
-    @app.get("/metrics")
-    def metrics() -> ResponseReturnValue:
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
-
-    for endpoint in ("healthz", "readyz", "metrics"):
-        csrf.exempt(app.view_functions[endpoint])
-
-
-def database_ok(engine: Engine) -> bool:
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except Exception:  # noqa: BLE001
-        return False
+    for view in register_operations(app, name, engine, kafka_bootstrap):
+        csrf.exempt(view)
+    register_correlation_and_metrics(app, name)
+    _register_page_hooks(app, referrer_policy)
 
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
-def _register_request_hooks(app: Flask, name: str, referrer_policy: str) -> None:
-    @app.before_request
-    def _start() -> None:
-        g.started = time.perf_counter()
-        incoming = request.headers.get("X-Correlation-ID", "")
-        g.correlation_id = incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())
-        g.correlation_token = correlation_id.set(g.correlation_id)
-
+def _register_page_hooks(app: Flask, referrer_policy: str) -> None:
     @app.after_request
-    def _finish(response: Response) -> Response:
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUESTS.labels(name, request.method, endpoint, str(response.status_code)).inc()
-        LATENCY.labels(name, request.method, endpoint).observe(time.perf_counter() - g.get("started", 0))
-        response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
+    def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
@@ -156,10 +116,7 @@ def _register_request_hooks(app: Flask, name: str, referrer_policy: str) -> None
         return response
 
     @app.teardown_request
-    def _reset(_error: BaseException | None) -> None:
+    def _close_clients(_error: BaseException | None) -> None:
         services = g.pop("services", None)
         if services is not None:
             services.close()
-        token = g.pop("correlation_token", None)
-        if token is not None:
-            correlation_id.reset(token)

@@ -13,10 +13,9 @@ Export and erasure also reach the service's stored idempotent answers that quote
 """
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields
@@ -26,19 +25,14 @@ from shared import idempotency
 from shared.auth import roles_required
 from shared.events.catalogue import TOPIC_PRIVACY, make_event
 from shared.events.envelope import Event, utcnow
-
-if TYPE_CHECKING:
-    from shared.web import ServiceBlueprint
-    from shared.worker import ConsumerSpec
+from shared.personal_data import email_digest as email_digest  # services take it from here, with the rest of GDPR
+from shared.web import ServiceBlueprint, context
+from shared.worker import ConsumerSpec
 
 ERASED_NAME = "[gelöscht]"
 
 Export = Callable[[Any, str], list[dict[str, Any]]]  # (unit of work, digest) -> records
 Erase = Callable[[Any, str], int]  # (unit of work, digest) -> how many records
-
-
-def email_digest(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
 def erased_email(record_id: str) -> str:
@@ -73,8 +67,6 @@ def erasure_handler(service: str, erase: Erase) -> Callable[[Event, dict[str, An
 
 
 def privacy_consumer(service: str, erase: Erase) -> ConsumerSpec:
-    from shared.worker import ConsumerSpec
-
     return ConsumerSpec(group_id=f"{service}.privacy", topics=[TOPIC_PRIVACY],
                         handlers={"PersonalDataErasureRequested": erasure_handler(service, erase)})
 
@@ -93,8 +85,6 @@ class PersonalDataSchema(Schema):
 
 def privacy_blueprint(service: str, export: Export) -> ServiceBlueprint:
     """`GET /v1/personal-data?email=` (staff): what this service holds about one person (export)."""
-    from shared.web import ServiceBlueprint, context
-
     blueprint = ServiceBlueprint("personal-data", __name__, url_prefix="/v1/personal-data",
                                  description="GDPR: what this service holds about one person (staff).")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Engine
@@ -20,7 +20,6 @@ from shared import config
 from shared.events.catalogue import TOPIC_IDENTITY
 
 if TYPE_CHECKING:
-    from shared.auth import Principal
     from shared.events.envelope import Event
     from shared.worker import ConsumerSpec
 
@@ -78,7 +77,15 @@ class DenyList:
 DENY_LIST = DenyList()
 
 
-def is_revoked(principal: Principal) -> bool:
+class Caller(Protocol):
+    """What the deny list needs of a caller (shared.auth.Principal has it; auth imports this module)."""
+    @property
+    def subject(self) -> str: ...
+    @property
+    def client_id(self) -> str | None: ...
+
+
+def is_revoked(principal: Caller) -> bool:
     """True when the principal's client or subject is on this service's deny list."""
     from flask import current_app
 

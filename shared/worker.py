@@ -19,6 +19,7 @@ from sqlalchemy import Engine, MetaData
 from shared import config, idempotency
 from shared.config import consumer_group
 from shared.consumer import EventConsumer
+from shared.health import database_ok, kafka_reachable
 from shared.kafka import make_consumer, make_producer, wait_until_ready
 from shared.outbox import OutboxRelay
 
@@ -66,8 +67,6 @@ def _serve_health(plan: WorkerPlan, threads: list[threading.Thread], port: int) 
     import json
     from http.server import BaseHTTPRequestHandler
 
-    from shared.pages import database_ok
-    from shared.web import kafka_reachable
 
     class Health(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name

@@ -1,7 +1,6 @@
 """`vorort`: the operators' command line. It may use every service; the services never use it."""
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import time
@@ -10,24 +9,7 @@ from pathlib import Path
 import click
 
 from shared.config import REPO_ROOT, SERVICE_PORTS, ServiceSettings, kafka_bootstrap_servers, kafka_security
-
-API_SERVICES = ("identity", "applications", "selection", "workshops", "publishing", "webhooks")
-ALL_SERVICES = API_SERVICES + ("admin", "portal")
-
-
-def service_module(name: str):
-    """The `app` module of a service, or None if that service does not exist (yet)."""
-    try:
-        return importlib.import_module(f"services.{name}.app")
-    except ModuleNotFoundError as missing:
-        if missing.name in (f"services.{name}", f"services.{name}.app"):
-            return None
-        raise
-
-
-def existing_services() -> list[str]:
-    return [name for name in ALL_SERVICES if service_module(name) is not None]
-
+from vorort.platform import ALL_SERVICES, existing_services, service_module
 
 @click.group()
 def main():

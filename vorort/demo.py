@@ -19,40 +19,9 @@ import requests
 
 from shared.auth import service_token
 from shared.config import service_url, var_dir
+from vorort.demo_case import APPLICANTS, CALL_TITLE, FOCUS, SELECTED, STATEMENTS
 from vorort.demo_identity import DemoIdentities
-
-CALL_TITLE = "Netzwerk vor Ort: Smart City (Fallbeispiel 2018)"
-
-# (AGS, name, population): populations as in the announcement where given, else approximate.
-APPLICANTS = [
-    ("05370040", "Wassenberg", 18_500),
-    ("05958004", "Arnsberg", 74_200),
-    ("05970040", "Siegen", 102_000),
-    ("05766044", "Lemgo", 41_000),
-    ("05558016", "Dülmen", 46_500),
-    ("05374012", "Gummersbach", 51_000),
-    ("05554008", "Bocholt", 71_000),
-    ("05974040", "Soest", 47_500),
-    ("05966024", "Olpe", 24_700),
-    ("05762020", "Bad Driburg", 19_000),
-    ("05754028", "Harsewinkel", 25_000),
-]
-SELECTED = ("Wassenberg", "Arnsberg", "Siegen")
-FOCUS = {
-    "Wassenberg": ["mobility", "participation", "city_centre"],
-    "Arnsberg": ["e_government", "innovation_lab", "autonomous_driving"],
-    "Siegen": ["digital_administration", "participation", "economy"],
-}
-STATEMENTS = {
-    "Wassenberg": "Eine Smart-City-Strategie, die die Innenstadt einschließt, mit innovativen "
-                  "Mobilitätskonzepten; wir wollen von unseren Bürgerinnen und Bürgern lernen.",
-    "Arnsberg": "Bereits aktiv mit E-Government, einem Start-up-Innovationslabor und einer Teststrecke für "
-                "autonomes Fahren; ein ganzheitlicher Ansatz, der die REGIONALE 2025 einbezieht.",
-    "Siegen": "Digitalisierung als gemeinsame Initiative und Querschnittsaufgabe der Verwaltung; ein Konzept "
-              "mit Wirtschaft, Wissenschaft und Verwaltung, das gesellschaftliche Teilhabe ermöglicht; "
-              "Kooperation mit der REGIONALE 2025.",
-}
-
+from vorort.platform import existing_services
 
 IDENTITIES: DemoIdentities | None = None
 
@@ -216,8 +185,6 @@ def ensure_staff_login() -> tuple[str, str]:
 @click.option("--stay/--exit", default=True, help="Stay idle after loading (for honcho).")
 def demo_command(stay):
     """Load the 2018 Smart City case through the public APIs and print the staff login."""
-    from vorort.cli import existing_services
-
     services = [s for s in existing_services() if s not in ("admin", "portal")]
     wait_for_platform(services + [s for s in ("admin", "portal") if s in existing_services()])
     try:

@@ -17,7 +17,7 @@ import time
 
 import requests
 
-from vorort.demo import APPLICANTS
+from vorort.demo_case import APPLICANTS
 
 NEWSLETTER_SUBJECT = "Netzwerk vor Ort: Ergebnisse der ersten Strategiewerkstätten"
 NEWSLETTER_INTRO = (

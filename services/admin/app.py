@@ -11,17 +11,17 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.engine import Engine
 
+from services.admin.context import EXTENSION, LANGUAGE_COOKIE, LANGUAGES, NAME, SESSION_COOKIE, AdminContext
 from services.admin.db import StaffStore
 from services.admin.kafka_ops import KafkaOperations
+from services.admin.views import register_views
 from shared import auth
 from shared.config import ServiceSettings, local_secret, setting
 from shared.db import make_engine, migrate
@@ -29,29 +29,12 @@ from shared.logs import configure_logging
 from shared.pages import register_front_end
 from shared.web import MAX_BODY_BYTES
 
-NAME = "admin"
 HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
-LANGUAGES = ("de", "en")
-LANGUAGE_COOKIE = "vorort_admin_lang"
-SESSION_COOKIE = "vorort_admin_session"
 
 
 class MissingSecretKey(RuntimeError):
     pass
-
-
-@dataclass
-class AdminContext:
-    settings: ServiceSettings
-    engine: Engine
-    store: StaffStore
-    kafka: KafkaOperations
-
-
-def admin_context() -> AdminContext:
-    from flask import current_app
-    return current_app.extensions["vorort-admin"]
 
 
 def session_secret(settings: ServiceSettings) -> str:
@@ -94,15 +77,13 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     engine = make_engine(settings.database_url)
-    app.extensions["vorort-admin"] = AdminContext(settings=settings, engine=engine, store=StaffStore(engine),
+    app.extensions[EXTENSION] = AdminContext(settings=settings, engine=engine, store=StaffStore(engine),
                                                   kafka=KafkaOperations(settings.kafka_bootstrap_servers))
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-
-    from services.admin.views import register_views
     register_views(app)
     register_front_end(app, NAME, csrf=csrf, engine=engine, kafka_bootstrap=settings.kafka_bootstrap_servers)
     return app

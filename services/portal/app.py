@@ -13,34 +13,29 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
-import os
-from dataclasses import dataclass, field
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.engine import Engine
 
-from services.portal.mail import MailSender, default_sender
+from services.portal.context import EXTENSION, LANGUAGE_COOKIE, LANGUAGES, NAME, SESSION_COOKIE, PortalContext
+from services.portal.mail import MailSender
 from services.portal.people import LocalPeople
+from services.portal.settings import PortalSettings
 from services.portal.signin import SigninLinks
+from services.portal.views import register_views
 from shared import auth
 from shared.bus import system_clock
-from shared.config import ServiceSettings, local_secret, service_url
+from shared.config import ServiceSettings, local_secret, setting
 from shared.db import make_engine, migrate
 from shared.logs import configure_logging
 from shared.pages import register_front_end
 from shared.web import MAX_BODY_BYTES
 
-NAME = "portal"
 HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
-LANGUAGES = ("de", "en")
-LANGUAGE_COOKIE = "vorort_portal_lang"
-SESSION_COOKIE = "vorort_portal_session"
 WORKING_DAY = timedelta(hours=10)
 
 
@@ -48,47 +43,9 @@ class MissingSecretKey(RuntimeError):
     pass
 
 
-@dataclass(frozen=True)
-class PortalSettings:
-    base_url: str
-    smtp_url: str
-    sender: str
-    office_email: str
-    oidc: dict = field(default_factory=dict)
-
-    @classmethod
-    def from_env(cls) -> PortalSettings:
-        oidc = {}
-        if os.environ.get("PORTAL_OIDC_ISSUER"):
-            oidc = {"issuer": os.environ["PORTAL_OIDC_ISSUER"].rstrip("/"),
-                    "client_id": os.environ.get("PORTAL_OIDC_CLIENT_ID", ""),
-                    "client_secret": os.environ.get("PORTAL_OIDC_CLIENT_SECRET", ""),
-                    "label": os.environ.get("PORTAL_OIDC_LABEL", "")}
-        return cls(base_url=os.environ.get("PORTAL_BASE_URL", service_url(NAME)).rstrip("/"),
-                   smtp_url=os.environ.get("SMTP_URL", "smtp://127.0.0.1:8025"),
-                   sender=os.environ.get("PORTAL_MAIL_FROM", default_sender()),
-                   office_email=os.environ.get("PORTAL_OFFICE_EMAIL", "info@innenstadt-nrw.de"),
-                   oidc=oidc)
-
-
-@dataclass
-class PortalContext:
-    settings: ServiceSettings
-    portal: PortalSettings
-    engine: Engine
-    people: LocalPeople
-    links: SigninLinks
-    clock: Callable[[], datetime]
-
-
-def portal_context() -> PortalContext:
-    from flask import current_app
-    return current_app.extensions["vorort-portal"]
-
-
 def session_secret(settings: ServiceSettings) -> str:
     """`PORTAL_SECRET_KEY`; in development a key derived from the machine's local development secret."""
-    secret = os.environ.get("PORTAL_SECRET_KEY")
+    secret = setting("PORTAL_SECRET_KEY")
     if secret:
         return secret
     if settings.environment != "development":
@@ -137,14 +94,12 @@ def create_app(settings: ServiceSettings | None = None, clock=system_clock,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
-    app.extensions["vorort-portal"] = ctx
+    app.extensions[EXTENSION] = ctx
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-
-    from services.portal.views import register_views
     register_views(app)
     # no-referrer: sign-in and cancel links carry secrets in their address
     register_front_end(app, NAME, csrf=csrf, engine=ctx.engine, kafka_bootstrap=ctx.settings.kafka_bootstrap_servers,

@@ -11,11 +11,13 @@ from shared.web.app import (
     MAX_BODY_BYTES,
     PAGINATION,
     ServiceBlueprint,
+    create_api_app,
+    public,
+)
+from shared.web.context import (
     ServiceContext,
     context,
-    create_api_app,
     dispatch,
-    public,
     read,
     service_context,
 )
@@ -28,11 +30,10 @@ from shared.web.idempotency import (
     json_dumps,
 )
 from shared.web.operations import (
+    OPERATIONS_ENDPOINTS,
     SWAGGER_UI_ASSETS,
-    _database_ok,
-    _register_operations,
     _register_swagger_ui_assets,
-    kafka_reachable,
+    register_operations,
 )
 from shared.web.ratelimit import (
     _caller,
@@ -51,6 +52,7 @@ from shared.web.requests import (
     _register_request_hooks,
     _unstorable_paths,
     openapi_path,
+    register_correlation_and_metrics,
     storable,
 )
 
@@ -58,8 +60,9 @@ from shared.web.requests import (
 __all__ = [
     "rate_limit_per_minute", "MAX_BODY_BYTES", "PAGINATION", "ServiceBlueprint", "ServiceContext", "context",
     "create_api_app", "dispatch", "public", "read", "service_context", "_register_error_handlers", "error_body",
-    "idempotent", "json_dumps", "SWAGGER_UI_ASSETS", "_database_ok", "_register_operations",
-    "_register_swagger_ui_assets", "kafka_reachable", "_caller", "_register_rate_limit", "BODY_METHODS",
+    "idempotent", "json_dumps", "OPERATIONS_ENDPOINTS", "SWAGGER_UI_ASSETS", "register_operations",
+    "_register_swagger_ui_assets", "_caller", "_register_rate_limit", "BODY_METHODS",
     "JSON_MIMETYPE", "LATENCY", "MAX_JSON_DEPTH", "REQUESTS", "UNSTORABLE", "_declared_body_types", "_has_body",
-    "_json_problem", "_register_request_hooks", "_unstorable_paths", "openapi_path", "storable",
+    "_json_problem", "_register_request_hooks", "_unstorable_paths", "openapi_path",
+    "register_correlation_and_metrics", "storable",
 ]

@@ -1,35 +1,24 @@
-"""The app factory, the service context, blueprints and the bus from a view."""
+"""The app factory of an API service and its blueprints (the service context: shared.web.context)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import datetime
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api, Blueprint
-from sqlalchemy import Engine, MetaData
-from sqlalchemy.exc import IntegrityError
 
 from shared import auth, openapi
-from shared.bus import MessageBus
 from shared.config import rate_limit_per_minute
 from shared.db import AtLeast
 from shared.keyset import Keyset
-from shared.errors import Conflict, DomainError
 from shared.logs import configure_logging
-from shared.uow import is_duplicate_key
+from shared.web.context import ServiceContext
 from shared.web.errors import _register_error_handlers
-from shared.web.operations import SWAGGER_UI_ASSETS, _register_operations, _register_swagger_ui_assets
+from shared.web.operations import SWAGGER_UI_ASSETS, _register_swagger_ui_assets, register_operations
 from shared.web.ratelimit import _register_rate_limit
 from shared.web.requests import _register_request_hooks
 
-if TYPE_CHECKING:
-    from shared.config import ServiceSettings
-    from shared.uow import UnitOfWork
-
-T = TypeVar("T")
 V = TypeVar("V", bound=Callable[..., Any])
 
 MAX_BODY_BYTES = 256 * 1024
@@ -64,57 +53,6 @@ class ServiceBlueprint(Blueprint):  # type: ignore[misc]  # flask-smorest ships 
         if page > 1:
             metadata["previous_page"] = page - 1
         return metadata
-
-
-@dataclass
-class ServiceContext:
-    """What a service's views need, attached to the app as `app.extensions['vorort']`."""
-    name: str
-    engine: Engine
-    metadata: MetaData
-    uow_factory: Callable[[], Any]
-    kafka_bootstrap_servers: str
-    bus: MessageBus  # the service's commands go through it: `context().bus.handle(command)`
-    extras: dict[str, Any] = field(default_factory=dict)  # what is the service's own (publishing: its settings)
-
-
-def service_context(name: str, settings: ServiceSettings, *, metadata: MetaData, uow_class: Callable[..., UnitOfWork],
-                    command_handlers: Mapping[type, Callable[..., Any]], clock: Callable[[], datetime],
-                    dependencies: dict[str, Any] | None = None) -> ServiceContext:
-    """Engine, unit-of-work factory and message bus of a service, built the same way in every service."""
-    from shared.db import make_engine, make_session_factory
-
-    engine = make_engine(settings.database_url)
-    session_factory = make_session_factory(engine)
-
-    def uow_factory() -> UnitOfWork:
-        return uow_class(session_factory)
-
-    return ServiceContext(name=name, engine=engine, metadata=metadata, uow_factory=uow_factory,
-                          kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
-                          bus=MessageBus(uow_factory, command_handlers, clock, dependencies))
-
-
-def context() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["vorort"]
-    return ctx
-
-
-def dispatch(command: object, *, on_duplicate: DomainError | None = None) -> Any:
-    """Run a command through the service's message bus. A unique constraint that a concurrent request
-    won becomes `on_duplicate` (a 409 by default), never a 500."""
-    try:
-        return context().bus.handle(command)
-    except IntegrityError as error:
-        if is_duplicate_key(error):
-            raise on_duplicate or Conflict("This already exists (a concurrent request created it).") from None
-        raise
-
-
-def read(query: Callable[[Any], T]) -> T:
-    """Run a read-only `query(uow)` in a unit of work and return its result."""
-    with context().uow_factory() as uow:
-        return query(uow)
 
 
 def public(view: V) -> V:
@@ -157,7 +95,7 @@ def create_api_app(*, name: str, title: str, description: str, blueprints: list[
         api.register_blueprint(blueprint)
     openapi.add_links(api)
     openapi.optional_bodies(api)
-    _register_operations(app, ctx)
+    register_operations(app, name, ctx.engine, ctx.kafka_bootstrap_servers)
     _register_swagger_ui_assets(app)
     _register_error_handlers(app)
     _register_request_hooks(app, name, api)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared import auth, idempotency
-from shared.web.app import context
+from shared.web.context import context
 
 
 # --- idempotency ---------------------------------------------------------------------------------

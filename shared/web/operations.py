@@ -1,32 +1,41 @@
-"""Health, readiness, metrics and Swagger UI's own assets."""
+"""Health, readiness, metrics and Swagger UI's own assets.
+
+Every web process serves the same three operations endpoints, the API services (shared.web.app) and the
+server-rendered front ends (shared.pages) alike: `/healthz` (the process answers), `/readyz` (its database
+and Kafka answer; 503 otherwise) and `/metrics` (Prometheus)."""
 from __future__ import annotations
 
-import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from flask import Flask, Response, jsonify
 from flask.typing import ResponseReturnValue
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.engine import Engine
 
-if TYPE_CHECKING:
-    from shared.web.app import ServiceContext
+from shared.health import database_ok, kafka_reachable
+
+OPERATIONS_ENDPOINTS = ("healthz", "readyz", "metrics")
 
 
-def _register_operations(app: Flask, ctx: ServiceContext) -> None:
+def register_operations(app: Flask, name: str, engine: Engine, kafka_bootstrap: str) -> list[Callable[[], ResponseReturnValue]]:
+    """`/healthz`, `/readyz` and `/metrics` of the service `name`; returns their views (a front end
+    exempts them from its CSRF check)."""
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:
-        return jsonify(status="ok", service=ctx.name)
+        return jsonify(status="ok", service=name)
 
     @app.get("/readyz")
     def readyz() -> ResponseReturnValue:
-        checks = {"database": _database_ok(ctx), "kafka": kafka_reachable(ctx.kafka_bootstrap_servers)}
+        checks = {"database": database_ok(engine), "kafka": kafka_reachable(kafka_bootstrap)}
         ready = all(checks.values())
         return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
 
     @app.get("/metrics")
     def metrics() -> ResponseReturnValue:
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+    return [healthz, readyz, metrics]
 
 
 SWAGGER_UI_ASSETS = "/docs/assets/"
@@ -42,19 +51,3 @@ def _register_swagger_ui_assets(app: Flask) -> None:
                        static_url_path=SWAGGER_UI_ASSETS.rstrip("/"))
     app.register_blueprint(assets)
 
-
-def _database_ok(ctx: ServiceContext) -> bool:
-    from shared.pages import database_ok
-
-    return database_ok(ctx.engine)
-
-
-def kafka_reachable(bootstrap_servers: str, timeout_s: float = 1.0) -> bool:
-    for server in bootstrap_servers.split(","):
-        host, _, port = server.strip().rpartition(":")
-        try:
-            with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s):
-                return True
-        except (OSError, ValueError):
-            continue
-    return False

@@ -13,7 +13,7 @@ from shared import auth
 from shared.web.errors import error_body
 
 if TYPE_CHECKING:
-    from shared.web.app import ServiceContext
+    from shared.web.context import ServiceContext
 
 
 # --- rate limits ---------------------------------------------------------------------------------

@@ -20,7 +20,10 @@ LATENCY = Histogram("vorort_http_request_seconds", "HTTP request latency", ["ser
 
 
 # --- request hooks -------------------------------------------------------------------------------
-def _register_request_hooks(app: Flask, service: str, api: Api) -> None:
+def register_correlation_and_metrics(app: Flask, service: str) -> None:
+    """Every web process (API services and front ends): a correlation id per request (the caller's
+    `X-Correlation-ID` if it is usable, else a new one) in the logs and the response, and the request
+    counter and latency histogram that /metrics serves."""
     @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
@@ -28,6 +31,24 @@ def _register_request_hooks(app: Flask, service: str, api: Api) -> None:
         g.correlation_id = incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())
         g.correlation_token = correlation_id.set(g.correlation_id)
 
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(service, request.method, endpoint, str(response.status_code)).inc()
+        LATENCY.labels(service, request.method, endpoint).observe(time.perf_counter() - g.get("started", 0))
+        response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
+        return response
+
+    @app.teardown_request
+    def _reset(_error: BaseException | None) -> None:
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            correlation_id.reset(token)
+
+
+def _register_request_hooks(app: Flask, service: str, api: Api) -> None:
+    """An API service's hooks: correlation and metrics, then the checks of what a request sends."""
+    register_correlation_and_metrics(app, service)
     body_types = _declared_body_types(app, api)
 
     @app.before_request
@@ -54,20 +75,6 @@ def _register_request_hooks(app: Flask, service: str, api: Api) -> None:
         if problems:
             return jsonify(error_body(422, "Some input cannot be used; see errors.", problems)), 422
         return None
-
-    @app.after_request
-    def _finish(response: Response) -> Response:
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUESTS.labels(service, request.method, endpoint, str(response.status_code)).inc()
-        LATENCY.labels(service, request.method, endpoint).observe(time.perf_counter() - g.get("started", 0))
-        response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
-        return response
-
-    @app.teardown_request
-    def _reset(_error: BaseException | None) -> None:
-        token = g.pop("correlation_token", None)
-        if token is not None:
-            correlation_id.reset(token)
 
 
 def _unusable_input() -> dict[str, dict[str, list[str]]]:

@@ -9,7 +9,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from services.admin import accounts
-from services.admin.app import LANGUAGE_COOKIE, LANGUAGES
+from services.admin.context import LANGUAGE_COOKIE, LANGUAGES
 from services.admin.views.common import safe_next, store
 
 bp = Blueprint("auth", __name__)

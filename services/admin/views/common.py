@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app, flash, g, request
+from flask import Flask, flash, g, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from services.admin.clients import ApiError, Services
+from services.admin.context import admin_context
 from shared.pages import (BERLIN, format_number, format_time, from_wall_time, parse_time,  # noqa: F401 (re-exported)
                           safe_next)
 
@@ -69,7 +70,7 @@ PARTICIPANT_TYPES = {
 
 
 def store():
-    return current_app.extensions["vorort-admin"].store
+    return admin_context().store
 
 
 def services() -> Services:

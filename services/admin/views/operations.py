@@ -5,12 +5,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import requests
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from services.admin.context import admin_context
 from services.admin.kafka_ops import DLQ_SUFFIX, DeadLetterNotFound, KafkaUnavailable
 from services.admin.views.common import SERVICE_NAMES, staff_name, store
 from shared.config import service_url
+from shared.health import database_ok
 
 bp = Blueprint("operations", __name__)
 
@@ -18,7 +20,7 @@ HEALTH_TIMEOUT_S = 3.0
 
 
 def kafka():
-    return current_app.extensions["vorort-admin"].kafka
+    return admin_context().kafka
 
 
 def _ready(name: str) -> dict:
@@ -61,8 +63,7 @@ def index():
 
 
 def _admin_database_ok() -> bool:
-    from shared.pages import database_ok as _database_ok
-    return _database_ok(current_app.extensions["vorort-admin"].engine)
+    return database_ok(admin_context().engine)
 
 
 @bp.get("/operations/dead-letters/<topic>")

@@ -3,8 +3,8 @@ resuming, rotating and deleting, replays (the shared pages of shared/webhook_pag
 the webhooks API), and the consumer lag of the webhooks worker's groups."""
 from __future__ import annotations
 
-from flask import current_app
 
+from services.admin.context import admin_context
 from services.admin.kafka_ops import KafkaUnavailable
 from services.admin.views.common import services
 from shared.webhook_pages import webhook_pages
@@ -13,7 +13,7 @@ from shared.webhook_pages import webhook_pages
 def _webhooks_lag() -> dict:
     """The consumer lag of the webhooks worker's groups (the same figures as on the operations page)."""
     try:
-        groups = current_app.extensions["vorort-admin"].kafka.consumer_lag()
+        groups = admin_context().kafka.consumer_lag()
     except KafkaUnavailable:
         return {"lag": []}
     return {"lag": [g for g in groups if g.group_id.startswith("webhooks.")]}

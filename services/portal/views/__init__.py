@@ -5,6 +5,7 @@ from flask import Flask, g, render_template, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from services.portal.context import EXTENSION, portal_context
 from services.portal.views import auth_views, common, municipality, public, steering
 from shared.apiclient import ApiError, ServiceUnavailable
 from shared.webhook_pages import webhook_pages
@@ -20,13 +21,11 @@ def register_views(app: Flask) -> None:
     # The organisation's own webhook endpoints, through the webhooks API with the person's token.
     app.register_blueprint(webhook_pages(lambda: common.services().webhooks, guard=common.signed_in,
                                          default_contact=lambda: g.person.email))
-    oidc.configure(app, app.extensions["vorort-portal"].portal.oidc)
+    oidc.configure(app, app.extensions[EXTENSION].portal.oidc)
     common.register_template_helpers(app)
 
     @app.before_request
     def _load_person():
-        from services.portal.app import portal_context
-
         person_id = session.get(SESSION_PERSON)
         if person_id:
             found = portal_context().people.get(person_id)

@@ -9,7 +9,7 @@ from wtforms import EmailField
 from wtforms.validators import DataRequired, Length
 
 from services.portal.views.common import EMAIL
-from services.portal.app import LANGUAGE_COOKIE, LANGUAGES, portal_context
+from services.portal.context import LANGUAGE_COOKIE, LANGUAGES, portal_context
 from shared.pages import safe_next
 
 bp = Blueprint("auth", __name__)

@@ -16,7 +16,7 @@ from wtforms import EmailField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from services.portal import mail
-from services.portal.app import portal_context
+from services.portal.context import portal_context
 from services.portal.db import application_drafts, submitted_applications
 from services.portal.views.common import EMAIL, FOCUS_AREAS, place_api_errors, role_required, services
 from services.portal.views.public import MultiCheckboxField

@@ -11,6 +11,7 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
 
+from services.portal.context import portal_context
 from services.portal.views.auth_views import start_session
 from shared.pages import safe_next
 
@@ -46,8 +47,6 @@ def login():
 
 @bp.get("/callback")
 def callback():
-    from services.portal.app import portal_context
-
     client = _client()
     try:
         token = client.authorize_access_token()

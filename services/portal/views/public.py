@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from services.portal import mail
-from services.portal.app import portal_context
+from services.portal.context import portal_context
 from services.portal.db import guest_registrations
 from services.portal.throttle import hit, throttle_key
 from services.portal.views.common import EMAIL, PARTICIPANT_TYPES, place_api_errors, services

@@ -1,0 +1,36 @@
+"""What the portal's app, views and worker share: its context (settings, engine, people, sign-in links,
+clock), reached from a view with `portal_context()`, and its cookies' names. The app builds the context;
+the views import it from here (never from the app, which imports the views)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy.engine import Engine
+
+from services.portal.people import LocalPeople
+from services.portal.settings import NAME, PortalSettings
+from services.portal.signin import SigninLinks
+from shared.config import ServiceSettings
+
+EXTENSION = "vorort-portal"
+LANGUAGES = ("de", "en")
+LANGUAGE_COOKIE = "vorort_portal_lang"
+SESSION_COOKIE = "vorort_portal_session"
+
+
+@dataclass
+class PortalContext:
+    settings: ServiceSettings
+    portal: PortalSettings
+    engine: Engine
+    people: LocalPeople
+    links: SigninLinks
+    clock: Callable[[], datetime]
+
+
+def portal_context() -> PortalContext:
+    context: PortalContext = current_app.extensions[EXTENSION]
+    return context
