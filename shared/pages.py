@@ -3,22 +3,35 @@ correlation ids (shared.web's, the same as every API service's), security header
 redirect targets after a sign-in or a language switch, and the common page parts: the macros of
 `shared/templates/_macros.html` (`{% from "_macros.html" import field %}`) and the stylesheet
 `shared/static/pages.css` (`url_for('shared_pages.static', filename='pages.css')`). A front end's own
-templates and static files come first; it keeps there only what is its own."""
+templates and static files come first; it keeps there only what is its own.
+
+`create_front_end` builds a front end's Flask app the same way for both: signed session cookie, CSRF on
+every form (Flask-WTF), German by default with English switchable by a cookie (Flask-Babel,
+`switch_language`), the operations endpoints and the page hooks."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import hashlib
+import hmac
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, overload
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, g, make_response, redirect, request
+from flask_babel import Babel
 from flask_babel import format_datetime as babel_datetime
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.engine import Engine
 from wtforms.validators import Regexp
 
+from shared import auth
+from shared.config import MissingSecret, ServiceSettings, local_secret, setting
+from shared.logs import configure_logging
+from shared.web.app import MAX_BODY_BYTES
 from shared.web.operations import register_operations
 from shared.web.requests import register_correlation_and_metrics
 
@@ -27,6 +40,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Please enter a valid email address."))
 HERE = Path(__file__).parent
 SHARED_STATIC_PATH = "/static-shared"
+LANGUAGES = ("de", "en")
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def parse_time(value: object) -> datetime | None:
@@ -85,6 +100,73 @@ def safe_next(target: str | None, fallback: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return fallback
     return target
+
+
+def session_secret(name: str, environment: str) -> str:
+    """`<NAME>_SECRET_KEY` (ADMIN_SECRET_KEY, PORTAL_SECRET_KEY); in development a key derived from the
+    machine's local development secret; outside development a missing key stops the front end."""
+    variable = f"{name.upper()}_SECRET_KEY"
+    secret = setting(variable)
+    if secret:
+        return secret
+    if environment != "development":
+        raise MissingSecret(f"{variable} must be set outside development mode")
+    return hmac.new(local_secret("session-dev", "VORORT_SESSION_SECRET").encode(), f"vorort-{name}-session".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def language_cookie(name: str) -> str:
+    return f"vorort_{name}_lang"
+
+
+def chosen_language(name: str) -> str:
+    """The language the visitor chose (a cookie), German otherwise."""
+    wanted = request.cookies.get(language_cookie(name))
+    return wanted if wanted in LANGUAGES else "de"
+
+
+def switch_language(name: str, code: str, fallback: str) -> Response:
+    """The language switch's answer: back to `next` (a local path) with the choice in a cookie."""
+    response = make_response(redirect(safe_next(request.args.get("next"), fallback)))
+    if code in LANGUAGES:
+        response.set_cookie(language_cookie(name), code, max_age=LANGUAGE_COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+    return response
+
+
+def create_front_end(name: str, folder: Path, settings: ServiceSettings, context: object, *, engine: Engine,
+                     register_views: Callable[[Flask], None], session_lifetime: timedelta,
+                     own_static: bool = False, referrer_policy: str = "same-origin") -> Flask:
+    """A server-rendered front end's app: `folder`'s templates and translations (and static files if
+    `own_static`), `context` as `app.extensions["vorort-<name>"]`, its views, then the shared page parts."""
+    configure_logging(name)
+    auth.check_configuration()
+    static = str(folder / "static") if own_static else None
+    app = Flask(name, template_folder=str(folder / "templates"), static_folder=static,
+                static_url_path="/static" if own_static else None)
+    app.config.update(
+        SECRET_KEY=session_secret(name, settings.environment),
+        SESSION_COOKIE_NAME=f"vorort_{name}_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.environment != "development",
+        PERMANENT_SESSION_LIFETIME=session_lifetime,
+        WTF_CSRF_TIME_LIMIT=int(session_lifetime.total_seconds()),
+        BABEL_DEFAULT_LOCALE="de",
+        BABEL_DEFAULT_TIMEZONE="Europe/Berlin",
+        BABEL_TRANSLATION_DIRECTORIES=str(folder / "translations"),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    app.extensions[f"vorort-{name}"] = context
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    csrf = CSRFProtect(app)
+    Babel(app, locale_selector=lambda: chosen_language(name))
+    register_views(app)
+    register_front_end(app, name, csrf=csrf, engine=engine, kafka_bootstrap=settings.kafka_bootstrap_servers,
+                       referrer_policy=referrer_policy)
+    return app
 
 
 def register_front_end(app: Flask, name: str, *, csrf: Any, engine: Engine, kafka_bootstrap: str,

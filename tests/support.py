@@ -248,16 +248,23 @@ def stop_platform(platform: RunningPlatform) -> None:
     platform.smtp.stop()
 
 
+# An API service declares itself as a shared.service.ApiService, whose app shared.web.create_api_app builds.
+API_APP_MARKERS = ("ApiService(", "create_api_app(")
+
+
+def _is_api(source: str) -> bool:
+    return any(marker in source for marker in API_APP_MARKERS)
+
+
 def api_services() -> list[str]:
     """Every service in the repository whose web app is built by shared.web.create_api_app (and so serves
     an OpenAPI document): tests parametrised over it cover a new service as soon as it lands."""
-    return [name for name, source in _service_apps() if "create_api_app(" in source]
+    return [name for name, source in _service_apps() if _is_api(source)]
 
 
 def ui_services() -> list[str]:
     """Every service with a web app that is not an API (server-rendered pages and forms: admin, portal)."""
-    return [name for name, source in _service_apps()
-            if "create_api_app(" not in source and "def create_app(" in source]
+    return [name for name, source in _service_apps() if not _is_api(source) and "def create_app(" in source]
 
 
 def _service_apps() -> list[tuple[str, str]]:

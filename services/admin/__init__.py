@@ -1,7 +1,9 @@
 """The admin service: the office's web UI (port 8000). See app.py for how it starts.
 
 Layout:
-    app.py          create_app(), main(["migrate"]), security headers, /healthz /readyz /metrics
+    app.py          create_app() (shared.pages.create_front_end: sessions, CSRF, languages, security headers,
+                    /healthz /readyz /metrics), main(["migrate"]) (shared.service.run_cli)
+    context.py      the admin's context (admin_context()) and name, shared by the app and the views
     accounts.py     staff accounts (argon2), login throttling
     db.py           the admin's own tables: staff accounts, failed logins, DLQ replays
     clients.py      the only way to the other services: their HTTP APIs with a per-person staff token

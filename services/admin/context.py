@@ -1,6 +1,6 @@
-"""What the admin's app and its views share: its context (engine, staff store, Kafka operations), reached
-from a view with `admin_context()`, and its cookies' names. The app builds the context; the views import
-it from here (never from the app, which imports the views)."""
+"""What the admin's app and its views share: its name and its context (engine, staff store, Kafka
+operations), reached from a view with `admin_context()`. The app builds the context; the views import it
+from here (never from the app, which imports the views)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,10 +13,7 @@ from services.admin.kafka_ops import KafkaOperations
 from shared.config import ServiceSettings
 
 NAME = "admin"
-EXTENSION = "vorort-admin"
-LANGUAGES = ("de", "en")
-LANGUAGE_COOKIE = "vorort_admin_lang"
-SESSION_COOKIE = "vorort_admin_session"
+EXTENSION = f"vorort-{NAME}"  # shared.pages.create_front_end puts the context there
 
 
 @dataclass

@@ -1,7 +1,10 @@
 """The portal: the partners' web UI (port 8005). See app.py for how it starts.
 
 Layout:
-    app.py          create_app(), main(["migrate" | "worker"]), security headers, /healthz /readyz /metrics
+    app.py          create_app() (shared.pages.create_front_end: sessions, CSRF, languages, security headers,
+                    /healthz /readyz /metrics), main(["migrate" | "worker"]) (shared.service.run_cli), worker_plan
+    context.py      the portal's context (portal_context()) and name, shared by the app, views and worker
+    settings.py     the portal's settings (PORTAL_*, SMTP_URL), read through shared.config
     people.py       who may sign in (the portal's own store until the identity service lands)
     signin.py       one-time sign-in links (hashed, 15 minutes, single use) and their rate limits
     throttle.py     attempts per key and window, in the database

@@ -1,6 +1,6 @@
-"""What the portal's app, views and worker share: its context (settings, engine, people, sign-in links,
-clock), reached from a view with `portal_context()`, and its cookies' names. The app builds the context;
-the views import it from here (never from the app, which imports the views)."""
+"""What the portal's app, views and worker share: its name and its context (settings, engine, people,
+sign-in links, clock), reached from a view with `portal_context()`. The app builds the context; the views
+import it from here (never from the app, which imports the views)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -15,10 +15,7 @@ from services.portal.settings import NAME, PortalSettings
 from services.portal.signin import SigninLinks
 from shared.config import ServiceSettings
 
-EXTENSION = "vorort-portal"
-LANGUAGES = ("de", "en")
-LANGUAGE_COOKIE = "vorort_portal_lang"
-SESSION_COOKIE = "vorort_portal_session"
+EXTENSION = f"vorort-{NAME}"  # shared.pages.create_front_end puts the context there
 
 
 @dataclass

@@ -3,12 +3,14 @@
     gunicorn 'services.publishing.app:create_app()'
     python -m services.publishing.app worker [--relay-only]
     python -m services.publishing.app migrate
-Nothing starts at import time.
+The skeleton (CLI, context, app) is shared.service's; this module holds what is the service's own: its
+settings (services/publishing/settings.py) and the senders of its worker. Nothing starts at import time.
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+
+from flask import Flask
 
 from services.publishing import handlers
 from services.publishing.api import BLUEPRINTS
@@ -20,34 +22,31 @@ from services.publishing.pages import pages_blp
 from services.publishing.settings import PublishingSettings
 from shared.bus import system_clock
 from shared.config import ServiceSettings
-from shared.db import migrate
-from shared.logs import configure_logging
 from shared.revocation import revocation_consumer
-from shared.web import ServiceContext, create_api_app, service_context
-from shared.worker import ConsumerSpec, Periodic, WorkerPlan, run_worker
+from shared.service import ApiService, Worker, run_cli, worker_plan_for
+from shared.web import ServiceContext
+from shared.worker import ConsumerSpec, Periodic, WorkerPlan
 
 NAME = "publishing"
 MIGRATIONS = Path(__file__).parent / "migrations"
+SERVICE = ApiService(
+    name=NAME, metadata=metadata, uow_class=PublishingUnitOfWork, command_handlers=handlers.COMMAND_HANDLERS,
+    blueprints=[*BLUEPRINTS, pages_blp],
+    description="Results for the members of the network: publications, the results page and feeds, "
+                "members and subscribers, newsletters, decision letters and enquiries.")
 
 
 def build_context(settings: ServiceSettings | None = None, clock=system_clock,
                   options: PublishingSettings | None = None) -> ServiceContext:
-    settings = settings or ServiceSettings.from_env(NAME)
     options = options or PublishingSettings.from_env()
-    ctx = service_context(NAME, settings, metadata=metadata, uow_class=PublishingUnitOfWork,
-                          command_handlers=handlers.COMMAND_HANDLERS, clock=clock,
-                          dependencies={"settings": options})
+    ctx = SERVICE.context(settings, clock, dependencies={"settings": options})
     ctx.extras["settings"] = options
     return ctx
 
 
 def create_app(settings: ServiceSettings | None = None, clock=system_clock,
-               options: PublishingSettings | None = None):
-    ctx = build_context(settings, clock, options)
-    return create_api_app(
-        name=NAME, title="Netzwerk vor Ort: publishing", ctx=ctx, blueprints=[*BLUEPRINTS, pages_blp],
-        description="Results for the members of the network: publications, the results page and feeds, "
-                    "members and subscribers, newsletters, decision letters and enquiries.")
+               options: PublishingSettings | None = None) -> Flask:
+    return SERVICE.create_app(build_context(settings, clock, options))
 
 
 def build_dispatcher(ctx: ServiceContext, directory=None, transport_factory=None) -> Dispatcher:
@@ -60,9 +59,8 @@ def build_dispatcher(ctx: ServiceContext, directory=None, transport_factory=None
 def worker_plan(ctx: ServiceContext, dispatcher: Dispatcher | None = None) -> WorkerPlan:
     options: PublishingSettings = ctx.extras["settings"]
     dispatcher = dispatcher or build_dispatcher(ctx)
-    return WorkerPlan(
-        service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
-        bootstrap_servers=ctx.kafka_bootstrap_servers,
+    return worker_plan_for(
+        ctx,
         consumers=[ConsumerSpec(group_id=options.consumer_group, topics=TOPICS,
                                 handlers=event_handlers(options, ctx.bus.clock)),
                    ConsumerSpec(group_id=options.privacy_consumer_group, topics=PRIVACY_TOPICS,
@@ -77,19 +75,8 @@ def worker_plan(ctx: ServiceContext, dispatcher: Dispatcher | None = None) -> Wo
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog=f"services.{NAME}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    worker = sub.add_parser("worker", help="run the outbox relay, the consumers and the senders")
-    worker.add_argument("--relay-only", action="store_true")
-    sub.add_parser("migrate", help="bring the database to the newest schema")
-    args = parser.parse_args(argv)
-    configure_logging(NAME)
-    settings = ServiceSettings.from_env(NAME)
-    if args.command == "migrate":
-        migrate(settings.database_url, MIGRATIONS)
-        return
-    ctx = build_context(settings)
-    run_worker(worker_plan(ctx), consumers=not args.relay_only)
+    run_cli(NAME, MIGRATIONS, build_context, Worker(worker_plan, help="run the outbox relay, the consumers and the senders"),
+            argv=argv)
 
 
 if __name__ == "__main__":

@@ -5,56 +5,51 @@
     python -m services.workshops.app migrate
 Nothing starts at import time. `WORKSHOPS_CONSUMER_GROUP_PREFIX` (default `workshops`) names the consumer
 groups `<prefix>.selection` and `<prefix>.privacy`: another environment or a test on the same broker
-sets its own.
+sets its own. The skeleton (CLI, context, app) is shared.service's; this module holds what is the
+service's own.
 """
 from __future__ import annotations
 
-import argparse
 from datetime import timedelta
 from pathlib import Path
 
 from services.workshops import consumers, handlers
 from services.workshops.api import BLUEPRINTS
 from services.workshops.db import WorkshopsUnitOfWork, metadata, start_mappers
-from shared.bus import system_clock
-from shared.config import ServiceSettings, setting
-from shared.db import migrate
+from shared.config import setting
 from shared.events.catalogue import TOPIC_PRIVACY, TOPIC_SELECTION
-from shared.logs import configure_logging
 from shared.revocation import revocation_consumer
-from shared.web import ServiceContext, create_api_app, service_context
-from shared.worker import ConsumerSpec, Periodic, WorkerPlan, run_worker
+from shared.service import ApiService, Worker, run_cli, worker_plan_for
+from shared.web import ServiceContext
+from shared.worker import ConsumerSpec, Periodic, WorkerPlan
 
 NAME = "workshops"
 MIGRATIONS = Path(__file__).parent / "migrations"
+SERVICE = ApiService(
+    name=NAME, metadata=metadata, uow_class=WorkshopsUnitOfWork, command_handlers=handlers.COMMAND_HANDLERS,
+    blueprints=BLUEPRINTS, start_mappers=start_mappers,
+    description="Strategy workshops of the selected municipalities: scheduling, registrations, "
+                "attendance, results and the public calendar.")
+
+build_context = SERVICE.context  # (settings=None, clock=system_clock) -> ServiceContext
+create_app = SERVICE.app  # gunicorn 'services.workshops.app:create_app()'
 
 
-def build_context(settings: ServiceSettings | None = None, clock=system_clock) -> ServiceContext:
-    settings = settings or ServiceSettings.from_env(NAME)
-    start_mappers()
-    ctx = service_context(NAME, settings, metadata=metadata, uow_class=WorkshopsUnitOfWork,
-                          command_handlers=handlers.COMMAND_HANDLERS, clock=clock)
-    return ctx
+def configured_group_prefix() -> str:
+    """`WORKSHOPS_CONSUMER_GROUP_PREFIX`, default `workshops`."""
+    return setting("WORKSHOPS_CONSUMER_GROUP_PREFIX", "").strip() or consumers.GROUP_PREFIX
 
 
-def create_app(settings: ServiceSettings | None = None, clock=system_clock):
-    ctx = build_context(settings, clock)
-    return create_api_app(
-        name=NAME, title="Netzwerk vor Ort: workshops", ctx=ctx, blueprints=BLUEPRINTS,
-        description="Strategy workshops of the selected municipalities: scheduling, registrations, "
-                    "attendance, results and the public calendar.")
-
-
-def worker_plan(ctx: ServiceContext, group_prefix: str = consumers.GROUP_PREFIX) -> WorkerPlan:
+def worker_plan(ctx: ServiceContext, group_prefix: str | None = None) -> WorkerPlan:
     clock = ctx.bus.clock
-    return WorkerPlan(
-        service=NAME, engine=ctx.engine, metadata=ctx.metadata, uow_factory=ctx.uow_factory,
-        bootstrap_servers=ctx.kafka_bootstrap_servers,
-        consumers=[ConsumerSpec(group_id=f"{group_prefix}.selection", topics=[TOPIC_SELECTION],
+    prefix = group_prefix or configured_group_prefix()
+    return worker_plan_for(
+        ctx,
+        consumers=[ConsumerSpec(group_id=f"{prefix}.selection", topics=[TOPIC_SELECTION],
                                 handlers=consumers.selection_handlers(clock)),
-                   ConsumerSpec(group_id=f"{group_prefix}.privacy", topics=[TOPIC_PRIVACY],
+                   ConsumerSpec(group_id=f"{prefix}.privacy", topics=[TOPIC_PRIVACY],
                                 handlers=consumers.privacy_handlers(clock)),
-                   revocation_consumer(NAME, f"{group_prefix}.access")],
+                   revocation_consumer(NAME, f"{prefix}.access")],
         periodic=[Periodic("purge-expired-participant-data", 3600.0,
                            lambda: ctx.bus.handle(handlers.PurgeExpiredParticipantData(retention())))],
     )
@@ -66,20 +61,8 @@ def retention() -> timedelta:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog=f"services.{NAME}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    worker = sub.add_parser("worker", help="run the outbox relay and the consumers (selection, erasures)")
-    worker.add_argument("--relay-only", action="store_true")
-    sub.add_parser("migrate", help="bring the database to the newest schema")
-    args = parser.parse_args(argv)
-    configure_logging(NAME)
-    settings = ServiceSettings.from_env(NAME)
-    if args.command == "migrate":
-        migrate(settings.database_url, MIGRATIONS)
-        return
-    ctx = build_context(settings)
-    group_prefix = setting("WORKSHOPS_CONSUMER_GROUP_PREFIX", "").strip() or consumers.GROUP_PREFIX
-    run_worker(worker_plan(ctx, group_prefix), consumers=not args.relay_only)
+    run_cli(NAME, MIGRATIONS, build_context,
+            Worker(worker_plan, help="run the outbox relay and the consumers (selection, erasures)"), argv=argv)
 
 
 if __name__ == "__main__":

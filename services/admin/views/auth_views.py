@@ -1,7 +1,7 @@
 """Logging in and out, and the language switch."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -9,8 +9,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from services.admin import accounts
-from services.admin.context import LANGUAGE_COOKIE, LANGUAGES
+from services.admin.context import NAME
 from services.admin.views.common import safe_next, store
+from shared.pages import switch_language
 
 bp = Blueprint("auth", __name__)
 
@@ -52,8 +53,4 @@ def logout():
 
 @bp.get("/language/<code>")
 def language(code):
-    target = safe_next(request.args.get("next"), url_for("dashboard.index"))
-    response = make_response(redirect(target))
-    if code in LANGUAGES:
-        response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
-    return response
+    return switch_language(NAME, code, url_for("dashboard.index"))

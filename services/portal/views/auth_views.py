@@ -1,16 +1,16 @@
 """Signing in with a one-time link (or an operator's OpenID Connect provider), out, and the language."""
 from __future__ import annotations
 
-from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Length
 
+from services.portal.context import NAME, portal_context
 from services.portal.views.common import EMAIL
-from services.portal.context import LANGUAGE_COOKIE, LANGUAGES, portal_context
-from shared.pages import safe_next
+from shared.pages import safe_next, switch_language
 
 bp = Blueprint("auth", __name__)
 
@@ -71,8 +71,4 @@ def signout():
 
 @bp.get("/language/<code>")
 def language(code):
-    target = safe_next(request.args.get("next"), url_for("public.home"))
-    response = make_response(redirect(target))
-    if code in LANGUAGES:
-        response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
-    return response
+    return switch_language(NAME, code, url_for("public.home"))
