@@ -10,6 +10,7 @@
 - Every setting is read through shared/config.py: no other module of services/ or shared/ touches
   `os.environ` (vorort/, the operator tooling, hands environments on to the processes it starts).
 - The bus is a typed field of the service context (`ctx.bus`), never reached through a string key.
+- mypy checks shared/ and every domain module with all of its strict flags (the rest with its defaults).
 - The import graph of shared/, services/ and vorort/ has no cycles, counting imports inside functions
   (which only postpone a cycle) and imports for type checking: what two modules both need lives in a
   module below both (e.g. services/admin/context.py, shared/web/context.py, vorort/platform.py).
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,6 +89,25 @@ def test_the_long_function_check_counts_from_def_to_the_last_line_and_reads_the_
     assert list(_long_functions(function(61, "Does things; long because it is."))) == [("f", 1, 61)]
     nested = "class C:\n" + textwrap.indent(function(61), "    ")
     assert list(_long_functions(nested)) == [("f", 2, 61)]
+
+
+def test_shared_and_every_domain_are_checked_with_all_of_mypys_strict_flags():
+    """`make lint` runs mypy; this holds its configuration: one override for shared/ and every domain module
+    or package carries each flag of the installed mypy's --strict (per-module flags there or globally, the
+    others globally), and no `strict = true`, which in an override would make every module strict."""
+    from mypy.main import define_options
+    from mypy.options import PER_MODULE_OPTIONS
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    overrides = [o for o in config.get("overrides", []) if "shared.*" in o["module"]]
+    assert len(overrides) == 1, "one [[tool.mypy.overrides]] for shared.* and the domains"
+    override = overrides[0]
+    assert {"shared.*", "services.*.domain", "services.*.domain.*"} <= set(override["module"])
+    assert "strict" not in override and "strict" not in config
+    _, _, strict_flags = define_options()
+    missing = [f"{dest} = {str(value).lower()}" for dest, value in strict_flags
+               if (override.get(dest, config.get(dest)) if dest in PER_MODULE_OPTIONS else config.get(dest)) != value]
+    assert missing == [], f"set these in pyproject.toml: {missing}"
 
 
 def test_services_never_import_each_other(graph):
