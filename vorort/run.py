@@ -16,10 +16,13 @@ from pathlib import Path
 
 from honcho import process as honcho_process
 from honcho.environ import parse_procfile
+import honcho.manager as honcho_manager
 from honcho.manager import Manager
 from honcho.printer import Printer
 
 from vorort.lifetime import child_dies_with_us, die_with_parent
+
+STOP_GRACE_S = 30  # from SIGTERM to SIGKILL when the run stops
 
 
 class _Command(honcho_process.Popen):
@@ -60,6 +63,9 @@ def run(procfile: Path, app_root: Path, kafka_nodes: int = 1) -> int:
     processes = parse_procfile(procfile.read_text()).processes
     if kafka_nodes > 1:
         processes = on_cluster(processes, kafka_nodes)
+    # honcho waits 5 s after its SIGTERM before it SIGKILLs; on a busy machine Kafka's controlled shutdown
+    # and gunicorn's graceful stop take longer (seen: the broker and half the services SIGKILLed at Ctrl-C).
+    honcho_manager.KILL_WAIT = STOP_GRACE_S
     manager = Manager(Printer(sys.stdout))
     manager._process_ctor = _Process  # the class honcho 2's Manager builds its processes with (private;
     # tests/integration/test_make_run_lifetime.py notices when a honcho release changes it)
