@@ -4,16 +4,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from services.selection.domain.candidates import _SIZE_CLASS_NOUNS, _candidates_by_id, _is_whole_number, _towns
+from services.selection.domain.panel import Panel
 from services.selection.domain.ranking import _mean
 from shared.errors import Conflict, InvalidInput
 from shared.municipalities import SIZE_CLASSES
 
 if TYPE_CHECKING:
     from services.selection.domain.candidates import Candidate
-    from services.selection.domain.panel import Panel
     from services.selection.domain.proposal import Proposal
     from services.selection.domain.ranking import BalanceRule, RankingEntry
 
@@ -39,6 +40,54 @@ class Decision:
     deviates_from_proposal: bool
     proposed_ids: tuple[str, ...]
     present_member_ids: tuple[str, ...]
+
+
+DECIDED_AT_TOLERANCE = timedelta(minutes=5)  # clocks of the office's laptops are not exact
+CLOSED = "closed"
+
+
+def majority(members: int) -> int:
+    return members // 2 + 1
+
+
+def quorum_for(panel: Panel, configured: int | None) -> int:
+    """The members who must be present for a decision: the quorum set with the panel, else a majority."""
+    return configured or majority(len(panel.members))
+
+
+def check_dated(decided_at: datetime, now: datetime, earliest: datetime | None, what: str, earliest_is: str) -> None:
+    """A decision (or amendment) is not dated in the future, nor before `earliest` (InvalidInput `decided_at`)."""
+    if decided_at > now + DECIDED_AT_TOLERANCE:
+        raise InvalidInput(f"The {what} cannot be dated in the future.", "decided_at")
+    if earliest is not None and decided_at < earliest:
+        raise InvalidInput(f"The {what} cannot be dated before {earliest_is}.", "decided_at")
+
+
+def may_decide(call_status: str, closed_at: datetime | None, already_decided: bool, panel: Panel | None,
+               decided_at: datetime, now: datetime) -> Panel:
+    """Whether the panel may record its decision now, and the panel that decides; else raise.
+
+    - The steering group decides after the call has closed (Conflict), once: the decision is final (Conflict).
+    - The steering group of the call has been set (Conflict `panel`).
+    - The decision is dated neither in the future nor before the call closed (InvalidInput `decided_at`).
+    """
+    if call_status != CLOSED:
+        raise Conflict("The call is still open; the steering group decides after it has closed.")
+    if already_decided:
+        raise Conflict("The decision for this call has already been recorded; it is final.")
+    if panel is None:
+        raise Conflict("The steering group of this call has not been set yet.", "panel")
+    check_dated(decided_at, now, closed_at, "decision", "the call closed")
+    return panel
+
+
+def may_amend(decided: datetime | None, decided_at: datetime, now: datetime) -> datetime:
+    """Whether a decision is there to amend (Conflict), and the amendment dated neither in the future nor
+    before the decision (InvalidInput `decided_at`); returns when the decision was taken."""
+    if decided is None:
+        raise Conflict("No decision has been recorded for this call; there is nothing to amend.")
+    check_dated(decided_at, now, decided, "amendment", "the decision")
+    return decided
 
 
 def _text(value: str | None) -> str | None:

@@ -12,7 +12,6 @@ from services.selection.handlers.checks import (
     get_call,
     get_candidate_row,
     get_panel,
-    majority,
     quorum_of,
     require_on_panel,
     require_own,
@@ -21,7 +20,6 @@ from services.selection.handlers.checks import (
     rule_for,
 )
 from services.selection.handlers.commands import (
-    DECIDED_AT_TOLERANCE,
     SOURCE,
     TIE_BREAK,
     AmendDecision,

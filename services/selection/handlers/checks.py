@@ -4,6 +4,7 @@ from __future__ import annotations
 from services.selection.domain import (
     BalanceRule,
     Panel,
+    quorum_for,
     smart_city_rule,
 )
 from shared.errors import Conflict, Forbidden, NotFound
@@ -61,12 +62,9 @@ def require_own(actor_role: str, actor_subject: str, member_id: str, what: str) 
                         field="member_id")
 
 
-def majority(members: int) -> int:
-    return members // 2 + 1
-
-
 def quorum_of(panel: Panel, settings: dict) -> int:
-    return settings["quorum"] or majority(len(panel.members))
+    """The quorum of the stored panel (its settings row): the domain's rule, `quorum_for`."""
+    return quorum_for(panel, settings["quorum"])
 
 
 def rule_for(uow, call_id: str) -> tuple[BalanceRule, bool]:

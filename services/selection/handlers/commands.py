@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from shared.events.catalogue import make_event
 from shared.logs import correlation_id
 
 SOURCE = "/services/selection"
-DECIDED_AT_TOLERANCE = timedelta(minutes=5)  # clocks of the office's laptops are not exact
 
 TIE_BREAK = (
     "higher weighted mean first",

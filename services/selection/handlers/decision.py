@@ -7,17 +7,21 @@ from typing import TYPE_CHECKING
 
 from services.selection.db import candidate_from_row
 from services.selection.domain import (
+    may_amend,
+    may_decide,
     propose_successor,
+    quorum_for,
     vacancies,
     validate_amendment,
     validate_decision,
 )
-from services.selection.handlers.checks import get_call, quorum_of
-from services.selection.handlers.commands import DECIDED_AT_TOLERANCE, _event
+from services.selection.handlers.checks import get_call
+from services.selection.handlers.commands import _event
 from services.selection.handlers.ranking import evaluate, ranking_line
-from shared.errors import Conflict, DomainError, InvalidInput, NotFound
+from shared.errors import DomainError, NotFound
 
 if TYPE_CHECKING:
+    from services.selection.domain import Decision
     from services.selection.handlers.commands import AmendDecision, RecordDecision
     from services.selection.handlers.ranking import Evaluation
 
@@ -25,33 +29,22 @@ if TYPE_CHECKING:
 # --- decision ------------------------------------------------------------------------------------
 def record_decision(command: RecordDecision, uow, clock) -> dict:
     call = get_call(uow, command.call_id, for_update=True)
-    if call["status"] != "closed":
-        raise Conflict("The call is still open; the steering group decides after it has closed.")
-    if uow.decisions.get(command.call_id) is not None:
-        raise Conflict("The decision for this call has already been recorded; it is final.")
     found = uow.panels.get(command.call_id)
-    if found is None:
-        raise Conflict("The steering group of this call has not been set yet.", field="panel")
-    panel, settings = found
     now = clock()
-    if command.decided_at > now + DECIDED_AT_TOLERANCE:
-        raise InvalidInput("The decision cannot be dated in the future.", field="decided_at")
-    if call["closed_at"] is not None and command.decided_at < call["closed_at"]:
-        raise InvalidInput("The decision cannot be dated before the call closed.", field="decided_at")
-
+    panel = may_decide(call["status"], call["closed_at"], uow.decisions.get(command.call_id) is not None,
+                       found[0] if found else None, command.decided_at, now)
+    quorum = quorum_for(panel, found[1]["quorum"])
     evaluation = evaluate(uow, command.call_id)
-    quorum = quorum_of(panel, settings)
     try:
         decision = validate_decision(
             [candidate_from_row(row) for row in evaluation.candidates.values()], evaluation.proposal,
             command.selected, call["places"], command.rationale, command.deviation_reason,
             command.present_member_ids, panel, quorum)
-    except DomainError as error:
+    except DomainError as error:  # the command calls the domain's `selected_ids` `selected`
         if error.field and error.field.startswith("selected_ids"):
             error.field = "selected" + error.field.removeprefix("selected_ids")
         raise
 
-    by_id = {entry.application_id: entry for entry in evaluation.ranking}
     selected = set(decision.selected_ids)
     lines = [dict(ranking_line(entry, evaluation.candidates[entry.application_id]),
                   selected=entry.application_id in selected) for entry in evaluation.ranking]
@@ -62,7 +55,19 @@ def record_decision(command: RecordDecision, uow, clock) -> dict:
         "deviation_reason": decision.deviation_reason, "decided_at": command.decided_at,
         "present_member_ids": list(decision.present_member_ids), "quorum": quorum, "ranking": lines,
         "recorded_at": now, "recorded_by": command.actor})
+    _emit_decision(uow, command, call, decision, evaluation, lines)
+    uow.audit.record(call_id=command.call_id, at=now, actor=command.actor, action="decision.recorded",
+                     details={"selected": list(decision.selected_ids), "proposed": list(decision.proposed_ids),
+                              "deviation_reason": decision.deviation_reason,
+                              "present_member_ids": list(decision.present_member_ids), "quorum": quorum})
+    uow.commit()
+    return uow.decisions.get(command.call_id)
 
+
+def _emit_decision(uow, command: RecordDecision, call: dict, decision: Decision, evaluation: Evaluation,
+                   lines: list[dict]) -> None:
+    """ApplicationSelected and ApplicationNotSelected for each candidate, and the SelectionCompleted summary."""
+    by_id = {entry.application_id: entry for entry in evaluation.ranking}
     for application_id in decision.selected_ids:
         entry, row = by_id[application_id], evaluation.candidates[application_id]
         uow.emit(_event("ApplicationSelected", {
@@ -84,12 +89,6 @@ def record_decision(command: RecordDecision, uow, clock) -> dict:
                     for line in lines],
         "rationale": decision.rationale, "deviation_reason": decision.deviation_reason,
         "decided_at": command.decided_at}))
-    uow.audit.record(call_id=command.call_id, at=now, actor=command.actor, action="decision.recorded",
-                     details={"selected": list(decision.selected_ids), "proposed": list(decision.proposed_ids),
-                              "deviation_reason": decision.deviation_reason,
-                              "present_member_ids": list(decision.present_member_ids), "quorum": quorum})
-    uow.commit()
-    return uow.decisions.get(command.call_id)
 
 
 # --- places vacated after the decision, and their successors -------------------------------------
@@ -127,18 +126,13 @@ def amend_decision(command: AmendDecision, uow, clock) -> dict:
     for one place. The successor gets ApplicationSelected (so its workshops and letter follow)."""
     call = get_call(uow, command.call_id, for_update=True)
     decision = uow.decisions.get(command.call_id)
-    if decision is None:
-        raise Conflict("No decision has been recorded for this call; there is nothing to amend.")
-    panel, settings = uow.panels.get(command.call_id)
     now = clock()
-    if command.decided_at > now + DECIDED_AT_TOLERANCE:
-        raise InvalidInput("The amendment cannot be dated in the future.", field="decided_at")
-    if command.decided_at < decision["decided_at"]:
-        raise InvalidInput("The amendment cannot be dated before the decision.", field="decided_at")
+    may_amend(decision["decided_at"] if decision else None, command.decided_at, now)
+    panel, settings = uow.panels.get(command.call_id)
     evaluation = evaluate(uow, command.call_id)
     proposal = propose_successor(evaluation.ranking, decision["selected"], command.vacated_application_id,
                                  evaluation.rule)
-    quorum = quorum_of(panel, settings)
+    quorum = quorum_for(panel, settings["quorum"])
     amendment = validate_amendment(
         [candidate_from_row(row) for row in evaluation.candidates.values()], decision["selected"], proposal,
         command.successor_application_id, command.rationale, command.deviation_reason,
