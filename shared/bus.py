@@ -5,6 +5,11 @@ dict, `COMMAND_HANDLERS = {SubmitApplication: submit_application, ...}`. A handl
 service's settings) names it as a further parameter, and the bus passes the dependency of that name
 (`MessageBus(..., dependencies={"settings": settings})`): no partials, no lookups by string key. Tests build
 the bus with a fake unit of work and a fixed clock; the app builds it with the real ones.
+
+A command usually gets a fresh unit of work, which its handler commits. A consumer that turns an event into a
+command (shared.consumer.command_handlers) passes its own unit of work instead: the handler then writes inside
+the consumer loop's transaction and does not commit, so its writes and the record that the event was
+processed commit together.
 """
 from __future__ import annotations
 
@@ -31,10 +36,13 @@ class MessageBus:
         parameters = inspect.signature(handler).parameters
         return {name: value for name, value in self.dependencies.items() if name in parameters}
 
-    def handle(self, command: object) -> Any:
+    def handle(self, command: object, uow: Any = None) -> Any:
+        """Run the command's handler in a fresh unit of work, or in `uow` (a consumer's) when given."""
         try:
             handler = self.handlers[type(command)]
         except KeyError:
             raise LookupError(f"no handler for {type(command).__name__}") from None
-        with self.uow_factory() as uow:
+        if uow is not None:
             return handler(command, uow, self.clock, **self._injected[type(command)])
+        with self.uow_factory() as fresh:
+            return handler(command, fresh, self.clock, **self._injected[type(command)])

@@ -99,10 +99,12 @@ def kafka_security() -> dict[str, Any]:
     return settings
 
 
-def consumer_group(name: str) -> str:
-    """A consumer group's name in this deployment: `VORORT_CONSUMER_GROUP_SUFFIX` keeps two deployments
-    (or two test platforms) on one broker from sharing groups, and so from splitting each other's events."""
-    return name + os.environ.get("VORORT_CONSUMER_GROUP_SUFFIX", "")
+def consumer_group(service: str, purpose: str) -> str:
+    """The one scheme of consumer-group ids: `<service>.<purpose>` (`selection.candidates`,
+    `workshops.privacy`) followed by `VORORT_CONSUMER_GROUP_SUFFIX`, which keeps two deployments (or two test
+    platforms) on one broker from sharing groups, and so from splitting each other's events. The group id
+    also names the consumer's processed-message records and its dead-letter topic (`<group id>.dlq`)."""
+    return f"{service}.{purpose}" + os.environ.get("VORORT_CONSUMER_GROUP_SUFFIX", "")
 
 
 def idempotency_ttl() -> timedelta:

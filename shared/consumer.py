@@ -15,6 +15,12 @@ anything in that batch fails, the batch is rolled back and its messages are appl
 with the plain handlers, so one bad message never takes others with it.
 Offsets are committed only after the database commits (and after a dead letter is acknowledged), so a
 crash redelivers and the processed record turns the redelivery into a no-op. The partition keeps flowing.
+
+A consumer writes in one of two ways: it turns each event into a command for the service's bus
+(`command_handlers`), or it keeps a read model of another service's events, a `Projection`: handlers that
+are upserts whose outcome does not depend on the order of events (optionally `SetBased`), and the tables
+they own. A projection can be thrown away and rebuilt from its topics (`rebuild_projection`), through the
+same decoding, duplicate check and set-based application as the live loop, in one transaction.
 """
 from __future__ import annotations
 
@@ -22,18 +28,21 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from kafka import TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import OffsetAndMetadata
+from sqlalchemy import Table, delete, text
 from sqlalchemy.exc import IntegrityError
 
 from shared import config
+from shared.errors import DomainError
 from shared.events.catalogue import InvalidEventError, UnknownEventError, dead_letter_topic, validate_data
 from shared.events.envelope import EnvelopeError, Event
+from shared.kafka import make_consumer
 from shared.logs import correlation_id
 from shared.uow import is_duplicate_key
 
@@ -56,17 +65,110 @@ class PermanentError(Exception):
 
 @dataclass
 class Outcome:
-    status: str  # applied | duplicate | skipped | dead_lettered
+    status: str  # applied | duplicate | skipped | dead_lettered (live) | refused (read_message, rebuild)
     error: str | None = None
 
 
+class CommandBus(Protocol):
+    def handle(self, command: object, uow: Any = None) -> Any: ...
+
+
+Decoded = tuple[Event, dict[str, Any], Handler]
+
+
+def command_handlers(bus: CommandBus, commands: Mapping[str, Callable[[dict[str, Any]], object]]) -> dict[str, Handler]:
+    """Consumer handlers that turn each event into a command for the bus (`commands`: event type -> a function
+    of the event's validated data that returns the command). The command's handler runs in the consumer
+    loop's unit of work, so its writes commit with the processed record. An event that breaks a domain rule
+    cannot succeed on a retry: it goes to the dead-letter topic at once."""
+    def handler_for(make_command: Callable[[dict[str, Any]], object]) -> Handler:
+        def handle(event: Event, data: dict[str, Any], uow: Any) -> None:
+            try:
+                bus.handle(make_command(data), uow=uow)
+            except DomainError as error:
+                raise PermanentError(f"{error.field or 'event'}: {error.message}") from error
+        return handle
+    return {event_type: handler_for(make_command) for event_type, make_command in commands.items()}
+
+
+@dataclass(frozen=True)
+class SetBased:
+    """A handler with a set-based form: the loop applies a poll's consecutive events that share `batch` in one
+    call (`batch(items, uow)`, items = [(event, data)]), e.g. one INSERT ... ON CONFLICT for a projection.
+    A set-based form must leave the state that applying the events one by one, in order, would leave."""
+    one: Handler
+    batch: BatchForm
+
+    def __call__(self, event: Event, data: dict[str, Any], uow: Any) -> None:
+        self.one(event, data, uow)
+
+
 def _apply_run(run: list[tuple[Event, dict[str, Any], BatchForm]], uow: Any) -> None:
-    """Apply consecutive events whose handlers have the same set-based form (`handler.batch(items, uow)`,
-    items = [(event, data)]), in one call, and empty the run. A set-based form must leave the state that
-    applying the events one by one, in order, would leave."""
+    """Apply a run of consecutive events whose handlers share a set-based form in one call; empty the run."""
     if run:
         run[0][2]([(event, data) for event, data, _ in run], uow)
         run.clear()
+
+
+def read_message(message: ConsumerRecord, handlers: Mapping[str, Handler]) -> Decoded | Outcome:
+    """(event, data, handler) for a message to apply, else an Outcome: `skipped` (no handler for its type) or
+    `refused` with the reason (not an envelope, unknown version, invalid data: the live loop dead-letters it)."""
+    try:
+        event = Event.from_value(message.value)
+    except EnvelopeError as error:
+        return Outcome("refused", f"undecodable: {error}")
+    handler = handlers.get(event.type)
+    if handler is None:
+        return Outcome("skipped")
+    try:
+        data = validate_data(event.type, event.data, event.version)
+    except (UnknownEventError, InvalidEventError) as error:
+        return Outcome("refused", f"invalid: {error}")
+    return event, data, handler
+
+
+def _call(handler: Handler, event: Event, data: dict[str, Any], uow: Any) -> None:
+    token = correlation_id.set(event.correlation_id or event.id)
+    try:
+        handler(event, data, uow)
+    finally:
+        correlation_id.reset(token)
+
+
+def apply_together(uow: Any, group_id: str, todo: list[tuple[ConsumerRecord, Decoded]]) -> dict[int, Outcome]:
+    """Apply decoded messages `[(message, (event, data, handler))]` in `uow`, which the caller commits: one
+    query for the processed records, one insert for the new ones, set-based forms for runs that share one.
+    Returns the outcome per `id(message)`; raises if any handler fails (the caller then goes one by one)."""
+    outcomes: dict[int, Outcome] = {}
+    seen = uow.processed_among(group_id, [event.id for _, (event, _, _) in todo])
+    applied: list[Event] = []
+    run: list[tuple[Event, dict[str, Any], BatchForm]] = []  # consecutive events sharing a set-based form
+    for message, (event, data, handler) in todo:
+        if event.id in seen:
+            outcomes[id(message)] = Outcome("duplicate")
+            continue
+        together = getattr(handler, "batch", None)
+        if run and run[0][2] is not together:
+            _apply_run(run, uow)
+        if together is not None:
+            run.append((event, data, together))
+        else:
+            _call(handler, event, data, uow)
+        seen.add(event.id)
+        applied.append(event)
+        outcomes[id(message)] = Outcome("applied")
+    _apply_run(run, uow)
+    uow.mark_processed_many(group_id, applied)
+    return outcomes
+
+
+def apply_one(uow: Any, group_id: str, event: Event, data: dict[str, Any], handler: Handler) -> Outcome:
+    """Apply one event in `uow` (the caller commits), unless this group has processed it."""
+    if uow.already_processed(group_id, event.id):
+        return Outcome("duplicate")
+    _call(handler, event, data, uow)
+    uow.mark_processed(group_id, event)
+    return Outcome("applied")
 
 
 class EventConsumer:
@@ -90,20 +192,12 @@ class EventConsumer:
         self._commits = 0
 
     # --- one message ----------------------------------------------------------------------------
-    def _decode(self, message: ConsumerRecord) -> tuple[Event, dict[str, Any], Handler] | Outcome:
+    def _decode(self, message: ConsumerRecord) -> Decoded | Outcome:
         """(event, data, handler) for a message to apply, or an Outcome when there is nothing to apply."""
-        try:
-            event = Event.from_value(message.value)
-        except EnvelopeError as error:
-            return self._dead_letter(message, f"undecodable: {error}")
-        handler = self.handlers.get(event.type)
-        if handler is None:
-            return Outcome("skipped")
-        try:
-            data = validate_data(event.type, event.data, event.version)
-        except (UnknownEventError, InvalidEventError) as error:
-            return self._dead_letter(message, f"invalid: {error}")
-        return event, data, handler
+        decoded = read_message(message, self.handlers)
+        if isinstance(decoded, Outcome) and decoded.status == "refused":
+            return self._dead_letter(message, decoded.error or "refused")
+        return decoded
 
     def process(self, message: ConsumerRecord) -> Outcome:
         decoded = self._decode(message)
@@ -124,29 +218,7 @@ class EventConsumer:
         if len(todo) > 1:
             try:
                 with self.uow_factory() as uow:
-                    seen = uow.processed_among(self.group_id, [event.id for _, (event, _, _) in todo])
-                    applied: list[Event] = []
-                    run: list[tuple[Event, dict[str, Any], BatchForm]] = []  # run: consecutive events whose handlers share a set-based form
-                    for message, (event, data, handler) in todo:
-                        if event.id in seen:
-                            outcomes[id(message)] = Outcome("duplicate")
-                            continue
-                        together = getattr(handler, "batch", None)
-                        if run and run[0][2] is not together:
-                            _apply_run(run, uow)
-                        if together is not None:
-                            run.append((event, data, together))
-                        else:
-                            token = correlation_id.set(event.correlation_id or event.id)
-                            try:
-                                handler(event, data, uow)
-                            finally:
-                                correlation_id.reset(token)
-                        seen.add(event.id)
-                        applied.append(event)
-                        outcomes[id(message)] = Outcome("applied")
-                    _apply_run(run, uow)
-                    uow.mark_processed_many(self.group_id, applied)
+                    outcomes.update(apply_together(uow, self.group_id, todo))
                     uow.commit()
                 self._maybe_crash()
                 return [outcomes[id(m)] for m in messages]
@@ -171,13 +243,12 @@ class EventConsumer:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 with self.uow_factory() as uow:
-                    if uow.already_processed(self.group_id, event.id):
-                        return Outcome("duplicate")
-                    handler(event, data, uow)
-                    uow.mark_processed(self.group_id, event)
+                    outcome = apply_one(uow, self.group_id, event, data, handler)
+                    if outcome.status == "duplicate":
+                        return outcome
                     uow.commit()
                 self._maybe_crash()
-                return Outcome("applied")
+                return outcome
             except IntegrityError as error:
                 if is_duplicate_key(error) and self._processed_meanwhile(event):
                     return Outcome("duplicate")
@@ -255,3 +326,98 @@ class EventConsumer:
                     self.consumer.seek(partition, committed)
         except Exception:  # noqa: BLE001 - the next poll fails again and rewinds again
             log.exception("consumer rewind failed", extra={"group": self.group_id})
+
+
+# --- projections ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Projection:
+    """A read model a service keeps from other services' events: the one shared way for a consumer to write
+    state without a command. `handlers` (event type -> handler, `SetBased` where a set-based form exists)
+    are upserts whose outcome does not depend on the order of events; `tables` are the tables the projection
+    owns, exactly what a rebuild empties (the service's own records stay)."""
+    topics: tuple[str, ...]
+    handlers: Mapping[str, Handler]
+    tables: tuple[Table, ...]
+
+    def clear(self, uow: Any, group_id: str) -> None:
+        """Forget the projection's rows and which events the group applied (the start of a rebuild)."""
+        if uow.session.get_bind().dialect.name == "postgresql":
+            # Hold off the live consumer's writes until the rebuilt projection commits.
+            names = ", ".join(table.name for table in self.tables)
+            uow.session.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
+        processed = uow.metadata.tables["processed_messages"]
+        uow.session.execute(delete(processed).where(processed.c.consumer_group == group_id))
+        for table in self.tables:
+            uow.session.execute(delete(table))
+
+
+def rebuild_projection(projection: Projection, uow_factory: Callable[[], Any], bootstrap_servers: str, *,
+                       group_id: str, topics: tuple[str, ...] | list[str] | None = None, client_id: str = "rebuild",
+                       deadline_s: float = 600.0) -> dict[str, int]:
+    """Throw the projection away and build it again from the beginning of its topics (or `topics`).
+
+    A fresh consumer without a group reads every partition from the beginning up to the end offsets it found
+    when it started, and applies each poll as the live loop does (the same decoding, duplicate check and
+    set-based forms; a poll that fails is applied one by one), recording the events as processed by
+    `group_id`. What the live loop dead-letters is `refused` here and changes nothing. All of it happens in
+    one transaction: readers see the old projection until the new one commits, and on PostgreSQL the live
+    consumer waits meanwhile. Returns the counts of what was read."""
+    topics = tuple(topics or projection.topics)
+    consumer = make_consumer(bootstrap_servers, None, (), client_id=client_id)
+    counts = {"applied": 0, "duplicate": 0, "skipped": 0, "refused": 0}
+    try:
+        partitions = _partitions(consumer, topics, deadline_s)
+        if not partitions:  # never wipe the projection because the broker does not know the topics
+            raise LookupError(f"topics {', '.join(topics)} not found on {bootstrap_servers}")
+        ends = consumer.end_offsets(partitions)
+        consumer.assign(partitions)
+        for partition in partitions:
+            consumer.seek_to_beginning(partition)
+        with uow_factory() as uow:
+            projection.clear(uow, group_id)
+            deadline = time.monotonic() + deadline_s
+            while any(consumer.position(p) < ends[p] for p in partitions):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"rebuild did not reach the end of {', '.join(topics)} within {deadline_s}s")
+                for batch in consumer.poll(timeout_ms=500).values():
+                    wanted = [m for m in batch if m.offset < ends[TopicPartition(m.topic, m.partition)]]
+                    for outcome in _rebuild_batch(uow, group_id, projection.handlers, wanted):
+                        counts[outcome.status] += 1
+            uow.commit()
+    finally:
+        consumer.close()
+    log.info("projection rebuilt", extra={"topics": list(topics), **counts})
+    return counts
+
+
+def _partitions(consumer: Any, topics: tuple[str, ...], deadline_s: float) -> list[TopicPartition]:
+    deadline = time.monotonic() + min(deadline_s, 30.0)
+    found: dict[str, set[int]] = {}
+    while True:
+        for topic in topics:
+            found[topic] = set(consumer.partitions_for_topic(topic) or ())
+        if all(found.values()) or time.monotonic() > deadline:
+            return [TopicPartition(topic, p) for topic in topics for p in sorted(found[topic])]
+        time.sleep(0.2)
+
+
+def _rebuild_batch(uow: Any, group_id: str, handlers: Mapping[str, Handler],
+                   messages: list[ConsumerRecord]) -> list[Outcome]:
+    """One poll of the rebuild inside its transaction: together under a savepoint, else one by one, each under
+    its own savepoint, where a handler's refusal (PermanentError) rolls back only that event."""
+    decoded = [read_message(message, handlers) for message in messages]
+    todo = [(m, d) for m, d in zip(messages, decoded) if not isinstance(d, Outcome)]
+    outcomes = {id(m): d for m, d in zip(messages, decoded) if isinstance(d, Outcome)}
+    try:
+        with uow.savepoint():
+            outcomes.update(apply_together(uow, group_id, todo))
+        return [outcomes[id(m)] for m in messages]
+    except Exception:  # noqa: BLE001 - isolate the culprit one by one
+        pass
+    for message, (event, data, handler) in todo:
+        try:
+            with uow.savepoint():
+                outcomes[id(message)] = apply_one(uow, group_id, event, data, handler)
+        except PermanentError:
+            outcomes[id(message)] = Outcome("refused")
+    return [outcomes[id(m)] for m in messages]

@@ -61,13 +61,13 @@ def erasure_handler(service: str, erase: Erase) -> Callable[[Event, dict[str, An
         if idempotency.TABLE in uow.metadata.tables:  # stored first answers may quote the address
             records += idempotency.erase_answers_about(uow.session, uow.metadata, data["email_sha256"])
         uow.session.execute(insert(audit).values(request_id=data["request_id"], records=records,
-                                                 requested_by=data["requested_by"], erased_at=utcnow()))
+                                                 requested_by=data["requested_by"][:200], erased_at=utcnow()))
         uow.emit(erased_event(data["request_id"], service, records))
     return handle
 
 
 def privacy_consumer(service: str, erase: Erase) -> ConsumerSpec:
-    return ConsumerSpec(group_id=f"{service}.privacy", topics=[TOPIC_PRIVACY],
+    return ConsumerSpec(service, "privacy", topics=[TOPIC_PRIVACY],
                         handlers={"PersonalDataErasureRequested": erasure_handler(service, erase)})
 
 

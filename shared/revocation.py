@@ -45,10 +45,10 @@ def apply_revocation(event: Event, data: dict[str, Any], uow: Any) -> None:
             uow.session.execute(table.insert().values(kind=kind, ref=ref, revoked_at=data["revoked_at"]))
 
 
-def revocation_consumer(service: str, group_id: str | None = None) -> ConsumerSpec:
+def revocation_consumer(service: str, purpose: str = "access") -> ConsumerSpec:
     from shared.worker import ConsumerSpec
 
-    return ConsumerSpec(group_id=group_id or f"{service}.access", topics=[TOPIC_IDENTITY],
+    return ConsumerSpec(service, purpose, topics=[TOPIC_IDENTITY],
                         handlers={"AccessRevoked": apply_revocation})
 
 

@@ -7,6 +7,8 @@ not at all. Services subclass it to attach their repositories.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
@@ -117,6 +119,20 @@ class UnitOfWork:
                 self.session.execute(insert(table), row)
         self.session.commit()
         self.events = []
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: if the block raises, its writes and the events emitted in it are undone."""
+        events, writes = len(self.events), len(self._writes)
+        nested = self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            del self.events[events:]
+            del self._writes[writes:]
+            raise
+        nested.commit()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Engine, MetaData
 
 from shared import config, idempotency
-from shared.config import consumer_group
 from shared.consumer import EventConsumer
 from shared.health import database_ok, kafka_reachable
 from shared.kafka import make_consumer, make_producer, wait_until_ready
@@ -28,9 +27,16 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ConsumerSpec:
-    group_id: str
+    """One consumer of a worker: `handlers` (event type -> handler) for the events of `topics`. Its group
+    is named by the one scheme, `<service>.<purpose>` and the deployment's suffix (config.consumer_group)."""
+    service: str
+    purpose: str
     topics: list[str]
     handlers: dict[str, Any]
+
+    @property
+    def group_id(self) -> str:
+        return config.consumer_group(self.service, self.purpose)
 
 
 @dataclass
@@ -100,7 +106,7 @@ def _serve_health(plan: WorkerPlan, threads: list[threading.Thread], port: int) 
 
 
 def build_consumer(plan: WorkerPlan, spec: ConsumerSpec, producer: Any) -> EventConsumer:
-    group_id = consumer_group(spec.group_id)
+    group_id = spec.group_id
     return EventConsumer(
         group_id=group_id, topics=spec.topics, handlers=spec.handlers, uow_factory=plan.uow_factory,
         consumer=make_consumer(plan.bootstrap_servers, group_id, spec.topics), producer=producer)
@@ -113,7 +119,7 @@ def run_worker(plan: WorkerPlan, *, relay: bool = True, consumers: bool = True,
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
     # Quietly, with one line: the worker may start before the broker (make run starts them together).
-    wait_until_ready(plan.bootstrap_servers, groups=[consumer_group(spec.group_id) for spec in plan.consumers]
+    wait_until_ready(plan.bootstrap_servers, groups=[spec.group_id for spec in plan.consumers]
                      if consumers else ())
     producer = make_producer(plan.bootstrap_servers, client_id=f"{plan.service}-worker")
     threads: list[threading.Thread] = []

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from services.selection.consumers import CONSUMER_GROUP, HANDLERS
+from services.selection.consumers import HANDLERS
 from services.selection.db import calls, candidates
 from shared.events.catalogue import make_event, validate_data
 
@@ -84,7 +84,7 @@ def withdrawn(application_id: str, call_id: str, ags: str, *, withdrawn_at: date
                                                "withdrawn_at": withdrawn_at}, source=APPLICATIONS)
 
 
-def feed(uow_factory, *events, group: str = CONSUMER_GROUP) -> None:
+def feed(uow_factory, *events, group: str = "selection.candidates") -> None:
     for event in events:
         data = validate_data(event.type, event.data, event.version)
         with uow_factory() as uow:

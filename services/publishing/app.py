@@ -14,7 +14,7 @@ from flask import Flask
 
 from services.publishing import handlers
 from services.publishing.api import BLUEPRINTS
-from services.publishing.consumers import PRIVACY_TOPICS, TOPICS, event_handlers, privacy_handlers
+from services.publishing.consumers import consumers
 from services.publishing.db import PublishingUnitOfWork, metadata
 from services.publishing.delivery import Dispatcher
 from services.publishing.directory import ApplicationsDirectory
@@ -22,10 +22,9 @@ from services.publishing.pages import pages_blp
 from services.publishing.settings import PublishingSettings
 from shared.bus import system_clock
 from shared.config import ServiceSettings
-from shared.revocation import revocation_consumer
 from shared.service import ApiService, Worker, run_cli, worker_plan_for
 from shared.web import ServiceContext
-from shared.worker import ConsumerSpec, Periodic, WorkerPlan
+from shared.worker import Periodic, WorkerPlan
 
 NAME = "publishing"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -57,15 +56,9 @@ def build_dispatcher(ctx: ServiceContext, directory=None, transport_factory=None
 
 
 def worker_plan(ctx: ServiceContext, dispatcher: Dispatcher | None = None) -> WorkerPlan:
-    options: PublishingSettings = ctx.extras["settings"]
     dispatcher = dispatcher or build_dispatcher(ctx)
     return worker_plan_for(
-        ctx,
-        consumers=[ConsumerSpec(group_id=options.consumer_group, topics=TOPICS,
-                                handlers=event_handlers(options, ctx.bus.clock)),
-                   ConsumerSpec(group_id=options.privacy_consumer_group, topics=PRIVACY_TOPICS,
-                                handlers=privacy_handlers()),
-                   revocation_consumer(NAME, f"{options.consumer_group}.access")],
+        ctx, consumers=consumers(ctx.bus),
         periodic=[
             Periodic("send-newsletters", 0.2, dispatcher.run_newsletters),
             Periodic("send-mails", 0.5, dispatcher.run_mails),

@@ -8,53 +8,31 @@ so a replay with a new event id finds them and changes nothing.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from services.publishing import handlers
-from services.publishing.settings import PublishingSettings
-from shared.bus import system_clock
-from shared.consumer import PermanentError
-from shared.errors import DomainError
+from shared.bus import MessageBus
+from shared.consumer import command_handlers
 from shared.events.catalogue import TOPIC_PRIVACY, TOPIC_SELECTION, TOPIC_WORKSHOPS
-from shared.privacy import erasure_handler
+from shared.privacy import privacy_consumer
+from shared.revocation import revocation_consumer
+from shared.worker import ConsumerSpec
 
+NAME = "publishing"
 TOPICS = [TOPIC_SELECTION, TOPIC_WORKSHOPS]
 PRIVACY_TOPICS = [TOPIC_PRIVACY]
 
+EVENT_COMMANDS = {
+    "SelectionCompleted": handlers.RecordSelection,
+    "ApplicationSelected": lambda data: handlers.RecordDecision(data, selected=True),
+    "ApplicationNotSelected": lambda data: handlers.RecordDecision(data, selected=False),
+    "WorkshopCompleted": handlers.RecordWorkshopResults,
+    "WorkshopCancelled": handlers.RecordWorkshopCancellation,
+    "DecisionAmended": handlers.RecordDecisionAmendment,
+}
 
-def event_handlers(settings: PublishingSettings, clock: Callable = system_clock) -> dict:
-    def run(command, uow):
-        try:
-            handlers.COMMAND_HANDLERS[type(command)](command, uow, clock, settings=settings)
-        except DomainError as error:  # the event breaks a rule: retrying cannot help, dead-letter it
-            raise PermanentError(f"{error.field or 'event'}: {error.message}") from error
 
-    def selection_completed(event, data, uow):
-        run(handlers.RecordSelection(data), uow)
-
-    def application_selected(event, data, uow):
-        run(handlers.RecordDecision(data, selected=True), uow)
-
-    def application_not_selected(event, data, uow):
-        run(handlers.RecordDecision(data, selected=False), uow)
-
-    def workshop_completed(event, data, uow):
-        run(handlers.RecordWorkshopResults(data), uow)
-
-    def workshop_cancelled(event, data, uow):
-        run(handlers.RecordWorkshopCancellation(data), uow)
-
-    def decision_amended(event, data, uow):
-        run(handlers.RecordDecisionAmendment(data), uow)
-
-    return {
-        "SelectionCompleted": selection_completed,
-        "ApplicationSelected": application_selected,
-        "ApplicationNotSelected": application_not_selected,
-        "WorkshopCompleted": workshop_completed,
-        "WorkshopCancelled": workshop_cancelled,
-        "DecisionAmended": decision_amended,
-    }
+def event_handlers(bus: MessageBus) -> dict:
+    """Each event of the selection and the workshops as a command for the bus (in the consumer's transaction)."""
+    return command_handlers(bus, EVENT_COMMANDS)
 
 
 def erase_personal_data(uow, digest: str) -> int:
@@ -64,4 +42,14 @@ def erase_personal_data(uow, digest: str) -> int:
 def privacy_handlers() -> dict:
     """GDPR: the platform's erasure handler (once per request, audited, answered with PersonalDataErased)
     around what publishing erases."""
-    return {"PersonalDataErasureRequested": erasure_handler("publishing", erase_personal_data)}
+    return PRIVACY_CONSUMER.handlers
+
+
+PRIVACY_CONSUMER = privacy_consumer(NAME, erase_personal_data)
+
+
+def consumers(bus: MessageBus) -> list[ConsumerSpec]:
+    """Groups `publishing.results`, `publishing.privacy` and `publishing.results.access` (the names deployed
+    offsets are stored under; shared.config.consumer_group adds the deployment's suffix)."""
+    return [ConsumerSpec(NAME, "results", topics=TOPICS, handlers=event_handlers(bus)), PRIVACY_CONSUMER,
+            revocation_consumer(NAME, "results.access")]

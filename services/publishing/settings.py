@@ -16,8 +16,6 @@ from shared.config import setting
 from shared import config
 
 DEFAULT_SENDER = "Netzwerk Innenstadt NRW <info@innenstadt-nrw.de>"
-DEFAULT_CONSUMER_GROUP = "publishing.results"
-DEFAULT_PRIVACY_CONSUMER_GROUP = "publishing.privacy"
 
 
 class SettingsError(RuntimeError):
@@ -58,8 +56,6 @@ class PublishingSettings:
     smtp_max_attempts: int = 5                # temporary (4xx) failures are retried this often
     smtp_retry_base_s: float = 60.0           # first retry after this, doubling each time
     claim_lease_s: float = 300.0              # SQLite only: when another worker's claim counts as abandoned
-    consumer_group: str = DEFAULT_CONSUMER_GROUP
-    privacy_consumer_group: str = DEFAULT_PRIVACY_CONSUMER_GROUP
     environment: str = "development"
 
     @property
@@ -96,8 +92,5 @@ class PublishingSettings:
             smtp_max_attempts=max(1, int(_number("SMTP_MAX_ATTEMPTS", 5))),
             smtp_retry_base_s=max(0.0, _number("SMTP_RETRY_BASE_SECONDS", 60.0)),
             claim_lease_s=max(1.0, _number("PUBLISHING_CLAIM_LEASE_SECONDS", 300.0)),
-            consumer_group=setting("PUBLISHING_CONSUMER_GROUP", "").strip() or DEFAULT_CONSUMER_GROUP,
-            privacy_consumer_group=setting("PUBLISHING_PRIVACY_CONSUMER_GROUP", "").strip()
-            or DEFAULT_PRIVACY_CONSUMER_GROUP,
             environment=environment,
         )

@@ -1,4 +1,5 @@
-"""The candidates projection: applications events -> calls and candidates, and its rebuild from the topic.
+"""The candidates projection: applications events -> calls and candidates (a shared.consumer.Projection,
+which the `rebuild` command builds again from the topic with shared.consumer.rebuild_projection).
 
 Handlers have the consumer loop's signature `handler(event, data, uow)`; the loop (shared.consumer) runs
 each in one transaction with the processed-message record, so a redelivered event is a no-op. Beyond
@@ -14,22 +15,18 @@ different aggregates arrive, nor on an event of the same aggregate being replaye
 """
 from __future__ import annotations
 
-import logging
-import time
-
-from kafka import TopicPartition
-
+from services.selection.db import PROJECTION_TABLES
 from services.selection.domain import Candidate
 from services.selection.handlers import vacate_place
-from shared.consumer import PermanentError
+from services.selection.privacy import PRIVACY_CONSUMER
+from shared.consumer import Handler, PermanentError, Projection, SetBased
 from shared.errors import DomainError
-from shared.events.catalogue import TOPIC_APPLICATIONS, InvalidEventError, UnknownEventError, validate_data
-from shared.events.envelope import EnvelopeError, Event
-from shared.kafka import make_consumer
+from shared.events.catalogue import TOPIC_APPLICATIONS
+from shared.events.envelope import Event
+from shared.revocation import revocation_consumer
+from shared.worker import ConsumerSpec
 
-log = logging.getLogger(__name__)
-
-CONSUMER_GROUP = "selection.candidates"
+NAME, PURPOSE = "selection", "candidates"  # the consumer group: selection.candidates (+ the deployment's suffix)
 OPEN, CLOSED = "open", "closed"
 SUBMITTED, WITHDRAWN = "submitted", "withdrawn"
 
@@ -120,8 +117,6 @@ def _upsert_contents(items: list, uow) -> None:
     uow.candidates.upsert_contents(list(newest.values()))
 
 
-# shared.consumer looks for this optional attribute; a function object cannot declare it to mypy.
-application_submitted.batch = application_updated.batch = _upsert_contents  # type: ignore[attr-defined]
 
 
 def application_withdrawn(event: Event, data: dict, uow) -> None:
@@ -138,85 +133,22 @@ def application_withdrawn(event: Event, data: dict, uow) -> None:
         uow.candidates.update(data["application_id"], {"status": WITHDRAWN, "withdrawn_at": data["withdrawn_at"]})
 
 
-HANDLERS = {
+HANDLERS: dict[str, Handler] = {
     "CallOpened": call_opened,
     "CallClosed": call_closed,
     "CallDeadlinesChanged": call_deadlines_changed,
-    "ApplicationSubmitted": application_submitted,
-    "ApplicationUpdated": application_updated,
+    # a poll's consecutive submissions and updates are applied together by `_upsert_contents`
+    "ApplicationSubmitted": SetBased(application_submitted, _upsert_contents),
+    "ApplicationUpdated": SetBased(application_updated, _upsert_contents),
     "ApplicationWithdrawn": application_withdrawn,
 }
 
 
-# --- rebuild -------------------------------------------------------------------------------------
-def rebuild_projection(uow_factory, bootstrap_servers: str, *, topic: str = TOPIC_APPLICATIONS,
-                       group_id: str = CONSUMER_GROUP, handlers: dict | None = None,
-                       deadline_s: float = 600.0) -> dict:
-    """Throw the projection away and build it again from the beginning of `topic`.
-
-    A fresh consumer without a group reads every partition from the beginning up to the end offsets it
-    found when it started, and applies each event through the same handlers as the live consumer, with
-    the same duplicate check and the same rule for messages the live consumer dead-letters (they change
-    nothing). All of it happens in one transaction: readers see the old projection until the new one
-    commits, and on PostgreSQL the live consumer waits meanwhile. Returns the counts of what was read.
-    """
-    handlers = HANDLERS if handlers is None else handlers
-    consumer = make_consumer(bootstrap_servers, None, (), client_id="selection-rebuild")
-    counts = {"applied": 0, "duplicate": 0, "skipped": 0, "refused": 0}
-    try:
-        partitions = _partitions(consumer, topic, deadline_s)
-        if not partitions:  # never wipe the projection because the broker does not know the topic
-            raise LookupError(f"topic {topic} not found on {bootstrap_servers}")
-        ends = consumer.end_offsets(partitions)
-        consumer.assign(partitions)
-        for partition in partitions:
-            consumer.seek_to_beginning(partition)
-        with uow_factory() as uow:
-            uow.clear_projection(group_id)
-            deadline = time.monotonic() + deadline_s
-            while any(consumer.position(p) < ends[p] for p in partitions):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"rebuild did not reach the end of {topic} within {deadline_s}s")
-                for batch in consumer.poll(timeout_ms=500).values():
-                    for message in batch:
-                        if message.offset < ends[TopicPartition(message.topic, message.partition)]:
-                            counts[_apply(uow, group_id, handlers, message)] += 1
-            uow.commit()
-    finally:
-        consumer.close()
-    log.info("projection rebuilt", extra={"topic": topic, **counts})
-    return counts
+# --- the projection ---------------------------------------------------------------------------------
+CANDIDATES = Projection(topics=(TOPIC_APPLICATIONS,), handlers=HANDLERS, tables=PROJECTION_TABLES)
 
 
-def _partitions(consumer, topic: str, deadline_s: float) -> list[TopicPartition]:
-    deadline = time.monotonic() + min(deadline_s, 30.0)
-    while True:
-        found = consumer.partitions_for_topic(topic)
-        if found or time.monotonic() > deadline:
-            return [TopicPartition(topic, p) for p in sorted(found or ())]
-        time.sleep(0.2)
-
-
-def _apply(uow, group_id: str, handlers: dict, message) -> str:
-    try:
-        event = Event.from_value(message.value)
-    except EnvelopeError:
-        return "refused"
-    handler = handlers.get(event.type)
-    if handler is None:
-        return "skipped"
-    try:
-        data = validate_data(event.type, event.data, event.version)
-    except (UnknownEventError, InvalidEventError):
-        return "refused"
-    if uow.already_processed(group_id, event.id):
-        return "duplicate"
-    savepoint = uow.session.begin_nested()
-    try:
-        handler(event, data, uow)
-    except PermanentError:
-        savepoint.rollback()
-        return "refused"
-    savepoint.commit()
-    uow.mark_processed(group_id, event)
-    return "applied"
+def consumers() -> list[ConsumerSpec]:
+    """Groups `selection.candidates`, `selection.privacy` and `selection.access`."""
+    return [ConsumerSpec(NAME, PURPOSE, topics=list(CANDIDATES.topics), handlers=dict(CANDIDATES.handlers)),
+            PRIVACY_CONSUMER, revocation_consumer(NAME)]

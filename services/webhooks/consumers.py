@@ -37,7 +37,7 @@ def fan_out_handler(panel_members):
 
 def fanout_consumer(panel_members) -> ConsumerSpec:
     handler = fan_out_handler(panel_members)
-    return ConsumerSpec(group_id=FANOUT_GROUP, topics=PUBLIC_TOPICS,
+    return ConsumerSpec("webhooks", "fanout", topics=PUBLIC_TOPICS,
                         handlers=dict.fromkeys(PUBLIC_EVENT_TYPES, handler))
 
 

@@ -3,10 +3,8 @@
     gunicorn -b 127.0.0.1:8003 'services.workshops.app:create_app()'
     python -m services.workshops.app worker [--relay-only]
     python -m services.workshops.app migrate
-Nothing starts at import time. `WORKSHOPS_CONSUMER_GROUP_PREFIX` (default `workshops`) names the consumer
-groups `<prefix>.selection` and `<prefix>.privacy`: another environment or a test on the same broker
-sets its own. The skeleton (CLI, context, app) is shared.service's; this module holds what is the
-service's own.
+Nothing starts at import time. The skeleton (CLI, context, app) is shared.service's; this module holds what
+is the service's own.
 """
 from __future__ import annotations
 
@@ -17,11 +15,9 @@ from services.workshops import consumers, handlers
 from services.workshops.api import BLUEPRINTS
 from services.workshops.db import WorkshopsUnitOfWork, metadata, start_mappers
 from shared.config import setting
-from shared.events.catalogue import TOPIC_PRIVACY, TOPIC_SELECTION
-from shared.revocation import revocation_consumer
 from shared.service import ApiService, Worker, run_cli, worker_plan_for
 from shared.web import ServiceContext
-from shared.worker import ConsumerSpec, Periodic, WorkerPlan
+from shared.worker import Periodic, WorkerPlan
 
 NAME = "workshops"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -35,21 +31,9 @@ build_context = SERVICE.context  # (settings=None, clock=system_clock) -> Servic
 create_app = SERVICE.app  # gunicorn 'services.workshops.app:create_app()'
 
 
-def configured_group_prefix() -> str:
-    """`WORKSHOPS_CONSUMER_GROUP_PREFIX`, default `workshops`."""
-    return setting("WORKSHOPS_CONSUMER_GROUP_PREFIX", "").strip() or consumers.GROUP_PREFIX
-
-
-def worker_plan(ctx: ServiceContext, group_prefix: str | None = None) -> WorkerPlan:
-    clock = ctx.bus.clock
-    prefix = group_prefix or configured_group_prefix()
+def worker_plan(ctx: ServiceContext) -> WorkerPlan:
     return worker_plan_for(
-        ctx,
-        consumers=[ConsumerSpec(group_id=f"{prefix}.selection", topics=[TOPIC_SELECTION],
-                                handlers=consumers.selection_handlers(clock)),
-                   ConsumerSpec(group_id=f"{prefix}.privacy", topics=[TOPIC_PRIVACY],
-                                handlers=consumers.privacy_handlers(clock)),
-                   revocation_consumer(NAME, f"{prefix}.access")],
+        ctx, consumers=consumers.consumers(ctx.bus),
         periodic=[Periodic("purge-expired-participant-data", 3600.0,
                            lambda: ctx.bus.handle(handlers.PurgeExpiredParticipantData(retention())))],
     )

@@ -1,71 +1,65 @@
-"""Integration events -> commands: what the workshops learn from the selection (topic vorort.selection)
-and the erasure requests they answer (topic vorort.privacy).
+"""Integration events -> commands: what the workshops learn from the selection (topic vorort.selection),
+the erasure requests they answer (topic vorort.privacy, through shared.privacy) and revoked access.
 
-Handlers have the consumer loop's signature `handler(event, data, uow)`; `data` is already validated
-against the catalogue. The loop provides idempotency (processed messages), retries and the dead-letter
-topic; the commands are upserts on top of that, so even a replay without the record changes nothing.
+Each selection event becomes a command for the bus (shared.consumer.command_handlers), which runs it in
+the consumer loop's unit of work. The loop provides idempotency (processed messages), retries and the
+dead-letter topic; the commands are upserts on top of that, so even a replay without the record changes
+nothing. Consumer groups are `workshops.selection`, `workshops.privacy` and `workshops.access`
+(shared.config.consumer_group adds the deployment's suffix).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from services.workshops import handlers
-from shared.bus import system_clock
-from shared.consumer import PermanentError
-from shared.errors import DomainError
+from shared.bus import MessageBus
+from shared.consumer import command_handlers
+from shared.events.catalogue import TOPIC_SELECTION
+from shared.privacy import privacy_consumer
+from shared.revocation import revocation_consumer
+from shared.worker import ConsumerSpec
 
-GROUP_PREFIX = "workshops"
-GROUP_ID = f"{GROUP_PREFIX}.selection"
-PRIVACY_GROUP_ID = f"{GROUP_PREFIX}.privacy"
-
-
-def _runner(clock: Callable):
-    def run(command, uow):
-        try:
-            return handlers.EVENT_HANDLERS[type(command)](command, uow, clock)
-        except DomainError as error:  # the event breaks a rule: retrying cannot help, dead-letter it
-            raise PermanentError(error.message) from error
-    return run
+NAME = "workshops"
 
 
-def selection_handlers(clock: Callable = system_clock) -> dict:
-    run = _runner(clock)
-
-    def application_selected(event, data, uow):
-        municipality = data["municipality"]
-        run(handlers.PlanSeries(
-            call_id=data["call_id"], application_id=data["application_id"], ags=municipality["ags"],
-            name=municipality["name"], workshops_per_place=data["workshops_per_place"],
-            population=municipality.get("population"), size_class=municipality.get("size_class")), uow)
-
-    def application_not_selected(event, data, uow):
-        municipality = data["municipality"]
-        run(handlers.RecordInvitation(
-            call_id=data["call_id"], application_id=data["application_id"], ags=municipality["ags"],
-            name=municipality["name"], may_attend=data["may_attend_workshops"]), uow)
-
-    def selection_completed(event, data, uow):
-        run(handlers.RecordSelection(call_id=data["call_id"], title=data["call_title"], topic=data["topic"],
-                                     decided_at=data["decided_at"]), uow)
-
-    def place_vacated(event, data, uow):
-        run(handlers.CancelSeries(call_id=data["call_id"], application_id=data["application_id"],
-                                  reason=handlers.VACATED_REASON), uow)
-
-    return {
-        "ApplicationSelected": application_selected,
-        "ApplicationNotSelected": application_not_selected,
-        "SelectionCompleted": selection_completed,
-        "PlaceVacated": place_vacated,
-    }
+def _plan_series(data: dict) -> handlers.PlanSeries:
+    municipality = data["municipality"]
+    return handlers.PlanSeries(
+        call_id=data["call_id"], application_id=data["application_id"], ags=municipality["ags"],
+        name=municipality["name"], workshops_per_place=data["workshops_per_place"],
+        population=municipality.get("population"), size_class=municipality.get("size_class"))
 
 
-def privacy_handlers(clock: Callable = system_clock) -> dict:
-    """GDPR: erase what this service holds about one address, and report the count (PersonalDataErased)."""
-    run = _runner(clock)
+def _record_invitation(data: dict) -> handlers.RecordInvitation:
+    municipality = data["municipality"]
+    return handlers.RecordInvitation(
+        call_id=data["call_id"], application_id=data["application_id"], ags=municipality["ags"],
+        name=municipality["name"], may_attend=data["may_attend_workshops"])
 
-    def erasure_requested(event, data, uow):
-        run(handlers.ErasePersonalData(request_id=data["request_id"], email_sha256=data["email_sha256"],
-                                       requested_by=data["requested_by"]), uow)
 
-    return {"PersonalDataErasureRequested": erasure_requested}
+def _record_selection(data: dict) -> handlers.RecordSelection:
+    return handlers.RecordSelection(call_id=data["call_id"], title=data["call_title"], topic=data["topic"],
+                                    decided_at=data["decided_at"])
+
+
+def _cancel_series(data: dict) -> handlers.CancelSeries:
+    return handlers.CancelSeries(call_id=data["call_id"], application_id=data["application_id"],
+                                 reason=handlers.VACATED_REASON)
+
+
+EVENT_COMMANDS = {
+    "ApplicationSelected": _plan_series,
+    "ApplicationNotSelected": _record_invitation,
+    "SelectionCompleted": _record_selection,
+    "PlaceVacated": _cancel_series,
+}
+
+
+def selection_handlers(bus: MessageBus) -> dict:
+    return command_handlers(bus, EVENT_COMMANDS)
+
+
+PRIVACY_CONSUMER = privacy_consumer(NAME, handlers.erase_personal_data)
+
+
+def consumers(bus: MessageBus) -> list[ConsumerSpec]:
+    return [ConsumerSpec(NAME, "selection", topics=[TOPIC_SELECTION], handlers=selection_handlers(bus)),
+            PRIVACY_CONSUMER, revocation_consumer(NAME)]

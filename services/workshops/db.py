@@ -113,7 +113,7 @@ registrations = Table(
 Index("uq_registrations_workshop_email_live", registrations.c.workshop_id, func.lower(registrations.c.email),
       unique=True, postgresql_where=text("status <> 'cancelled'"), sqlite_where=text("status <> 'cancelled'"))
 
-# GDPR erasures: an audit of what was done, without the personal data itself.
+# GDPR erasures: an audit of what was done, without the personal data itself (written by shared.privacy).
 privacy_erasures = privacy_erasures_table(metadata)
 revoked_access = revoked_access_table(metadata)
 
@@ -279,19 +279,6 @@ class CallRepository:
         return set(self.session.scalars(select(call_invitations.c.ags).where(call_invitations.c.call_id == call_id)))
 
 
-class ErasureLog:
-    def __init__(self, session):
-        self.session = session
-
-    def done(self, request_id: str) -> bool:
-        return self.session.scalar(select(privacy_erasures.c.request_id).where(
-            privacy_erasures.c.request_id == request_id)) is not None
-
-    def record(self, request_id: str, *, records: int, requested_by: str, now) -> None:
-        self.session.execute(insert(privacy_erasures).values(
-            request_id=request_id, records=records, requested_by=requested_by[:200], erased_at=now))
-
-
 class WorkshopsUnitOfWork(UnitOfWork):
     def __init__(self, session_factory):
         super().__init__(session_factory, metadata)
@@ -300,4 +287,3 @@ class WorkshopsUnitOfWork(UnitOfWork):
         self.workshops = WorkshopRepository(self.session)
         self.registrations = RegistrationRepository(self.session)
         self.calls = CallRepository(self.session)
-        self.erasures = ErasureLog(self.session)

@@ -1,10 +1,11 @@
 """Use cases of the workshops: command -> unit of work -> domain -> outbox.
 
 Every handler of an HTTP command commits once: the state change and its events together. The
-handlers of integration events (the selection, erasure requests) run inside the consumer loop's
-unit of work and do not commit: the
-loop commits their writes together with the record that the event was processed, so a redelivered
-event is a no-op (and, their writes being upserts, harmless even without that record).
+commands made from integration events of the selection (consumers.py) run inside the consumer loop's
+unit of work (the bus runs them there) and do not commit: the loop commits their writes together with
+the record that the event was processed, so a redelivered event is a no-op (and, their writes being
+upserts, harmless even without that record). Erasure requests go through shared.privacy, like every
+service's; `erase_personal_data` is what the workshops erase.
 
 Everything that counts places (registering, cancelling, approving, rescheduling, completing)
 first locks the workshop's row (`SELECT ... FOR UPDATE`), so that on PostgreSQL two requests for
@@ -20,11 +21,10 @@ from typing import Any
 
 from services.workshops import domain
 from services.workshops.domain import Registration, Workshop
-from shared import idempotency
 from shared.errors import Conflict, NotFound
 from shared.events.catalogue import make_event
 from shared.logs import correlation_id
-from shared.privacy import ERASED_NAME, erased_email, erased_event
+from shared.privacy import ERASED_NAME, erased_email
 
 SOURCE = "/services/workshops"
 
@@ -67,14 +67,6 @@ class CancelSeries:
     call_id: str
     application_id: str
     reason: str
-
-
-@dataclass(frozen=True)
-class ErasePersonalData:
-    """From PersonalDataErasureRequested: forget one person (identified by their address's hash)."""
-    request_id: str
-    email_sha256: str
-    requested_by: str
 
 
 @dataclass(frozen=True)
@@ -242,22 +234,17 @@ def cancel_series(command: CancelSeries, uow, clock) -> list[Workshop]:
     return cancelled
 
 
-def erase_personal_data(command: ErasePersonalData, uow, clock) -> int:
-    """Anonymise the person's registrations; places in workshops ahead go to the waitlist. Answers
-    with PersonalDataErased (the count only). A request seen before changes nothing again."""
-    if uow.erasures.done(command.request_id):
-        return 0
-    found = uow.registrations.by_email_digest(command.email_sha256)
+def erase_personal_data(uow, digest: str) -> int:
+    """GDPR (shared.privacy runs it once per request, audits it and answers PersonalDataErased): anonymise
+    the person's registrations; places in workshops ahead go to the waitlist."""
+    found = uow.registrations.by_email_digest(digest)
     for workshop_id in sorted({r.workshop_id for r in found}):  # one lock order: no deadlocks
         workshop = _locked_workshop(uow, workshop_id)
         regs = uow.registrations.for_workshop(workshop_id)  # the same objects as in `found`
         for registration in (r for r in regs if r.id in {f.id for f in found}):
             domain.erase_registrant(registration, regs, workshop, erased_name=ERASED_NAME,
                                     erased_email=erased_email(registration.id))
-    records = len(found) + idempotency.erase_answers_about(uow.session, uow.metadata, command.email_sha256)
-    uow.erasures.record(command.request_id, records=records, requested_by=command.requested_by, now=clock())
-    uow.emit(erased_event(command.request_id, "workshops", records))
-    return records
+    return len(found)
 
 
 @dataclass(frozen=True)
@@ -392,15 +379,13 @@ def complete_workshop(command: CompleteWorkshop, uow, clock) -> Workshop:
     return workshop
 
 
-EVENT_HANDLERS = {  # run by consumers.py within the consumer loop's unit of work
+COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
+    # made from the selection's events (consumers.py), run in the consumer loop's unit of work
     PlanSeries: plan_series,
     RecordInvitation: record_invitation,
     RecordSelection: record_selection,
     CancelSeries: cancel_series,
-    ErasePersonalData: erase_personal_data,
-}
-
-COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
+    # the API's and the worker's
     ScheduleWorkshop: schedule_workshop,
     CancelWorkshop: cancel_workshop,
     Register: register,

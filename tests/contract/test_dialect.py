@@ -14,10 +14,15 @@
 - The import graph of shared/, services/ and vorort/ has no cycles, counting imports inside functions
   (which only postpone a cycle) and imports for type checking: what two modules both need lives in a
   module below both (e.g. services/admin/context.py, shared/web/context.py, vorort/platform.py).
+- One handler table per service (`COMMAND_HANDLERS`, dependencies injected by the bus): no `EVENT_HANDLERS`
+  beside it and no `partial`; a consumer reaches it through the bus (shared.consumer.command_handlers).
+- One consumer-group scheme: `<service>.<purpose>` plus `VORORT_CONSUMER_GROUP_SUFFIX`, computed by
+  shared.config.consumer_group alone; no service reads a group name from a setting of its own.
 """
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 import tomllib
 from collections.abc import Iterator
@@ -145,6 +150,20 @@ def test_the_bus_is_reached_through_the_context_not_a_string_key():
     by_key = [str(path.relative_to(ROOT)) for path in _modules("services", "shared", "vorort", "tests", "bench")
               if 'extras["bus"]' in path.read_text(encoding="utf-8") and path != Path(__file__).resolve()]
     assert by_key == [], "use ctx.bus (shared.web.ServiceContext)"
+
+
+def test_one_handler_table_per_service_reached_through_the_bus():
+    offenders = [str(path.relative_to(ROOT)) for path in _modules("services")
+                 if re.search(r"^EVENT_HANDLERS\b|\bpartial\(|^from functools import .*\bpartial\b",
+                              path.read_text(encoding="utf-8"), re.MULTILINE)]
+    assert offenders == [], "route every command by COMMAND_HANDLERS; consumers call the bus (command_handlers)"
+
+
+def test_consumer_groups_follow_the_one_scheme_without_settings_of_their_own():
+    offenders = [str(path.relative_to(ROOT)) for path in _modules("services", "shared")
+                 if re.search(r"setting\([^)]*GROUP|ConsumerSpec\(group_id=|[\"']--group[\"']",
+                              path.read_text(encoding="utf-8"))]
+    assert offenders == [], "name groups ConsumerSpec(service, purpose, ...): shared.config.consumer_group"
 
 
 def _cycles(graph) -> set[frozenset[str]]:

@@ -27,7 +27,7 @@ from aiosmtpd.controller import Controller
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from services.publishing.consumers import event_handlers, privacy_handlers
+from services.publishing.consumers import consumers
 from shared.events.catalogue import make_event, spec_for, validate_data
 from support import bearer, service_process
 
@@ -35,7 +35,6 @@ STAFF = bearer("staff", "staff:barbara")
 BASE_URL = "https://vorort.innenstadt-nrw.example"
 SECRET = "publishing-test-secret"
 SENDER = "Netzwerk Innenstadt NRW <info@innenstadt-nrw.example>"
-GROUP_PREFIX = "publishing.test"
 
 
 def free_port() -> int:
@@ -167,10 +166,8 @@ def workshop_completed(*, workshop_id: str | None = None, name: str = "Wassenber
 
 def apply(ctx, event) -> str:
     """Apply one event as the consumer loop does: duplicate check, handler, processed record, one commit."""
-    settings_, clock = ctx.extras["settings"], ctx.bus.clock
-    handlers = {**event_handlers(settings_, clock), **privacy_handlers()}
-    handler = handlers[event.type]
-    group = settings_.privacy_consumer_group if event.type in privacy_handlers() else settings_.consumer_group
+    spec = next(spec for spec in consumers(ctx.bus) if event.type in spec.handlers)
+    handler, group = spec.handlers[event.type], spec.group_id
     data = validate_data(event.type, event.data, event.version)
     with ctx.uow_factory() as uow:
         if uow.already_processed(group, event.id):
@@ -194,16 +191,17 @@ def published_draft(client, ctx, **kwargs) -> dict:
 
 
 # --- the worker as a process ---------------------------------------------------------------------
-def unique_group() -> str:
-    return f"{GROUP_PREFIX}.{uuid.uuid4().hex[:10]}"
+def unique_suffix() -> str:
+    """A consumer-group suffix of this test's own (VORORT_CONSUMER_GROUP_SUFFIX, see `worker_env`)."""
+    return f".test-{uuid.uuid4().hex[:10]}"
 
 
-def start_groups_at_end(bootstrap: str, group: str) -> None:
-    """The worker's two consumer groups (see `worker_env`), both at the topics' current ends."""
+def start_groups_at_end(bootstrap: str, suffix: str) -> None:
+    """The worker's two consumer groups with this suffix, both at the topics' current ends."""
     from services.publishing.consumers import PRIVACY_TOPICS, TOPICS
 
-    start_group_at_end(bootstrap, group, TOPICS)
-    start_group_at_end(bootstrap, f"{group}.privacy", PRIVACY_TOPICS)
+    start_group_at_end(bootstrap, f"publishing.results{suffix}", TOPICS)
+    start_group_at_end(bootstrap, f"publishing.privacy{suffix}", PRIVACY_TOPICS)
 
 
 def start_group_at_end(bootstrap: str, group: str, topics) -> None:
@@ -227,9 +225,9 @@ def start_group_at_end(bootstrap: str, group: str, topics) -> None:
     consumer.close()
 
 
-def worker_env(db_url: str, bootstrap: str, smtp_url: str, group: str, **extra) -> dict:
+def worker_env(db_url: str, bootstrap: str, smtp_url: str, suffix: str, **extra) -> dict:
     env = {"PUBLISHING_DATABASE_URL": db_url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "SMTP_URL": smtp_url,
-           "PUBLISHING_CONSUMER_GROUP": group, "PUBLISHING_PRIVACY_CONSUMER_GROUP": f"{group}.privacy",
+           "VORORT_CONSUMER_GROUP_SUFFIX": suffix,
            "PUBLISHING_BASE_URL": BASE_URL, "PUBLISHING_SECRET": SECRET,
            "PUBLISHING_SENDER": SENDER, "APPLICATIONS_URL": f"http://127.0.0.1:{free_port()}"}
     env.update({key: str(value) for key, value in extra.items()})

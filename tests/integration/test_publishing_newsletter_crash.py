@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from publishing_support import (BASE_URL, SECRET, SENDER, STAFF, mail_sink, published_draft, start_groups_at_end,
-                                unique_group, worker_env, worker_process)
+                                unique_suffix, worker_env, worker_process)
 from services.publishing.app import create_app
 from services.publishing.db import deliveries, metadata
 from services.publishing.mail import lint_message
@@ -41,8 +41,8 @@ def test_a_worker_killed_mid_send_resumes_and_every_recipient_gets_exactly_one_c
                                                                                     tmp_path):
     db_url = pg_database("publishing")
     ensure_topics(kafka_bootstrap)
-    group = unique_group()
-    start_groups_at_end(kafka_bootstrap, group)
+    suffix = unique_suffix()
+    start_groups_at_end(kafka_bootstrap, suffix)
     options = PublishingSettings(base_url=BASE_URL, secret=SECRET, sender=SENDER)
     app = create_app(settings("publishing", db_url, kafka_bootstrap), options=options)
     client = app.test_client()
@@ -63,7 +63,7 @@ def test_a_worker_killed_mid_send_resumes_and_every_recipient_gets_exactly_one_c
 
     engine = create_engine(db_url)
     with mail_sink(hold_at=HOLD_AT) as sink:
-        env = worker_env(db_url, kafka_bootstrap, sink.url, group, SMTP_RATE_PER_SECOND=1000)
+        env = worker_env(db_url, kafka_bootstrap, sink.url, suffix, SMTP_RATE_PER_SECOND=1000)
         with worker_process(env, tmp_path / "worker1.log") as worker:
             assert sink.holding.wait(600), "the worker never reached the held message"
             at_kill = delivery_counts(engine, newsletter_id)

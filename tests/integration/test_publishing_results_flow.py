@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from jsonfeed_schema import JSON_FEED_1_1_SCHEMA
-from publishing_support import (BASE_URL, SECRET, SENDER, STAFF, start_groups_at_end, unique_group, worker_env,
+from publishing_support import (BASE_URL, SECRET, SENDER, STAFF, start_groups_at_end, unique_suffix, worker_env,
                                 worker_process, workshop_completed)
 from services.publishing.app import create_app
 from services.publishing.domain import publication_id
@@ -25,15 +25,15 @@ def test_a_completed_workshop_becomes_a_draft_and_once_published_is_in_both_feed
                                                                                    tmp_path):
     db_url = pg_database("publishing")
     ensure_topics(kafka_bootstrap)
-    group = unique_group()
-    start_groups_at_end(kafka_bootstrap, group)
+    suffix = unique_suffix()
+    start_groups_at_end(kafka_bootstrap, suffix)
     since = end_offsets(kafka_bootstrap, TOPIC_PUBLISHING)
     options = PublishingSettings(base_url=BASE_URL, secret=SECRET, sender=SENDER)
     client = create_app(settings("publishing", db_url, kafka_bootstrap), options=options).test_client()
     event = workshop_completed(name="Siegen", ags="05970040", sequence=2)
     pid = publication_id("workshop_result", event.subject)
 
-    with worker_process(worker_env(db_url, kafka_bootstrap, "smtp://127.0.0.1:9", group), tmp_path / "worker.log"):
+    with worker_process(worker_env(db_url, kafka_bootstrap, "smtp://127.0.0.1:9", suffix), tmp_path / "worker.log"):
         producer = make_producer(kafka_bootstrap, "test-publishing-results")
         producer.send(TOPIC_WORKSHOPS, key=event.key(), value=event.value(), headers=event.headers())
         producer.flush()

@@ -88,14 +88,16 @@ def test_submissions_become_candidates_and_the_decision_reaches_the_selection_to
     ensure_topics(kafka_bootstrap)
     selection_db, base_url, selection_app = selection_server
     applications_db = pg_database("applications")
-    group = f"selection.candidates.test-{uuid.uuid4().hex[:8]}"
-    start_group_at(kafka_bootstrap, group, TOPIC_APPLICATIONS, end_offsets(kafka_bootstrap, TOPIC_APPLICATIONS))
+    suffix = f".test-{uuid.uuid4().hex[:8]}"  # the worker's group: selection.candidates.test-...
+    start_group_at(kafka_bootstrap, f"selection.candidates{suffix}", TOPIC_APPLICATIONS,
+                   end_offsets(kafka_bootstrap, TOPIC_APPLICATIONS))
     kafka_env = {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
     processes.append(service_process("applications", ["worker", "--relay-only"],
                                      dict(kafka_env, APPLICATIONS_DATABASE_URL=applications_db),
                                      tmp_path / "applications-relay.log"))
-    worker = service_process("selection", ["worker", "--group", group],
-                             dict(kafka_env, SELECTION_DATABASE_URL=selection_db), tmp_path / "selection-worker.log")
+    worker = service_process("selection", ["worker"],
+                             dict(kafka_env, SELECTION_DATABASE_URL=selection_db, VORORT_CONSUMER_GROUP_SUFFIX=suffix),
+                             tmp_path / "selection-worker.log")
     processes.append(worker)
 
     # Intake, through the applications service's API.
@@ -167,8 +169,9 @@ def test_submissions_become_candidates_and_the_decision_reaches_the_selection_to
     before = projection(engine, call_id)
     reviews_before = _count(engine, "reviews")
     rebuild = subprocess.run(
-        [sys.executable, "-m", "services.selection.app", "rebuild", "--group", group], cwd=REPO_ROOT,
-        env=_env(dict(kafka_env, SELECTION_DATABASE_URL=selection_db)), capture_output=True, text=True, timeout=600)
+        [sys.executable, "-m", "services.selection.app", "rebuild"], cwd=REPO_ROOT,
+        env=_env(dict(kafka_env, SELECTION_DATABASE_URL=selection_db, VORORT_CONSUMER_GROUP_SUFFIX=suffix)),
+        capture_output=True, text=True, timeout=600)
     assert rebuild.returncode == 0, rebuild.stderr[-3000:]
     counts = json.loads(rebuild.stdout.strip().splitlines()[-1])
     assert counts["applied"] >= 15

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from selection_support import (T0, TOWNS_2018, call_closed, call_opened, new_id, projection, submitted, updated,
                                withdrawn)
 from services.selection.app import build_context, create_app
-from services.selection.consumers import HANDLERS, rebuild_projection
+from services.selection.consumers import CANDIDATES, HANDLERS
 from services.selection.db import metadata
-from shared.consumer import EventConsumer
+from shared.consumer import EventConsumer, rebuild_projection
 from shared.events.catalogue import dead_letter_topic, make_event, spec_for
 from shared.kafka import ensure_topics, make_consumer, make_producer
 from support import bearer, eventually, settings
@@ -68,6 +68,11 @@ def topic(kafka_bootstrap):
     return name
 
 
+def rebuild(uow_factory, bootstrap, topic, group="selection.candidates"):
+    """The candidates projection rebuilt from `topic` (shared.consumer's rebuild, as the `rebuild` command runs it)."""
+    return rebuild_projection(CANDIDATES, uow_factory, bootstrap, group_id=group, topics=[topic])
+
+
 def processed(engine, group="selection.candidates"):
     table = metadata.tables["processed_messages"]
     with engine.connect() as connection:
@@ -78,9 +83,9 @@ def test_replaying_the_topic_twice_gives_the_same_candidates_as_once(pg_database
     once = build_context(settings("selection", pg_database("selection"), kafka_bootstrap))
     twice = build_context(settings("selection", pg_database("selection"), kafka_bootstrap))
 
-    first = rebuild_projection(once.uow_factory, kafka_bootstrap, topic=topic)
-    rebuild_projection(twice.uow_factory, kafka_bootstrap, topic=topic)
-    again = rebuild_projection(twice.uow_factory, kafka_bootstrap, topic=topic)
+    first = rebuild(once.uow_factory, kafka_bootstrap, topic)
+    rebuild(twice.uow_factory, kafka_bootstrap, topic)
+    again = rebuild(twice.uow_factory, kafka_bootstrap, topic)
 
     assert first == again == {"applied": 30, "duplicate": 1, "skipped": 1, "refused": 2}
     state = projection(once.engine)
@@ -127,7 +132,7 @@ def test_a_rebuild_ends_in_the_state_the_live_consumer_built_and_keeps_the_revie
     assert client.put(f"/v1/calls/{call_id}/candidates/{siegen}/reviews/stg-ihk", headers=bearer("steering", "stg-ihk"),
                       json={"scores": scores}).status_code == 201
 
-    rebuild_projection(ctx.uow_factory, kafka_bootstrap, topic=topic, group_id=group)
+    rebuild(ctx.uow_factory, kafka_bootstrap, topic, group)
     assert projection(ctx.engine) == built_live
     assert processed(ctx.engine, group) == live_processed
     ranking = client.get(f"/v1/calls/{call_id}/ranking", headers=STAFF).json

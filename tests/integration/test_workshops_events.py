@@ -30,7 +30,7 @@ def worker(kafka_bootstrap, pg_database, tmp_path):
     log_path = tmp_path / "workshops-worker.log"
     process = service_process("workshops", ["worker"], log_path=log_path, env={
         "WORKSHOPS_DATABASE_URL": db_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "WORKSHOPS_CONSUMER_GROUP_PREFIX": f"test-workshops-{uuid.uuid4().hex[:8]}"})
+        "VORORT_CONSUMER_GROUP_SUFFIX": f".test-{uuid.uuid4().hex[:8]}"})
     yield db_url, process, log_path
     stop_process(process)
 

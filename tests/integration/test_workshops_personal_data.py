@@ -21,6 +21,11 @@ STAFF = bearer("staff", "staff:datenschutz")
 PERSON = "Erika.Musterfrau@example.org"
 
 
+def privacy_handlers(bus):
+    """The workshops' erasure consumer (shared.privacy's, around what the workshops erase)."""
+    return consumers.PRIVACY_CONSUMER.handlers
+
+
 def body(name, email, kind="citizen", organisation="Familie Musterfrau"):
     return {"name": name, "email": email, "organisation": organisation, "participant_type": kind, "consent": True}
 
@@ -76,7 +81,7 @@ def test_the_export_lists_every_registration_of_the_person_for_staff_only(world)
 def test_erasure_anonymises_gives_up_places_ahead_and_keeps_past_attendance(world):
     app, client, db_url, ids, regs = world
     request = erasure_request(PERSON, "staff:datenschutz")
-    assert deliver(app, request, handlers=consumers.privacy_handlers) == ["applied"]
+    assert deliver(app, request, handlers=privacy_handlers) == ["applied"]
 
     assert client.get("/v1/personal-data", headers=STAFF, query_string={"email": PERSON}).json["records"] == []
     [erased] = of_type(outbox(db_url), "PersonalDataErased")
@@ -101,13 +106,13 @@ def test_erasure_anonymises_gives_up_places_ahead_and_keeps_past_attendance(worl
 def test_the_same_erasure_request_again_changes_and_reports_nothing_more(world):
     app, client, db_url, ids, regs = world
     request = erasure_request(PERSON, "staff:datenschutz")
-    deliver(app, request, handlers=consumers.privacy_handlers)
+    deliver(app, request, handlers=privacy_handlers)
     replay = make_event(request.type, request.data, source=request.source)  # same request, new event id
-    assert deliver(app, replay, request, handlers=consumers.privacy_handlers) == ["applied", "duplicate"]
+    assert deliver(app, replay, request, handlers=privacy_handlers) == ["applied", "duplicate"]
     assert len(of_type(outbox(db_url), "PersonalDataErased")) == 1
 
 
 def test_an_erasure_for_an_unknown_address_reports_zero_records(world):
     app, client, db_url, ids, regs = world
-    deliver(app, erasure_request("niemand@example.org", "staff:datenschutz"), handlers=consumers.privacy_handlers)
+    deliver(app, erasure_request("niemand@example.org", "staff:datenschutz"), handlers=privacy_handlers)
     assert of_type(outbox(db_url), "PersonalDataErased")[0]["records"] == 0

@@ -10,7 +10,9 @@ from datetime import datetime, timezone
 from sqlalchemy import create_engine, select
 
 from services.workshops import consumers
+from services.workshops import handlers as handlers_module
 from services.workshops.db import metadata
+from shared.bus import MessageBus
 from shared.consumer import EventConsumer
 from shared.events.catalogue import make_event, topic_for, validate_data
 
@@ -96,13 +98,13 @@ class _Message:
     headers: list | None = None
 
 
-def deliverer(app, clock=None, group_id: str = consumers.GROUP_ID, handlers=None) -> EventConsumer:
+def deliverer(app, clock=None, group_id: str = "workshops.selection", handlers=None) -> EventConsumer:
     """The real idempotent consumer logic over the app's database, fed by hand: `.process(msg)`.
-    Selection handlers unless `handlers` (a factory taking the clock) says otherwise."""
+    Selection handlers unless `handlers` (a factory taking the bus) says otherwise."""
     ctx = app.extensions["vorort"]
+    bus = ctx.bus if clock is None else MessageBus(ctx.uow_factory, handlers_module.COMMAND_HANDLERS, clock)
     make = handlers or consumers.selection_handlers
-    return EventConsumer(group_id=group_id, topics=["vorort.selection"],
-                         handlers=make(clock or ctx.bus.clock),
+    return EventConsumer(group_id=group_id, topics=["vorort.selection"], handlers=make(bus),
                          uow_factory=ctx.uow_factory, consumer=None, producer=None)
 
 

@@ -75,7 +75,6 @@ from services.publishing.handlers.publications import (
 )
 from services.publishing.handlers.routing import (
     COMMAND_HANDLERS,
-    EVENT_COMMANDS,
 )
 from services.publishing.handlers.subscriptions import (
     _recent_confirmation,

@@ -1,4 +1,7 @@
-"""The bus's routing table: command type -> handler."""
+"""The bus's routing table: command type -> handler.
+
+The Record* commands are made from events (services/publishing/consumers.py) and run inside the consumer
+loop's unit of work, which commits with the processed record; they never commit themselves."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -59,8 +62,4 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     DiscardNotice: discard_notice,
     SubmitEnquiry: submit_enquiry,
 }
-
-# The consumer handlers run inside the consumer loop's unit of work, which commits with the processed
-# record; they never commit themselves.
-EVENT_COMMANDS = (RecordSelection, RecordDecision, RecordWorkshopResults)
 

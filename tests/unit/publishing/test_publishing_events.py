@@ -4,10 +4,12 @@ from __future__ import annotations
 import pytest
 
 from services.publishing.consumers import PRIVACY_TOPICS, TOPICS, event_handlers, privacy_handlers
+from services.publishing.handlers import COMMAND_HANDLERS
 from services.publishing.domain import (create_newsletter, mark_sent, newsletter_sent_payload,
                                         publication_from_workshop, publish, results_published_payload, schedule_send,
                                         start_sending)
 from services.publishing.settings import PublishingSettings
+from shared.bus import MessageBus
 from shared.consumer import PermanentError
 from shared.errors import Conflict
 from shared.events.catalogue import TOPIC_PUBLISHING, make_event, spec_for, topic_for
@@ -20,8 +22,13 @@ CONSUMED = {"SelectionCompleted": "vorort.selection", "ApplicationSelected": "vo
 EMITTED = ("ResultsPublished", "NewsletterSent")
 
 
+def bus() -> MessageBus:
+    return MessageBus(uow_factory=None, handlers=COMMAND_HANDLERS, clock=lambda: NOW,
+                      dependencies={"settings": PublishingSettings()})
+
+
 def test_every_consumed_event_is_in_the_catalogue_on_a_topic_the_consumer_reads():
-    handlers = event_handlers(PublishingSettings())
+    handlers = event_handlers(bus())
     assert set(handlers) == set(CONSUMED)
     for event_type, topic in CONSUMED.items():
         assert topic_for(event_type) == topic and topic in TOPICS
@@ -60,7 +67,7 @@ def test_newsletter_sent_as_emitted_matches_its_schema_and_carries_counts_only()
 
 
 def test_an_event_that_breaks_the_domains_rules_is_dead_lettered_not_retried():
-    handler = event_handlers(PublishingSettings())["WorkshopCompleted"]
+    handler = event_handlers(bus())["WorkshopCompleted"]
     broken = dict(workshop_event(), municipality={"ags": "05370040", "name": " "})
     with pytest.raises(PermanentError, match="municipality"):
         handler(None, broken, uow=object())

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.publishing.settings import DEFAULT_CONSUMER_GROUP, PublishingSettings, SettingsError
+from services.publishing.settings import PublishingSettings, SettingsError
 
 VARIABLES = ("SMTP_URL", "PUBLISHING_BASE_URL", "PUBLISHING_SENDER", "PUBLISHING_SECRET", "PUBLISHING_AUTO_PUBLISH",
-             "SMTP_RATE_PER_SECOND", "PUBLISHING_CONSUMER_GROUP", "PUBLISHING_PRIVACY_CONSUMER_GROUP", "VORORT_ENV",
+             "SMTP_RATE_PER_SECOND", "VORORT_ENV",
              "VORORT_JWT_SECRET")
 
 
@@ -24,7 +24,6 @@ def test_defaults_run_on_one_machine():
     assert settings.sender == "Netzwerk Innenstadt NRW <info@innenstadt-nrw.de>"
     assert settings.auto_publish is False
     assert settings.smtp_rate_per_second == 10.0
-    assert settings.consumer_group == DEFAULT_CONSUMER_GROUP
     assert settings.allows_http_links
 
 

@@ -56,3 +56,30 @@ def test_a_handler_that_names_a_dependency_gets_it_and_others_do_not():
 def test_a_command_without_a_handler_is_refused():
     with pytest.raises(LookupError, match="no handler for str"):
         bus().handle("not a command")
+
+
+def test_a_command_from_a_consumer_runs_in_the_consumers_unit_of_work():
+    consumers_uow = FakeUnitOfWork()  # not entered: the consumer loop holds it open, the bus opens no other
+    assert bus().handle(Plain(3), uow=consumers_uow) == (3, False, NOW)
+
+
+def test_consumer_handlers_turn_events_into_commands_and_refusals_into_dead_letters():
+    from shared.consumer import PermanentError, command_handlers
+    from shared.errors import InvalidInput
+
+    seen = []
+
+    def record(command, uow, clock):
+        seen.append((command, uow))
+
+    def refuse(command, uow, clock):
+        raise InvalidInput("must be positive", field="value")
+
+    routed = MessageBus(FakeUnitOfWork, {Plain: record, NeedsSettings: refuse}, lambda: NOW)
+    handlers = command_handlers(routed, {"Planned": lambda data: Plain(data["value"]),
+                                         "Refused": lambda data: NeedsSettings(data["value"])})
+    consumers_uow = FakeUnitOfWork()
+    handlers["Planned"](None, {"value": 4}, consumers_uow)
+    assert seen == [(Plain(4), consumers_uow)]
+    with pytest.raises(PermanentError, match="value: must be positive"):
+        handlers["Refused"](None, {"value": -1}, consumers_uow)

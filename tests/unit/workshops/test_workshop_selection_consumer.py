@@ -5,6 +5,8 @@ import pytest
 
 from services.workshops import domain as d
 from services.workshops.consumers import selection_handlers
+from services.workshops.handlers import COMMAND_HANDLERS
+from shared.bus import MessageBus
 from shared.consumer import PermanentError
 from shared.events.catalogue import make_event, validate_data
 from workshop_helpers import HEINSBERG, NOW, SIEGEN, WASSENBERG
@@ -61,7 +63,8 @@ class FakeUnitOfWork:
 
 def deliver(uow, event_type, data):
     event = make_event(event_type, data, source="/tests")
-    selection_handlers(lambda: NOW)[event_type](event, validate_data(event_type, event.data, 1), uow)
+    bus = MessageBus(uow_factory=None, handlers=COMMAND_HANDLERS, clock=lambda: NOW)
+    selection_handlers(bus)[event_type](event, validate_data(event_type, event.data, 1), uow)
 
 
 def selected(application_id="app-siegen", workshops_per_place=2, ags=SIEGEN, name="Siegen"):
