@@ -5,7 +5,6 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from services.selection.db import candidate_from_row
 from services.selection.domain import (
     may_amend,
     may_decide,
@@ -37,7 +36,7 @@ def record_decision(command: RecordDecision, uow, clock) -> dict:
     evaluation = evaluate(uow, command.call_id)
     try:
         decision = validate_decision(
-            [candidate_from_row(row) for row in evaluation.candidates.values()], evaluation.proposal,
+            evaluation.judged, evaluation.proposal,
             command.selected, call["places"], command.rationale, command.deviation_reason,
             command.present_member_ids, panel, quorum)
     except DomainError as error:  # the command calls the domain's `selected_ids` `selected`
@@ -116,9 +115,8 @@ def successor_proposals(uow, call_id: str) -> tuple[Evaluation, list]:
     decision = uow.decisions.get(call_id)
     if decision is None:
         raise NotFound("No decision has been recorded for this call yet.")
-    candidates = [candidate_from_row(row) for row in evaluation.candidates.values()]
     return evaluation, [propose_successor(evaluation.ranking, decision["selected"], vacated, evaluation.rule)
-                        for vacated in vacancies(decision["selected"], candidates)]
+                        for vacated in vacancies(decision["selected"], evaluation.judged)]
 
 
 def amend_decision(command: AmendDecision, uow, clock) -> dict:
@@ -134,7 +132,7 @@ def amend_decision(command: AmendDecision, uow, clock) -> dict:
                                  evaluation.rule)
     quorum = quorum_for(panel, settings["quorum"])
     amendment = validate_amendment(
-        [candidate_from_row(row) for row in evaluation.candidates.values()], decision["selected"], proposal,
+        evaluation.judged, decision["selected"], proposal,
         command.successor_application_id, command.rationale, command.deviation_reason,
         command.present_member_ids, panel, quorum)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from services.selection.db import candidate_from_row
 from services.selection.domain import (
     BalanceRule,
+    Candidate,
     Panel,
     Proposal,
     default_criteria,
@@ -20,7 +21,8 @@ from services.selection.handlers.checks import get_call, rule_for
 class Evaluation:
     call: dict
     panel: Panel | None
-    candidates: dict  # application id -> candidate row (live and withdrawn)
+    candidates: dict  # application id -> candidate row (live and withdrawn), for the views and events
+    judged: list[Candidate]  # the same candidates as the domain judges them
     ranking: list
     rule: BalanceRule
     rule_is_default: bool
@@ -43,7 +45,8 @@ def evaluate(uow, call_id: str) -> Evaluation:
     ranking = rank(candidates, panel, reviews, conflicts)
     rule, explicit = rule_for(uow, call_id)
     proposal = propose(ranking, call["places"], rule)
-    return Evaluation(call=call, panel=found[0] if found else None, candidates=rows, ranking=ranking, rule=rule,
+    return Evaluation(call=call, panel=found[0] if found else None, candidates=rows, judged=candidates,
+                      ranking=ranking, rule=rule,
                       rule_is_default=not explicit, proposal=proposal, conflicts=conflicts)
 
 
