@@ -68,18 +68,11 @@ def _long_functions(source: str) -> Iterator[tuple[str, int, int]]:
             yield node.name, node.lineno, length
 
 
-# Long functions being rewritten by other work of issue 11, split or explained when that lands (selection's
-# record_decision was split when its rules moved into the domain). The set may only shrink.
-LONG_FUNCTIONS_BEING_REWRITTEN: set[str] = set()
-
-
 def test_no_function_over_60_lines_without_a_reason_in_its_docstring():
     unexplained = {f"{path.relative_to(ROOT)}:{name}": f"line {line}, {length} lines"
                    for path in _modules("services", "shared")
                    for name, line, length in _long_functions(path.read_text(encoding="utf-8"))}
-    rest = {where: size for where, size in unexplained.items() if where not in LONG_FUNCTIONS_BEING_REWRITTEN}
-    assert rest == {}, f"split these, or give the reason in a docstring line '{LONG_BECAUSE} ...': {rest}"
-    assert set(unexplained) >= LONG_FUNCTIONS_BEING_REWRITTEN, "split: take it off LONG_FUNCTIONS_BEING_REWRITTEN"
+    assert unexplained == {}, f"split these, or give the reason in a docstring line '{LONG_BECAUSE} ...': {unexplained}"
 
 
 def test_the_long_function_check_counts_from_def_to_the_last_line_and_reads_the_reason():
