@@ -27,6 +27,9 @@ if [ ! -f "$data/PG_VERSION" ]; then
     echo "full_page_writes = off"
   } >> "$data/postgresql.conf"
 fi
+# A cluster made before keeps the port it was made with (its postgresql.conf), whatever VORORT_PG_PORT says now.
+made_with=$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$data/postgresql.conf" | tail -n 1)
+port=${made_with:-$port}
 if ! as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
   if ! as_owner "$bindir/pg_ctl" -D "$data" -l "$base/server.log" -w start >/dev/null; then
     if tail -n 20 "$base/server.log" | grep -q "Address already in use"; then
