@@ -69,6 +69,12 @@ def flash_text(page) -> str:
     return " ".join(page.locator(".message").all_inner_texts())
 
 
+def expect_flash(page, text: str) -> None:
+    """A flash message with `text` appears: waits for the page the click led to (reading the messages at once
+    could read the page before it, or none: seen in CI under load)."""
+    expect(page.locator(".message", has_text=text).first).to_be_visible(timeout=30_000)
+
+
 def dead_letter(bootstrap: str, run: str) -> str:
     """A message as the consumer loop dead-letters it, on a topic of its own."""
     from kafka import KafkaProducer
@@ -120,12 +126,11 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     page.get_by_label("Plätze").fill("3")
     page.get_by_label("Werkstätten je ausgewählter Kommune").fill("1")
     page.get_by_role("button", name="Aufruf anlegen").click()
-    assert "als Entwurf angelegt" in flash_text(page)
+    expect_flash(page, "als Entwurf angelegt")
     call_id = page.url.rstrip("/").rsplit("/", 1)[1]
     axe.check(page)
     page.get_by_role("button", name="Aufruf öffnen").click()
-    assert "Der Aufruf ist offen" in flash_text(page)
-
+    expect_flash(page, "Der Aufruf ist offen")
     # --- the office records one application on behalf of Wassenberg; three apply themselves ----
     page.get_by_role("link", name="Bewerbung im Auftrag einer Kommune erfassen").click()
     axe.check(page)
@@ -137,7 +142,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     page.get_by_label("Interessensbekundung").fill("Smart-City-Strategie mit Innenstadt und Mobilität.")
     page.get_by_label("Schwerpunkte (einer pro Zeile)").fill("Mobilität\nBeteiligung")
     page.get_by_role("button", name="Bewerbung erfassen").click()
-    assert "Die Bewerbung von Wassenberg ist erfasst" in flash_text(page)
+    expect_flash(page, "Die Bewerbung von Wassenberg ist erfasst")
     axe.check(page)
     for ags, name, population in OTHER_APPLICANTS:
         submit_application(platform, call_id, ags, name, population)
@@ -146,8 +151,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     expect(page.get_by_text("4 Bewerbungen")).to_be_visible(timeout=30_000)
     axe.check(page)
     page.get_by_role("button", name="Aufruf jetzt schließen").click()
-    assert "Der Aufruf ist geschlossen" in flash_text(page)
-
+    expect_flash(page, "Der Aufruf ist geschlossen")
     # --- selection: steering group, review progress, ranking, decision ------------------------
     page.locator(".actions").get_by_role("link", name="Auswahl").click()
     reload_until(page, lambda p: p.locator("#candidate-count").count() and
@@ -161,7 +165,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
         page.get_by_label(f"Mitglied {n}: E-Mail").fill(name.lower().replace(" ", ".") + "@example.org")
     page.get_by_label("Mitglied 1: Rolle").select_option("chair")
     page.get_by_role("button", name="Steuerungsgruppe speichern").click()
-    assert "mit 3 Mitgliedern gespeichert" in flash_text(page)
+    expect_flash(page, "mit 3 Mitgliedern gespeichert")
     assert page.get_by_role("row", name=re.compile("Petra Beispiel")).locator("td.num").inner_text() == "0 / 4"
 
     write_reviews(platform, call_id)
@@ -188,7 +192,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     page.get_by_label("Begründung", exact=True).fill(
         "Je eine Kleinstadt, eine Mittelstadt und eine Großstadt, wie vorgeschlagen.")
     page.get_by_role("button", name="Entscheidung erfassen").click()
-    assert "Die Entscheidung ist erfasst" in flash_text(page)
+    expect_flash(page, "Die Entscheidung ist erfasst")
     expect(page.get_by_text("Sie ist endgültig")).to_be_visible(timeout=30_000)
     axe.check(page)
 
@@ -208,7 +212,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     page.get_by_label("Plätze").fill("1")
     page.get_by_label("Anmeldungen brauchen die Freigabe der Geschäftsstelle").check()
     page.get_by_role("button", name="Speichern").click()
-    assert "Der Termin der Werkstatt ist gespeichert" in flash_text(page)
+    expect_flash(page, "Der Termin der Werkstatt ist gespeichert")
     axe.check(page)
 
     register = page.get_by_role("region", name="Person anmelden")
@@ -219,19 +223,20 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
         register.get_by_label("Art der Teilnahme").select_option("university")
         register.get_by_label(re.compile("willigt in die Verarbeitung")).check()
         register.get_by_role("button", name="Anmelden").click()
+        expect_flash(page, f"{person} ist angemeldet")
         message = flash_text(page)
         assert "(wartet auf Freigabe)" in message
         if person == "Clara Beispiel":
             code = re.search(r"Anmeldecode für den Einlass: (\S+)", message).group(1)
     axe.check(page)
     page.get_by_role("button", name="Freigeben – Clara Beispiel").click()
-    assert "Die Anmeldung ist freigegeben" in flash_text(page)
+    expect_flash(page, "Die Anmeldung ist freigegeben")
     page.get_by_role("button", name="Freigeben – David Muster").click()
-    assert "die Werkstatt ist voll, deshalb steht die Person auf der Warteliste (Platz 1)" in flash_text(page)
+    expect_flash(page, "die Werkstatt ist voll, deshalb steht die Person auf der Warteliste (Platz 1)")
     expect(page.get_by_role("row", name=re.compile("David Muster")).get_by_text("Warteliste")).to_be_visible(timeout=30_000)
     page.get_by_label("Anmeldecode").fill(code)
     page.get_by_role("button", name="Einlassen").click()
-    assert "Eingelassen: Clara Beispiel" in flash_text(page)
+    expect_flash(page, "Eingelassen: Clara Beispiel")
     expect(page.get_by_text("1 von 1 bestätigten Teilnehmenden eingelassen")).to_be_visible(timeout=30_000)
     page.get_by_role("link", name="Ergebnisse erfassen").click()
     axe.check(page)
@@ -242,7 +247,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     first.get_by_label("Handlungsfeld").select_option("retail")
     first.get_by_label("Beschreibung").fill("Händler, Kultur und Verwaltung auf einer Plattform.")
     page.get_by_role("button", name="Ergebnisse erfassen und Werkstatt abschließen").click()
-    assert "Die Ergebnisse sind erfasst" in flash_text(page)
+    expect_flash(page, "Die Ergebnisse sind erfasst")
     assert page.locator(".facts .status").first.inner_text() == "abgeschlossen"
     axe.check(page)
 
@@ -254,9 +259,9 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     axe.check(page)
     page.get_by_label("Zusammenfassung").fill("Die erste Strategiewerkstatt in Siegen hat stattgefunden.")
     page.get_by_role("button", name="Entwurf speichern").click()
-    assert "Der Entwurf ist gespeichert" in flash_text(page)
+    expect_flash(page, "Der Entwurf ist gespeichert")
     page.get_by_role("button", name="An alle Mitglieder veröffentlichen").click()
-    assert "Veröffentlicht:" in flash_text(page)
+    expect_flash(page, "Veröffentlicht:")
     expect(page.get_by_text("Die erste Strategiewerkstatt in Siegen hat stattgefunden.")).to_be_visible(timeout=30_000)
     axe.check(page)
 
@@ -269,7 +274,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     page.get_by_role("link", name="Veröffentlichung der Auswahl").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Ausgewählte Kommunen")
     page.get_by_role("button", name="An alle Mitglieder veröffentlichen").click()
-    assert "Veröffentlicht:" in flash_text(page)
+    expect_flash(page, "Veröffentlicht:")
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Aufrufe und Bewerbungen").click()
     page.get_by_role("link", name=title).click()
     page.locator(".actions").get_by_role("link", name="Auswahl").click()
@@ -279,7 +284,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
                  message="the four decision notices are prepared")
     axe.check(page)
     page.get_by_role("button", name="Freigeben und senden – Wassenberg").click()
-    assert "Der Bescheid an Wassenberg ist freigegeben" in flash_text(page)
+    expect_flash(page, "Der Bescheid an Wassenberg ist freigegeben")
     assert page.get_by_role("button", name=re.compile("Freigeben und senden")).count() == 3
 
     page.get_by_role("navigation", name="Veröffentlichung").get_by_role("link", name="Veröffentlichungen").click()
@@ -289,7 +294,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     page.get_by_label("Art").select_option("partner")
     page.get_by_label("E-Mail-Adresse für Ergebnisse und Newsletter").fill(f"innenstadt-{run}@verband.example.org")
     page.get_by_role("button", name="Mitglied aufnehmen").click()
-    assert "ist jetzt Mitglied" in flash_text(page)
+    expect_flash(page, "ist jetzt Mitglied")
     axe.check(page)
 
     page.goto(workshop_publication)
@@ -298,13 +303,13 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     page.get_by_label("Betreff").fill(f"Ergebnisse aus Siegen {run}")
     page.get_by_label("Einleitung").fill("Liebe Mitglieder, hier sind die ersten Ergebnisse.")
     page.get_by_role("button", name="Newsletter entwerfen").click()
-    assert "Der Newsletter ist entworfen" in flash_text(page)
+    expect_flash(page, "Der Newsletter ist entworfen")
     axe.check(page)
     page.get_by_label("Test senden an").fill("erika.musterfrau@example.org")
     page.get_by_role("button", name="Test senden").click()
-    assert "Eine Test-E-Mail an erika.musterfrau@example.org ist unterwegs" in flash_text(page)
+    expect_flash(page, "Eine Test-E-Mail an erika.musterfrau@example.org ist unterwegs")
     page.get_by_role("button", name=re.compile("^Jetzt an")).click()
-    assert "Der Newsletter wird versendet" in flash_text(page)
+    expect_flash(page, "Der Newsletter wird versendet")
     axe.check(page)
     reload_until(page, lambda p: p.locator("#newsletter-status").inner_text() == "versendet", timeout=90,
                  message="the newsletter is sent")
@@ -313,6 +318,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     # --- operations and the dashboard -----------------------------------------------------
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Betrieb").click()
     health = page.locator("table[aria-labelledby=health-heading] tbody")
+    expect(health.get_by_role("row").first).to_be_visible(timeout=30_000)  # the page is there: count on it
     assert health.get_by_text("nicht erreichbar").count() == 0
     axe.check(page)
     dead = dead_letter(kafka_bootstrap, run)
@@ -321,7 +327,7 @@ def test_staff_carry_a_call_from_creation_to_published_results(platform, kafka_b
     expect(page.get_by_text("handler refused: workshop unknown")).to_be_visible(timeout=30_000)
     axe.check(page)
     page.get_by_role("button", name=re.compile("^Erneut an admin-walk-")).click()
-    assert "Die Nachricht wurde erneut an" in flash_text(page)
+    expect_flash(page, "Die Nachricht wurde erneut an")
     expect(page.get_by_text("von erika.musterfrau")).to_be_visible(timeout=30_000)
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Übersicht").click()
     if page.get_by_label("Diagramme zeigen für").count():  # only offered when there are several calls
