@@ -9,12 +9,14 @@ Each service owns one database. Besides its own tables it holds three that this 
 """
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text,
-                        TypeDecorator, create_engine, event, func, select)
+                        TypeDecorator, create_engine, event, func, insert, select, update)
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import Session, registry, sessionmaker
 from sqlalchemy.sql import Select
@@ -178,6 +180,82 @@ class Repository(Generic[T]):
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = self.session.scalars(query.order_by(*order).offset(offset).limit(limit))
         return list(rows), total
+
+
+class RowMapping(Generic[T]):
+    """An immutable domain class (a frozen dataclass: its changes return a new value, so SQLAlchemy cannot
+    instrument it) read from and written to its table by name: every field that has a column of its name is
+    that column. `convert` names the fields whose stored form differs, as `field: (to_column, from_column)`,
+    e.g. a tuple of value objects kept as JSON. Columns the domain does not know (a lookup key, who changed a
+    row) are the repository's to write; fields without a column take their defaults."""
+
+    def __init__(self, model: type[T], table: Table,
+                 convert: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] | None = None) -> None:
+        self.model = model
+        self.table = table
+        self.convert = convert or {}
+        self.fields = tuple(f.name for f in dataclasses.fields(model)  # type: ignore[arg-type]
+                            if f.name in table.c)
+
+    def to_domain(self, row: Any) -> T:
+        values = row._mapping
+        loaded = {name: values[name] for name in self.fields}
+        for name, (_, from_column) in self.convert.items():
+            if loaded.get(name) is not None:
+                loaded[name] = from_column(loaded[name])
+        return self.model(**loaded)
+
+    def to_row(self, item: T) -> dict[str, Any]:
+        stored = {name: getattr(item, name) for name in self.fields}
+        for name, (to_column, _) in self.convert.items():
+            if stored.get(name) is not None:
+                stored[name] = to_column(stored[name])
+        return stored
+
+
+AS_TUPLE: tuple[Callable[[Any], Any], Callable[[Any], Any]] = (list, tuple)
+"""The `convert` of a tuple field kept as a JSON list."""
+
+
+class RowRepository(Generic[T]):
+    """`Repository`'s counterpart for an immutable aggregate (`RowMapping`): the same `add`, `get` and
+    `page`, plus `save` of a changed value; every read returns domain objects, never rows. `extra` values
+    are the columns the domain does not know."""
+
+    mapping: RowMapping[T]
+    key = "id"
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @property
+    def table(self) -> Table:
+        return self.mapping.table
+
+    def add(self, item: T, **extra: Any) -> None:
+        self.session.execute(insert(self.table).values(**self.mapping.to_row(item), **extra))
+
+    def save(self, item: T, **extra: Any) -> None:
+        values = self.mapping.to_row(item)
+        key = values.pop(self.key)
+        self.session.execute(update(self.table).where(self.table.c[self.key] == key).values(**values, **extra))
+
+    def get(self, item_id: Any, *, for_update: bool = False) -> T | None:
+        return self.first(select(self.table).where(self.table.c[self.key] == item_id), for_update=for_update)
+
+    def first(self, query: Select[Any], *, for_update: bool = False) -> T | None:
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        return None if row is None else self.mapping.to_domain(row)
+
+    def all(self, query: Select[Any]) -> list[T]:
+        return [self.mapping.to_domain(row) for row in self.session.execute(query)]
+
+    def page(self, query: Select[Any], *order: Any, offset: int, limit: int) -> tuple[list[T], int]:
+        """One page of `query`'s items in `order`, and how many the whole query selects."""
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        return self.all(query.order_by(*order).offset(offset).limit(limit)), total
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
