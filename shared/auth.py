@@ -37,6 +37,7 @@ from flask import current_app, g, request
 from flask_smorest import abort
 
 from shared import config
+from shared.actors import actor_key
 from shared.token_cache import JwksCache, Verified, VerifiedTokens
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,11 @@ class Principal:
 
     def may(self, scope: str) -> bool:
         return scope in self.scopes
+
+    @property
+    def actor(self) -> str:
+        """Who is acting, as records name them (`actor_key`)."""
+        return actor_key(self.role, self.subject)
 
 
 class InvalidToken(Exception):

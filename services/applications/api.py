@@ -95,7 +95,7 @@ class CallItem(MethodView):
         principal = require_role("staff")
         return dispatch(handlers.ChangeCallDeadlines(call_id, opens_at=body.get("opens_at"),
                                                      closes_at=body.get("closes_at"),
-                                                     actor=f"{principal.role}:{principal.subject}"))
+                                                     actor=principal.actor))
 
 
 @calls_blp.route("/<call_id>/open")

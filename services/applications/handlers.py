@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from services.applications.domain import Application, Call
+from shared.actors import actor_key
 from shared.errors import Forbidden, NotFound
 from shared.events.catalogue import make_event
 from shared.logs import correlation_id
@@ -182,7 +183,7 @@ def submit_application(command: SubmitApplication, uow, clock) -> Application:
         call, ags=command.ags, municipality_name=command.municipality_name, population=command.population,
         contact_name=command.contact_name, contact_email=command.contact_email,
         contact_phone=command.contact_phone, focus_areas=command.focus_areas, statement=command.statement,
-        partners=command.partners, submitted_by=f"{command.actor_role}:{command.actor_subject}", now=clock())
+        partners=command.partners, submitted_by=actor_key(command.actor_role, command.actor_subject), now=clock())
     uow.applications.add(application)
     uow.emit(_event("ApplicationSubmitted", _application_data(application)))
     uow.commit()  # a concurrent duplicate fails here on the unique index; the API answers 409

@@ -13,6 +13,7 @@ from typing import Any
 
 from services.webhooks.domain import Delivery, Endpoint, Owner, require_manager
 from services.webhooks.signing import ed25519_keypair
+from shared.actors import actor_key
 from shared.errors import NotFound
 
 
@@ -88,7 +89,7 @@ def register_endpoint(command: RegisterEndpoint, uow, clock) -> tuple[Endpoint, 
     endpoint = Endpoint.register(
         owner=Owner(actor.role, actor.organisation), url=command.url, description=command.description,
         event_types=command.event_types, contact_email=command.contact_email,
-        asymmetric=command.asymmetric_signature, created_by=f"{actor.role}:{actor.subject}", now=clock(),
+        asymmetric=command.asymmetric_signature, created_by=actor_key(actor.role, actor.subject), now=clock(),
         keypair=ed25519_keypair)
     uow.endpoints.add(endpoint)
     uow.commit()

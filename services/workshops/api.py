@@ -16,7 +16,7 @@ from services.workshops.schemas import (AttendanceSchema, CheckInSchema, ManageC
                                         RegistrationCreateSchema, RegistrationQuerySchema, RegistrationSchema,
                                         WorkshopCancelSchema, WorkshopCompleteSchema, WorkshopQuerySchema,
                                         WorkshopScheduleSchema, WorkshopSchema)
-from shared.auth import ANY_ROLE, Principal, require_role, roles_required
+from shared.auth import ANY_ROLE, require_role, roles_required
 from shared.errors import Conflict, NotFound
 from shared.privacy import privacy_blueprint
 from shared.web import ServiceBlueprint, context, idempotent, public, read
@@ -95,10 +95,6 @@ def _with_counts(workshop_id: str):
         workshop = _workshop_or_404(uow, workshop_id)
         return workshop_view(workshop, uow.registrations.status_counts([workshop.id]).get(workshop.id, {}))
     return read(fetch)
-
-
-def _actor_key(principal: Principal) -> str:
-    return handlers.principal_key(principal.role, principal.subject)
 
 
 def _manage_code(query: dict) -> str | None:
@@ -233,7 +229,7 @@ class RegistrationItem(MethodView):
         principal = require_role(*ANY_ROLE)
         registration = read(lambda uow: uow.registrations.get(workshop_id, registration_id))
         if registration is None or not handlers.may_manage(
-                registration, role=principal.role, actor_key=_actor_key(principal), code=_manage_code(query)):
+                registration, role=principal.role, actor_key=principal.actor, code=_manage_code(query)):
             raise NotFound(f"No registration {registration_id}.")
         return registration_view(registration, with_code=not principal.is_staff)
 
@@ -246,7 +242,7 @@ class RegistrationItem(MethodView):
         (header X-Manage-Code or ?code=). A freed place goes to the first person on the waitlist."""
         principal = require_role(*ANY_ROLE)
         registration, _promoted = dispatch(handlers.CancelRegistration(
-            workshop_id, registration_id, principal.role, _actor_key(principal), _manage_code(query)))
+            workshop_id, registration_id, principal.role, principal.actor, _manage_code(query)))
         return registration_view(registration, with_code=False)
 
 

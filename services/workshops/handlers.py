@@ -21,6 +21,7 @@ from typing import Any
 
 from services.workshops import domain
 from services.workshops.domain import Registration, Workshop
+from shared.actors import actor_key
 from shared.errors import Conflict, NotFound
 from shared.events.catalogue import make_event
 from shared.logs import correlation_id
@@ -126,10 +127,8 @@ class CompleteWorkshop:
 
 
 # --- who is asking -------------------------------------------------------------------------------
-def principal_key(role: str, subject: str) -> str:
-    """How a registration remembers who made it: role and subject, so that a partner and a
-    municipality that happen to share a subject never see each other's registrations."""
-    return f"{role}:{subject}"
+# A registration remembers who made it as `shared.actors.actor_key(role, subject)`, so that a partner and a
+# municipality that happen to share a subject never see each other's registrations.
 
 
 def may_manage(registration: Registration, *, role: str, actor_key: str, code: str | None) -> bool:
@@ -317,7 +316,7 @@ def register(command: Register, uow, clock) -> Registration:
     regs = uow.registrations.for_workshop(workshop.id)
     registration = domain.register(
         workshop, regs, command.request, arrival_time(clock, regs),
-        registrant_subject=principal_key(command.actor_role, command.actor_subject),
+        registrant_subject=actor_key(command.actor_role, command.actor_subject),
         registrant_ags=command.actor_ags if command.actor_role == domain.MUNICIPALITY_ROLE else None,
         late_entry=command.actor_role in domain.STAFF_ROLES)
     uow.registrations.add(registration)

@@ -34,7 +34,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         if not 1 <= len(key) <= 200:
             abort(400, message="Idempotency-Key must be 1 to 200 characters.")
         principal = auth.current_principal()
-        scope = f"{principal.role}:{principal.subject}:{request.method}:{request.path}"[:300]
+        scope = f"{principal.actor}:{request.method}:{request.path}"[:300]
         digest = hashlib.sha256(request.get_data()).hexdigest()
         table = context().metadata.tables["idempotency_keys"]
         engine = context().engine

@@ -56,7 +56,7 @@ def _caller() -> str:
     if scheme.lower() == "bearer" and token:
         try:
             principal = auth.verify_token(token.strip())
-            return f"{principal.role}:{principal.subject}"[:300]
+            return principal.actor[:300]
         except auth.InvalidToken:
             pass
     return f"ip:{request.remote_addr}"

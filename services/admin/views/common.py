@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from services.admin.clients import ApiError, Services
 from services.admin.context import admin_context
+from shared import labels
 from shared.pages import (BERLIN, format_number, format_time, from_wall_time, parse_time,  # noqa: F401 (re-exported)
                           safe_next)
 
@@ -23,50 +24,12 @@ SERVICE_NAMES = {
     "identity": _l("Access"),
 }
 
-SIZE_CLASS_LABELS = {
-    "rural": _l("rural municipality (under 5,000)"),
-    "small": _l("small town (5,000 to 20,000)"),
-    "medium": _l("medium town (20,000 to 100,000)"),
-    "large": _l("big city (100,000 and more)"),
-}
-SIZE_CLASS_SHORT = {
-    "rural": _l("rural municipality"),
-    "small": _l("small town"),
-    "medium": _l("medium town"),
-    "large": _l("big city"),
-}
-
-STATUS_LABELS = {
-    # calls
-    "draft": _l("draft"), "open": _l("open"), "closed": _l("closed"),
-    # applications
-    "submitted": _l("submitted"), "withdrawn": _l("withdrawn"),
-    # workshops
-    "planned": _l("planned"), "scheduled": _l("scheduled"), "cancelled": _l("cancelled"),
-    "completed": _l("completed"),
-    # registrations
-    "confirmed": _l("confirmed"), "waitlisted": _l("waiting list"), "pending": _l("awaiting approval"),
-    "rejected": _l("rejected"),
-    # publications, newsletters, notices
-    "published": _l("published"), "scheduled_send": _l("scheduled"), "sending": _l("sending"),
-    "sent": _l("sent"), "approved": _l("approved"), "discarded": _l("discarded"), "failed": _l("failed"),
-}
-
-FIELDS_OF_ACTION = {
-    "mobility": _l("mobility"), "e_government": _l("e-government"), "retail": _l("retail"),
-    "participation": _l("participation"), "public_space": _l("public space"), "economy": _l("economy"),
-    "education": _l("education"), "infrastructure": _l("infrastructure"),
-}
-
-PARTICIPANT_TYPES = {
-    "steering_partner": _l("steering group partner"),
-    "local_actor": _l("local actor"),
-    "school": _l("school"),
-    "university": _l("university"),
-    "business": _l("business"),
-    "municipality": _l("municipality"),
-    "citizen": _l("citizen"),
-}
+# The vocabulary's words are the front ends' shared ones (shared/labels.py).
+SIZE_CLASS_LABELS = labels.SIZE_CLASS_WITH_BOUNDS
+SIZE_CLASS_SHORT = labels.SIZE_CLASS
+STATUS_LABELS = labels.STATUS
+FIELDS_OF_ACTION = labels.FIELDS_OF_ACTION
+PARTICIPANT_TYPES = labels.PARTICIPANT_TYPES
 
 
 def store():
@@ -132,12 +95,11 @@ def apply_api_errors(form, error: ApiError, mapping: dict | None = None) -> None
 
 
 def size_class_label(value, short: bool = True) -> str:
-    labels = SIZE_CLASS_SHORT if short else SIZE_CLASS_LABELS
-    return str(labels.get(value, value or "–"))
+    return labels.label(SIZE_CLASS_SHORT if short else SIZE_CLASS_LABELS, value)
 
 
 def status_label(value) -> str:
-    return str(STATUS_LABELS.get(value, value or "–"))
+    return labels.label(STATUS_LABELS, value)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """What every portal page uses: the signed-in person, their service clients, labels, API errors."""
 from __future__ import annotations
 
-from functools import wraps
+from functools import partial, wraps
 
 from flask import Flask, abort, g, redirect, request, url_for
 from flask_babel import get_locale
@@ -11,24 +11,13 @@ from markupsafe import Markup
 
 from services.portal.clients import PersonServices
 from services.portal.people import ROLES
+from shared import labels
 from shared.apiclient import ApiError
 from shared.pages import EMAIL, format_number, format_time  # noqa: F401 (EMAIL re-exported)
 
 
-STATUS_LABELS = {
-    "draft": _l("draft"), "open": _l("open"), "closed": _l("closed"),
-    "submitted": _l("submitted"), "withdrawn": _l("withdrawn"),
-    "planned": _l("planned"), "scheduled": _l("scheduled"), "cancelled": _l("cancelled"),
-    "completed": _l("completed"),
-    "confirmed": _l("confirmed"), "waitlisted": _l("on the waiting list"), "pending": _l("awaiting approval"),
-    "rejected": _l("rejected"),
-}
-
-FOCUS_AREAS = {
-    "mobility": _l("mobility"), "e_government": _l("e-government"), "retail": _l("retail"),
-    "participation": _l("participation"), "public_space": _l("public space"), "economy": _l("economy"),
-    "education": _l("education"), "infrastructure": _l("infrastructure"),
-}
+STATUS_LABELS = {**labels.STATUS, "waitlisted": _l("on the waiting list")}
+FOCUS_AREAS = labels.FIELDS_OF_ACTION
 
 PARTICIPANT_TYPES = {
     "local_actor": _l("local actor (association, initiative)"),
@@ -40,10 +29,7 @@ PARTICIPANT_TYPES = {
     "steering_partner": _l("steering group partner"),
 }
 
-SIZE_CLASSES = {
-    "rural": _l("rural municipality"), "small": _l("small town"), "medium": _l("medium town"),
-    "large": _l("big city"),
-}
+SIZE_CLASSES = labels.SIZE_CLASS
 
 
 def services() -> PersonServices:
@@ -100,10 +86,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["date"] = lambda value: format_time(value, with_time=False)
     app.jinja_env.filters["number"] = format_number
-    app.jinja_env.filters["status"] = lambda value: str(STATUS_LABELS.get(value, value or "–"))
-    app.jinja_env.filters["focus_area"] = lambda value: str(FOCUS_AREAS.get(value, value or "–"))
-    app.jinja_env.filters["participant_type"] = lambda value: str(PARTICIPANT_TYPES.get(value, value or "–"))
-    app.jinja_env.filters["size_class"] = lambda value: str(SIZE_CLASSES.get(value, value or "–"))
+    app.jinja_env.filters["status"] = partial(labels.label, STATUS_LABELS)
+    app.jinja_env.filters["focus_area"] = partial(labels.label, FOCUS_AREAS)
+    app.jinja_env.filters["participant_type"] = partial(labels.label, PARTICIPANT_TYPES)
+    app.jinja_env.filters["size_class"] = partial(labels.label, SIZE_CLASSES)
 
     @app.context_processor
     def _page_globals():
