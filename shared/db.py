@@ -138,16 +138,22 @@ class ImperativeMapping:
     """A service's domain classes mapped onto its tables (SQLAlchemy's imperative mapping): `start()` maps
     them once per process, never at import time, so the domain classes stay plain until a service runs."""
 
-    def __init__(self, *pairs: tuple[type, Table]) -> None:
+    def __init__(self, *pairs: tuple[type, Table],
+                 on_load: dict[type, Callable[[Any, Any], None]] | None = None) -> None:
         self._pairs = pairs
+        self._on_load = on_load or {}
         self._registry = registry()
         self._mapped = False
 
     def start(self) -> None:
+        """Map every pair, and listen for loads where `on_load` names a hook (a loaded object skips
+        `__init__`, so a hook sets what is not a column)."""
         if self._mapped:
             return
         for cls, table in self._pairs:
             self._registry.map_imperatively(cls, table)
+        for cls, hook in self._on_load.items():
+            event.listen(cls, "load", hook)
         self._mapped = True
 
 

@@ -214,20 +214,24 @@ def start_platform(postgres: Postgres, bootstrap: str, log_dir, services: list[s
                                               start_new_session=True))
     urls = {name: f"http://127.0.0.1:{ports[name]}" for name in services}
 
-    def all_up():
-        for base in urls.values():
+    def down() -> list[str]:
+        names = []
+        for name, base in urls.items():
             try:
                 if requests.get(f"{base}/healthz", timeout=1).status_code != 200:
-                    return False
+                    names.append(name)
             except requests.RequestException:
-                return False
-        return True
+                names.append(name)
+        return names
 
     try:
-        eventually(all_up, timeout=90, interval=0.5, message="platform web processes up")
-    except AssertionError:
+        eventually(lambda: not down(), timeout=90, interval=0.5, message="platform web processes up")
+    except AssertionError as failure:
+        # Say which ones stayed down and what they wrote, so that a slow or broken start can be told apart.
+        tails = {name: (log_dir / f"{name}-web.log").read_text(errors="replace")[-1500:] for name in down()}
         stop_platform(RunningPlatform(urls, env, smtp, processes))
-        raise
+        raise AssertionError(f"{failure}; still down: {sorted(tails)}; load {os.getloadavg()}; "
+                             + "".join(f"\n--- {name}-web.log ---\n{tail}" for name, tail in tails.items())) from None
     return RunningPlatform(urls, env, smtp, processes, staff)
 
 

@@ -227,7 +227,7 @@ class RegistrationItem(MethodView):
     def get(self, query, workshop_id, registration_id):
         """One registration: the office, the principal who registered, or with its manage code."""
         principal = require_role(*ANY_ROLE)
-        registration = read(lambda uow: uow.registrations.get(workshop_id, registration_id))
+        registration = read(lambda uow: uow.registrations.in_workshop(workshop_id, registration_id))
         if registration is None or not handlers.may_manage(
                 registration, role=principal.role, actor_key=principal.actor, code=_manage_code(query)):
             raise NotFound(f"No registration {registration_id}.")

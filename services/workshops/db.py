@@ -9,12 +9,12 @@ from __future__ import annotations
 import builtins
 
 from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, TypeDecorator,
-                        UniqueConstraint, delete, event, func, insert, select, text, update)
-from sqlalchemy.orm import registry
+                        UniqueConstraint, delete, func, insert, select, text, update)
 
 from services.workshops.domain import (Registration, ResultDocument, SolutionApproach, Workshop,
                                        WorkshopResults)
-from shared.db import UtcDateTime, new_metadata, privacy_erasures_table, revoked_access_table
+from shared.db import (ImperativeMapping, Repository, UtcDateTime, new_metadata, privacy_erasures_table,
+                       revoked_access_table)
 from shared.uow import UnitOfWork
 
 metadata = new_metadata()
@@ -117,39 +117,26 @@ Index("uq_registrations_workshop_email_live", registrations.c.workshop_id, func.
 privacy_erasures = privacy_erasures_table(metadata)
 revoked_access = revoked_access_table(metadata)
 
-_mapper_registry = registry()
-_mapped = False
-
-
 def _fresh_invitations(target, _context) -> None:
     # A loaded Workshop skips __init__; the repository fills the set from call_invitations.
     target.__dict__.setdefault("invited_ags", set())
 
 
+MAPPING = ImperativeMapping((Workshop, workshops), (Registration, registrations),
+                            on_load={Workshop: _fresh_invitations})
+
+
 def start_mappers() -> None:
     """Map the domain classes onto the tables, once per process (never at import time)."""
-    global _mapped
-    if _mapped:
-        return
-    _mapper_registry.map_imperatively(Workshop, workshops)
-    _mapper_registry.map_imperatively(Registration, registrations)
-    event.listen(Workshop, "load", _fresh_invitations)
-    _mapped = True
+    MAPPING.start()
 
 
-class WorkshopRepository:
-    def __init__(self, session):
-        self.session = session
+class WorkshopRepository(Repository[Workshop]):
+    model, table = Workshop, workshops
 
-    def add(self, workshop: Workshop) -> None:
-        self.session.add(workshop)
-
-    def get(self, workshop_id: str, *, for_update: bool = False) -> Workshop | None:
+    def get(self, item_id: str, *, for_update: bool = False) -> Workshop | None:
         """One workshop; `for_update` locks its row, which serializes everything that counts places."""
-        query = select(Workshop).where(workshops.c.id == workshop_id)
-        if for_update:
-            query = query.with_for_update()
-        workshop = self.session.scalars(query).first()
+        workshop = super().get(item_id, for_update=for_update)
         if workshop is not None:
             self._attach_invitations([workshop])
         return workshop
@@ -163,10 +150,8 @@ class WorkshopRepository:
             query = query.where(workshops.c.municipality_ags == ags)
         if status:
             query = query.where(workshops.c.status == status)
-        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = list(self.session.scalars(query.order_by(
-            workshops.c.call_id, workshops.c.municipality_name, workshops.c.sequence, workshops.c.id)
-            .offset(offset).limit(limit)))
+        rows, total = self.page(query, workshops.c.call_id, workshops.c.municipality_name, workshops.c.sequence,
+                                workshops.c.id, offset=offset, limit=limit)
         self._attach_invitations(rows)
         return rows, total
 
@@ -196,18 +181,14 @@ class WorkshopRepository:
             workshop.invited_ags = invited.get(workshop.call_id, set()) - {workshop.municipality_ags}
 
 
-class RegistrationRepository:
-    def __init__(self, session):
-        self.session = session
-
-    def add(self, registration: Registration) -> None:
-        self.session.add(registration)
+class RegistrationRepository(Repository[Registration]):
+    model, table = Registration, registrations
 
     def for_workshop(self, workshop_id: str) -> list[Registration]:
         return list(self.session.scalars(select(Registration).where(registrations.c.workshop_id == workshop_id)
                                          .order_by(registrations.c.created_at, registrations.c.id)))
 
-    def get(self, workshop_id: str, registration_id: str) -> Registration | None:
+    def in_workshop(self, workshop_id: str, registration_id: str) -> Registration | None:
         return self.session.scalars(select(Registration).where(
             registrations.c.workshop_id == workshop_id, registrations.c.id == registration_id)).first()
 
@@ -215,10 +196,7 @@ class RegistrationRepository:
         query = select(Registration).where(registrations.c.workshop_id == workshop_id)
         if status:
             query = query.where(registrations.c.status == status)
-        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = self.session.scalars(query.order_by(registrations.c.created_at, registrations.c.id)
-                                    .offset(offset).limit(limit))
-        return list(rows), total
+        return self.page(query, registrations.c.created_at, registrations.c.id, offset=offset, limit=limit)
 
     def by_email_digest(self, digest: str) -> builtins.list[Registration]:
         """Registrations with this address (compared as SHA-256 of the lower-cased, trimmed address)."""
