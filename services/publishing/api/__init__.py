@@ -31,7 +31,6 @@ from services.publishing.api.newsletters import (
     Newsletters,
     NewsletterSend,
     NewsletterTest,
-    _newsletter_row,
     _recipients,
     _sending_started,
     newsletter_view,
@@ -44,7 +43,6 @@ from services.publishing.api.notices import (
     NoticeItem,
     Notices,
     NoticeTemplate,
-    _notice_row,
     notice_view,
 )
 from services.publishing.api.publications import (

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from flask import Response, request
 from flask.views import MethodView
 
 from services.publishing import handlers
 from services.publishing.api.common import actor, newsletters_blp, settings
-from services.publishing.db import newsletter_from_row
-from services.publishing.domain import NEWSLETTER_FINISHED, describe_segment
+from services.publishing.domain import NEWSLETTER_FINISHED, Newsletter, describe_segment
 from services.publishing.schemas import (
     NewsletterCreateSchema,
     NewsletterListQuerySchema,
@@ -22,47 +22,39 @@ from services.publishing.schemas import (
     RecipientListSchema,
 )
 from shared.auth import require_role, roles_required
-from shared.errors import NotFound
 from shared.web import context, dispatch, idempotent, read
 
 
 # --- newsletters ---------------------------------------------------------------------------------
-def _newsletter_row(uow, newsletter_id: str):
-    row = uow.newsletters.row(newsletter_id)
-    if row is None:
-        raise NotFound(f"No newsletter {newsletter_id}.")
-    return row
+def _sending_started(newsletter: Newsletter) -> bool:
+    return newsletter.status == "sending" or newsletter.status in NEWSLETTER_FINISHED
 
 
-def _sending_started(row) -> bool:
-    return row.status == "sending" or row.status in NEWSLETTER_FINISHED
-
-
-def _recipients(uow, row, resolved: dict | None = None) -> list[dict]:
+def _recipients(uow, newsletter: Newsletter, resolved: dict | None = None) -> list[dict]:
     """The recorded list once sending started; before, the segment as it resolves now (memoised per request
     in `resolved`, since a page of drafts often shares a segment)."""
-    if _sending_started(row):
-        return [{"email": d.email, "name": d.name} for d in uow.newsletters.deliveries(row.id)]
+    if _sending_started(newsletter):
+        return [{"email": d.email, "name": d.name} for d in uow.newsletters.deliveries(newsletter.id)]
     resolved = {} if resolved is None else resolved
-    key = json.dumps(row.segment, sort_keys=True)
+    key = json.dumps(newsletter.segment, sort_keys=True)
     if key not in resolved:
         resolved[key] = [{"email": email, "name": name}
-                         for email, name in handlers.recipients_of(uow, dict(row.segment))]
+                         for email, name in handlers.recipients_of(uow, dict(newsletter.segment))]
     return resolved[key]
 
 
-def newsletter_view(uow, row, with_recipients: bool = False, resolved: dict | None = None) -> dict:
-    view = {**row._mapping, "publication_ids": list(row.publication_ids),
-            "segment_label": describe_segment(row.segment)}
-    if _sending_started(row):
-        view["progress"] = uow.newsletters.progress(row.id)
+def newsletter_view(uow, newsletter: Newsletter, with_recipients: bool = False, resolved: dict | None = None) -> dict:
+    view = {**asdict(newsletter), "publication_ids": list(newsletter.publication_ids),
+            "segment": dict(newsletter.segment), "segment_label": describe_segment(newsletter.segment)}
+    if _sending_started(newsletter):
+        view["progress"] = uow.newsletters.progress(newsletter.id)
         if with_recipients:
             view["recipients"] = [
                 {"email": d.email, "name": d.name, "status": d.status, "attempts": d.attempts,
                  "sent_at": d.sent_at.isoformat() if d.sent_at else None, "last_error": d.last_error}
-                for d in uow.newsletters.deliveries(row.id)]
+                for d in uow.newsletters.deliveries(newsletter.id)]
     else:
-        recipients = _recipients(uow, row, resolved)
+        recipients = _recipients(uow, newsletter, resolved)
         view["progress"] = {"total": len(recipients), "sent": 0, "failed": 0, "pending": len(recipients),
                             "sending": 0, "skipped": 0}
         if with_recipients:
@@ -81,10 +73,10 @@ class Newsletters(MethodView):
         require_role("staff")
 
         def fetch(uow):
-            rows, total = uow.newsletters.list(status=query.get("status"), offset=pagination_parameters.first_item,
-                                               limit=pagination_parameters.page_size)
+            found, total = uow.newsletters.list(status=query.get("status"), offset=pagination_parameters.first_item,
+                                                limit=pagination_parameters.page_size)
             resolved = {}
-            return [newsletter_view(uow, row, resolved=resolved) for row in rows], total
+            return [newsletter_view(uow, newsletter, resolved=resolved) for newsletter in found], total
 
         items, pagination_parameters.item_count = read(fetch)
         return items
@@ -103,7 +95,7 @@ class Newsletters(MethodView):
         newsletter = dispatch(handlers.CreateNewsletter(
             subject=body["subject"], intro=body["intro"], publication_ids=body["publication_ids"],
             segment=body["segment"], send_at=body["send_at"], actor=actor(principal)))
-        return read(lambda uow: newsletter_view(uow, _newsletter_row(uow, newsletter.id)))
+        return read(lambda uow: newsletter_view(uow, handlers.existing_newsletter(uow, newsletter.id)))
 
 
 @newsletters_blp.route("/<newsletter_id>")
@@ -114,7 +106,7 @@ class NewsletterItem(MethodView):
     def get(self, query, newsletter_id):
         """A newsletter and its progress: total, sent, failed (staff); per recipient with `?recipients=true`."""
         require_role("staff")
-        return read(lambda uow: newsletter_view(uow, _newsletter_row(uow, newsletter_id), query["recipients"]))
+        return read(lambda uow: newsletter_view(uow, handlers.existing_newsletter(uow, newsletter_id), query["recipients"]))
 
 
 @newsletters_blp.route("/<newsletter_id>/preview")
@@ -127,7 +119,7 @@ class NewsletterPreview(MethodView):
         require_role("staff")
 
         def build(uow):
-            newsletter = newsletter_from_row(_newsletter_row(uow, newsletter_id))
+            newsletter = handlers.existing_newsletter(uow, newsletter_id)
             publications = uow.publications.by_ids(newsletter.publication_ids)
             return handlers.render_newsletter(settings(), newsletter, publications, handlers.PREVIEW_RECIPIENT,
                                               None, context().bus.clock())
@@ -155,10 +147,10 @@ class NewsletterRecipients(MethodView):
         require_role("staff")
 
         def fetch(uow):
-            row = _newsletter_row(uow, newsletter_id)
-            recipients = _recipients(uow, row)
-            return {"count": len(recipients), "segment": row.segment, "segment_label": describe_segment(row.segment),
-                    "recipients": recipients}
+            newsletter = handlers.existing_newsletter(uow, newsletter_id)
+            recipients = _recipients(uow, newsletter)
+            return {"count": len(recipients), "segment": dict(newsletter.segment),
+                    "segment_label": describe_segment(newsletter.segment), "recipients": recipients}
 
         return read(fetch)
 
@@ -185,4 +177,4 @@ class NewsletterSend(MethodView):
         """Send now, or at `send_at` (staff). The worker sends, throttled; follow the progress on the item."""
         require_role("staff")
         dispatch(handlers.ScheduleNewsletter(newsletter_id, body.get("send_at")))
-        return read(lambda uow: newsletter_view(uow, _newsletter_row(uow, newsletter_id)))
+        return read(lambda uow: newsletter_view(uow, handlers.existing_newsletter(uow, newsletter_id)))

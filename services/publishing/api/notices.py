@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from services.publishing import handlers
 from services.publishing.api.common import actor, enquiries_blp, notices_blp
+from services.publishing.domain import Notice
 from services.publishing.schemas import (
     EnquiryCreateSchema,
     EnquirySchema,
@@ -21,23 +22,16 @@ from shared.web import dispatch, public, read
 
 
 # --- decision notices ----------------------------------------------------------------------------
-def notice_view(uow, row) -> dict:
-    subject, text = handlers.render_notice(uow, row)
+def notice_view(uow, notice: Notice) -> dict:
+    subject, text = handlers.render_notice(uow, notice)
+    recipient = {"email": notice.recipient_email, "name": notice.recipient_name} if notice.recipient_email else None
     return {
-        "id": row.id, "kind": row.kind, "status": row.status, "call_id": row.call_id,
-        "application_id": row.application_id, "municipality": {"ags": row.ags, "name": row.municipality_name},
-        "may_attend_workshops": row.may_attend_workshops, "subject": subject, "text": text,
-        "recipient": {"email": row.recipient_email, "name": row.recipient_name} if row.recipient_email else None,
-        "created_at": row.created_at, "reviewed_at": row.reviewed_at, "reviewed_by": row.reviewed_by,
-        "sent_at": row.sent_at, "last_error": row.last_error,
+        "id": notice.id, "kind": notice.kind, "status": notice.status, "call_id": notice.call_id,
+        "application_id": notice.application_id, "municipality": {"ags": notice.ags, "name": notice.municipality_name},
+        "may_attend_workshops": notice.may_attend_workshops, "subject": subject, "text": text,
+        "recipient": recipient, "created_at": notice.created_at, "reviewed_at": notice.reviewed_at,
+        "reviewed_by": notice.reviewed_by, "sent_at": notice.sent_at, "last_error": notice.last_error,
     }
-
-
-def _notice_row(uow, notice_id):
-    row = uow.notices.get(notice_id)
-    if row is None:
-        raise NotFound(f"No notice {notice_id}.")
-    return row
 
 
 @notices_blp.route("/notices")
@@ -51,10 +45,10 @@ class Notices(MethodView):
         require_role("staff")
 
         def fetch(uow):
-            rows, total = uow.notices.list(status=query.get("status"), call_id=query.get("call_id"),
-                                           offset=pagination_parameters.first_item,
-                                           limit=pagination_parameters.page_size)
-            return [notice_view(uow, row) for row in rows], total
+            found, total = uow.notices.list(status=query.get("status"), call_id=query.get("call_id"),
+                                            offset=pagination_parameters.first_item,
+                                            limit=pagination_parameters.page_size)
+            return [notice_view(uow, notice) for notice in found], total
 
         items, pagination_parameters.item_count = read(fetch)
         return items
@@ -67,7 +61,7 @@ class NoticeItem(MethodView):
     def get(self, notice_id):
         """One decision letter (staff)."""
         require_role("staff")
-        return read(lambda uow: notice_view(uow, _notice_row(uow, notice_id)))
+        return read(lambda uow: notice_view(uow, handlers.existing_notice(uow, notice_id)))
 
 
 @notices_blp.route("/notices/<notice_id>/approve")
@@ -80,7 +74,7 @@ class ApproveNotice(MethodView):
         person and mails it; if that service is unreachable, the letter waits and is retried."""
         principal = require_role("staff")
         dispatch(handlers.ApproveNotice(notice_id, actor(principal)))
-        return read(lambda uow: notice_view(uow, _notice_row(uow, notice_id)))
+        return read(lambda uow: notice_view(uow, handlers.existing_notice(uow, notice_id)))
 
 
 @notices_blp.route("/notices/<notice_id>/discard")
@@ -92,7 +86,7 @@ class DiscardNotice(MethodView):
         """Discard a letter that should not go out (staff)."""
         principal = require_role("staff")
         dispatch(handlers.DiscardNotice(notice_id, actor(principal)))
-        return read(lambda uow: notice_view(uow, _notice_row(uow, notice_id)))
+        return read(lambda uow: notice_view(uow, handlers.existing_notice(uow, notice_id)))
 
 
 @notices_blp.route("/decision-letters/<application_id>")
@@ -106,10 +100,10 @@ class DecisionLetter(MethodView):
         principal = require_role("municipality", "staff")
 
         def fetch(uow):
-            row = uow.notices.sent_for_application(application_id)
-            if row is None or (not principal.is_staff and row.ags != principal.ags):
+            letter = uow.notices.sent_for_application(application_id)
+            if letter is None or (not principal.is_staff and letter.ags != principal.ags):
                 raise NotFound(f"No decision letter for {application_id}.")
-            return notice_view(uow, row)
+            return notice_view(uow, letter)
 
         return read(fetch)
 

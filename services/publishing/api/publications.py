@@ -7,7 +7,6 @@ from flask.views import MethodView
 
 from services.publishing import handlers
 from services.publishing.api.common import OPTIONAL_TOKEN, actor, members_blp, optional_principal, publications_blp, settings
-from services.publishing.db import publication_values
 from services.publishing.domain import Publication, publication_url
 from services.publishing.schemas import (
     MemberCreateSchema,
@@ -24,9 +23,7 @@ from shared.web import dispatch, idempotent, public, read
 
 # --- publications --------------------------------------------------------------------------------
 def publication_view(pub: Publication) -> dict:
-    values = publication_values(pub)
-    return {**values, "url": publication_url(settings().base_url, pub.id),
-            "solution_approaches": [asdict(a) for a in pub.solution_approaches]}
+    return {**asdict(pub), "url": publication_url(settings().base_url, pub.id)}
 
 
 @publications_blp.route("")

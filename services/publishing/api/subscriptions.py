@@ -1,6 +1,8 @@
 """Subscriptions: double opt-in, the confirmation and unsubscribe links (RFC 8058 one-click)."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Response
 from flask.views import MethodView
 
@@ -42,11 +44,11 @@ class Subscriptions(MethodView):
     def get(self, query, pagination_parameters):
         """The subscribers (staff)."""
         require_role("staff")
-        rows, total = read(lambda uow: uow.subscribers.list(
+        subscribers, total = read(lambda uow: uow.subscribers.list(
             status=query.get("status"), offset=pagination_parameters.first_item,
             limit=pagination_parameters.page_size))
         pagination_parameters.item_count = total
-        return [dict(row._mapping) for row in rows]
+        return [asdict(subscriber) for subscriber in subscribers]
 
 
 def _link_answer(run, page: str, failure_title: str, page_extras=None):

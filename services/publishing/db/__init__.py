@@ -1,8 +1,9 @@
 """The publishing service's tables, their mapping to the domain, repositories and unit of work.
 
 The domain objects are frozen dataclasses (a state change returns a new object), so they are not mapped
-by the ORM: repositories translate rows to objects and back with SQLAlchemy Core on the unit of work's
-session, which keeps every write in the one transaction that also holds the outbox rows.
+by the ORM: each is declared once as a `shared.db.RowMapping` (mapping.py) and read and written by its
+`shared.db.RowRepository` with SQLAlchemy Core on the unit of work's session, which keeps every write in
+the one transaction that also holds the outbox rows. Every read returns domain objects, never rows.
 
 Sending mail is a queue per kind: `deliveries` (one row per newsletter recipient) and `mails` (single
 transactional mails: confirmations, acknowledgements, decision notices, test sends). Both carry the
@@ -12,16 +13,17 @@ same claim columns; see services/publishing/delivery for the protocol.
 from __future__ import annotations
 
 from services.publishing.db.mapping import (
-    _page,
-    _sections_from_json,
-    _sections_to_json,
+    CALLS,
+    DELIVERIES,
+    ENQUIRIES,
+    MAILS,
+    MEMBERS,
+    NEWSLETTERS,
+    NOTICE_TEMPLATES,
+    NOTICES,
+    PUBLICATIONS,
+    SUBSCRIBERS,
     email_key,
-    enquiry_from_row,
-    member_from_row,
-    newsletter_from_row,
-    publication_from_row,
-    publication_values,
-    subscriber_from_row,
 )
 from services.publishing.db.privacy import (
     PrivacyRepository,

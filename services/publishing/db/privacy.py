@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from typing import Any
 
+from sqlalchemy import Column, delete, select, update
+
+from services.publishing.db.mapping import DELIVERIES, ENQUIRIES, MAILS, MEMBERS, NOTICES, SUBSCRIBERS
 from services.publishing.db.tables import deliveries, enquiries, mails, members, notices, subscribers, suppressions
+from shared.db import RowMapping
 from shared.privacy import ERASED_NAME, email_digest, erased_email
 
 
@@ -30,36 +34,43 @@ class PrivacyRepository:
     def export(self, digest: str) -> list[dict]:
         """For `GET /v1/personal-data` (shared.privacy.privacy_blueprint)."""
         records = []
-        for row in self._rows(members, members.c.email, digest):
-            records.append({"kind": "member_contact", "member_id": row.id, "organisation": row.name,
-                            "contact_name": row.contact_name, "email": row.email})
-        for row in self._rows(subscribers, subscribers.c.email, digest):
-            records.append({"kind": "subscription", "email": row.email, "topics": row.topics, "status": row.status,
-                            "created_at": _iso(row.created_at), "confirmed_at": _iso(row.confirmed_at),
-                            "unsubscribed_at": _iso(row.unsubscribed_at)})
+        for member in self._found(MEMBERS, members.c.email, digest):
+            records.append({"kind": "member_contact", "member_id": member.id, "organisation": member.name,
+                            "contact_name": member.contact_name, "email": member.email})
+        for sub in self._found(SUBSCRIBERS, subscribers.c.email, digest):
+            records.append({"kind": "subscription", "email": sub.email, "topics": list(sub.topics),
+                            "status": sub.status, "created_at": _iso(sub.created_at),
+                            "confirmed_at": _iso(sub.confirmed_at), "unsubscribed_at": _iso(sub.unsubscribed_at)})
         for row in self.session.execute(select(suppressions)):
             if email_digest(row.email_key) == digest:
                 records.append({"kind": "unsubscribed_address", "created_at": _iso(row.created_at)})
-        for row in self._rows(enquiries, enquiries.c.email, digest):
-            records.append({"kind": "enquiry", "enquiry_id": row.id, "name": row.name, "email": row.email,
-                            "organisation": row.organisation, "message": row.message,
-                            "created_at": _iso(row.created_at)})
-        for row in self._rows(deliveries, deliveries.c.email, digest):
-            records.append({"kind": "newsletter_delivery", "newsletter_id": row.newsletter_id, "email": row.email,
-                            "name": row.name, "status": row.status, "sent_at": _iso(row.sent_at)})
-        for row in self._rows(mails, mails.c.recipient, digest):
-            records.append({"kind": "mail", "mail_kind": row.kind, "recipient": row.recipient,
-                            "subject": row.subject, "status": row.status, "created_at": _iso(row.created_at),
-                            "sent_at": _iso(row.sent_at)})
-        for row in self._rows(notices, notices.c.recipient_email, digest):
-            records.append({"kind": "decision_notice", "notice_id": row.id, "municipality": row.municipality_name,
-                            "recipient_name": row.recipient_name, "recipient_email": row.recipient_email,
-                            "status": row.status, "sent_at": _iso(row.sent_at)})
+        for enquiry in self._found(ENQUIRIES, enquiries.c.email, digest):
+            records.append({"kind": "enquiry", "enquiry_id": enquiry.id, "name": enquiry.name, "email": enquiry.email,
+                            "organisation": enquiry.organisation, "message": enquiry.message,
+                            "created_at": _iso(enquiry.created_at)})
+        for delivery in self._found(DELIVERIES, deliveries.c.email, digest):
+            records.append({"kind": "newsletter_delivery", "newsletter_id": delivery.newsletter_id,
+                            "email": delivery.email, "name": delivery.name, "status": delivery.status,
+                            "sent_at": _iso(delivery.sent_at)})
+        for mail in self._found(MAILS, mails.c.recipient, digest):
+            records.append({"kind": "mail", "mail_kind": mail.kind, "recipient": mail.recipient,
+                            "subject": mail.subject, "status": mail.status, "created_at": _iso(mail.created_at),
+                            "sent_at": _iso(mail.sent_at)})
+        for notice in self._found(NOTICES, notices.c.recipient_email, digest):
+            records.append({"kind": "decision_notice", "notice_id": notice.id,
+                            "municipality": notice.municipality_name, "recipient_name": notice.recipient_name,
+                            "recipient_email": notice.recipient_email, "status": notice.status,
+                            "sent_at": _iso(notice.sent_at)})
         return records
 
-    def _rows(self, table, column, digest: str):
+    def _found(self, mapping: RowMapping[Any], column: Column[Any], digest: str) -> list[Any]:
+        """The domain objects of `mapping` whose address in `column` hashes to `digest`, by id."""
+        table = mapping.table
         ids = self._ids(table, column, digest)
-        return self.session.execute(select(table).where(table.c.id.in_(ids)).order_by(table.c.id)).all() if ids else []
+        if not ids:
+            return []
+        query = select(*(table.c[name] for name in mapping.fields)).where(table.c.id.in_(ids)).order_by(table.c.id)
+        return [mapping.to_domain(row) for row in self.session.execute(query)]
 
     def erase(self, digest: str) -> int:
         """Anonymise what must stay countable (deliveries, mails, letters, enquiries, the member organisation),

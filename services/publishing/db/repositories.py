@@ -3,10 +3,24 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.engine import CursorResult
 
-from services.publishing.db.mapping import _page, email_key, enquiry_from_row, member_from_row, newsletter_from_row, publication_from_row, publication_values, subscriber_from_row
+from services.publishing.db.mapping import (
+    CALLS,
+    DELIVERIES,
+    ENQUIRIES,
+    MAILS,
+    MEMBERS,
+    NEWSLETTERS,
+    NOTICE_TEMPLATES,
+    NOTICES,
+    PUBLICATIONS,
+    SUBSCRIBERS,
+    email_key,
+)
 from services.publishing.db.tables import (
     calls,
     decisions,
@@ -15,44 +29,26 @@ from services.publishing.db.tables import (
     mails,
     members,
     newsletters,
-    notice_templates,
     notices,
     publications,
     subscribers,
     suppressions,
     workshop_participants,
 )
-from services.publishing.domain import Enquiry, Member, Newsletter, Publication, Subscriber
+from services.publishing.domain import DecidedCall, Delivery, Enquiry, Mail, Member, Newsletter, Notice, NoticeTemplate, Publication, Subscriber
+from shared.db import RowRepository
 
 
 # --- repositories ----------------------------------------------------------------------------------
-class PublicationRepository:
-    def __init__(self, session):
-        self.session = session
-
-    def get(self, publication_id: str, *, for_update: bool = False) -> Publication | None:
-        query = select(publications).where(publications.c.id == publication_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.execute(query).first()
-        return publication_from_row(row) if row else None
-
-    def add(self, pub: Publication, now: datetime) -> None:
-        self.session.execute(insert(publications).values(**publication_values(pub), updated_at=now))
-
-    def save(self, pub: Publication, now: datetime, published_by: str | None = None) -> None:
-        values = publication_values(pub)
-        values.pop("id")
-        values["updated_at"] = now
-        if published_by is not None:
-            values["published_by"] = published_by
-        self.session.execute(update(publications).where(publications.c.id == pub.id).values(**values))
+class PublicationRepository(RowRepository[Publication]):
+    """Publications; `add` and `save` take the time of the change as `updated_at=` (and who published as
+    `published_by=`), the columns the domain does not know."""
+    mapping = PUBLICATIONS
 
     def by_ids(self, ids) -> dict[str, Publication]:
         if not ids:
             return {}
-        rows = self.session.execute(select(publications).where(publications.c.id.in_(list(ids)))).all()
-        return {row.id: publication_from_row(row) for row in rows}
+        return {pub.id: pub for pub in self.all(select(publications).where(publications.c.id.in_(list(ids))))}
 
     def list(self, *, include_drafts: bool, status: str | None, kind: str | None, offset: int,
              limit: int) -> tuple[list[Publication], int]:
@@ -63,33 +59,21 @@ class PublicationRepository:
             query = query.where(publications.c.status == status)
         if kind:
             query = query.where(publications.c.kind == kind)
-        rows, total = _page(self.session, query, (publications.c.published_at.desc().nulls_first(),
-                                                  publications.c.created_at.desc(), publications.c.id),
-                            offset, limit)
-        return [publication_from_row(row) for row in rows], total
+        return self.page(query, publications.c.published_at.desc().nulls_first(), publications.c.created_at.desc(),
+                         publications.c.id, offset=offset, limit=limit)
 
     def published(self, limit: int = 200) -> builtins.list[Publication]:
-        rows = self.session.execute(select(publications).where(publications.c.status == "published")
-                                    .order_by(publications.c.published_at.desc(), publications.c.id.desc())
-                                    .limit(limit)).all()
-        return [publication_from_row(row) for row in rows]
+        return self.all(select(publications).where(publications.c.status == "published")
+                        .order_by(publications.c.published_at.desc(), publications.c.id.desc()).limit(limit))
 
 
-class MemberRepository:
-    def __init__(self, session):
-        self.session = session
-
-    def add(self, member: Member, now: datetime) -> None:
-        self.session.execute(insert(members).values(
-            id=member.id, name=member.name, kind=member.kind, ags=member.ags, email=member.email,
-            contact_name=member.contact_name, created_at=now))
-
-    def get(self, member_id: str) -> Member | None:
-        row = self.session.execute(select(members).where(members.c.id == member_id)).first()
-        return member_from_row(row) if row else None
+class MemberRepository(RowRepository[Member]):
+    """Members; `add` takes `created_at=`."""
+    mapping = MEMBERS
 
     def remove(self, member_id: str) -> bool:
-        return self.session.execute(delete(members).where(members.c.id == member_id)).rowcount > 0
+        deleted = cast("CursorResult[Any]", self.session.execute(delete(members).where(members.c.id == member_id)))
+        return deleted.rowcount > 0
 
     def name_taken(self, name: str) -> bool:
         return self.session.execute(select(members.c.id).where(
@@ -102,44 +86,30 @@ class MemberRepository:
         query = select(members)
         if kind:
             query = query.where(members.c.kind == kind)
-        rows, total = _page(self.session, query, (members.c.kind, func.lower(members.c.name), members.c.id),
-                            offset, limit)
-        return [member_from_row(row) for row in rows], total
+        return self.page(query, members.c.kind, func.lower(members.c.name), members.c.id, offset=offset, limit=limit)
 
-    def all(self) -> builtins.list[Member]:
-        return [member_from_row(row) for row in self.session.execute(select(members).order_by(members.c.id))]
+    def everyone(self) -> builtins.list[Member]:
+        return self.all(select(members).order_by(members.c.id))
 
 
-class SubscriberRepository:
-    def __init__(self, session):
-        self.session = session
+class SubscriberRepository(RowRepository[Subscriber]):
+    """Subscribers, found by their address's comparison form (`email_key`, which `add` writes)."""
+    mapping = SUBSCRIBERS
 
-    def by_email(self, email: str, *, for_update: bool = False):
-        query = select(subscribers).where(subscribers.c.email_key == email_key(email))
-        if for_update:
-            query = query.with_for_update()
-        return self.session.execute(query).first()
+    def add(self, item: Subscriber, **extra: Any) -> None:
+        super().add(item, email_key=email_key(item.email), **extra)
 
-    def add(self, sub: Subscriber) -> None:
-        self.session.execute(insert(subscribers).values(
-            id=sub.id, email=sub.email, email_key=email_key(sub.email), topics=list(sub.topics), pending_topics=[],
-            status=sub.status, created_at=sub.created_at))
+    def by_email(self, email: str, *, for_update: bool = False) -> Subscriber | None:
+        return self.first(select(subscribers).where(subscribers.c.email_key == email_key(email)), for_update=for_update)
 
-    def save(self, sub: Subscriber, pending_topics: list[str]) -> None:
-        self.session.execute(update(subscribers).where(subscribers.c.id == sub.id).values(
-            topics=list(sub.topics), pending_topics=list(pending_topics), status=sub.status,
-            confirmed_at=sub.confirmed_at, unsubscribed_at=sub.unsubscribed_at))
+    def confirmed(self) -> builtins.list[Subscriber]:
+        return self.all(select(subscribers).where(subscribers.c.status == "confirmed"))
 
-    def confirmed(self) -> list[Subscriber]:
-        return [subscriber_from_row(row) for row in self.session.execute(
-            select(subscribers).where(subscribers.c.status == "confirmed"))]
-
-    def list(self, *, status: str | None, offset: int, limit: int):
+    def list(self, *, status: str | None, offset: int, limit: int) -> tuple[list[Subscriber], int]:
         query = select(subscribers)
         if status:
             query = query.where(subscribers.c.status == status)
-        rows, total = _page(self.session, query, (subscribers.c.created_at.desc(), subscribers.c.id), offset, limit)
-        return rows, total
+        return self.page(query, subscribers.c.created_at.desc(), subscribers.c.id, offset=offset, limit=limit)
 
 
 class SuppressionRepository:
@@ -174,8 +144,9 @@ class AudienceRepository:
         else:
             self.session.execute(update(calls).where(calls.c.id == call_id).values(**values))
 
-    def call(self, call_id: str):
-        return self.session.execute(select(calls).where(calls.c.id == call_id)).first()
+    def call(self, call_id: str) -> DecidedCall | None:
+        row = self.session.execute(select(calls).where(calls.c.id == call_id)).first()
+        return None if row is None else CALLS.to_domain(row)
 
     def record_decision(self, call_id: str, application_id: str, ags: str, name: str, selected: bool,
                         decided_at) -> None:
@@ -207,36 +178,15 @@ class AudienceRepository:
             select(workshop_participants.c.workshop_id, workshop_participants.c.organisations))}
 
 
-class NewsletterRepository:
-    def __init__(self, session):
-        self.session = session
+class NewsletterRepository(RowRepository[Newsletter]):
+    """Newsletters (`add` takes who drafted it as `created_by=`) and their deliveries."""
+    mapping = NEWSLETTERS
 
-    def add(self, newsletter: Newsletter, created_by: str) -> None:
-        self.session.execute(insert(newsletters).values(
-            id=newsletter.id, subject=newsletter.subject, intro=newsletter.intro,
-            publication_ids=list(newsletter.publication_ids), segment=dict(newsletter.segment),
-            status=newsletter.status, send_at=newsletter.send_at, created_at=newsletter.created_at,
-            created_by=created_by))
-
-    def get(self, newsletter_id: str, *, for_update: bool = False) -> Newsletter | None:
-        row = self.row(newsletter_id, for_update=for_update)
-        return newsletter_from_row(row) if row else None
-
-    def row(self, newsletter_id: str, *, for_update: bool = False):
-        query = select(newsletters).where(newsletters.c.id == newsletter_id)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.execute(query).first()
-
-    def save(self, newsletter: Newsletter, **extra) -> None:
-        self.session.execute(update(newsletters).where(newsletters.c.id == newsletter.id).values(
-            status=newsletter.status, send_at=newsletter.send_at, sent_at=newsletter.sent_at, **extra))
-
-    def list(self, *, status: str | None, offset: int, limit: int):
+    def list(self, *, status: str | None, offset: int, limit: int) -> tuple[list[Newsletter], int]:
         query = select(newsletters)
         if status:
             query = query.where(newsletters.c.status == status)
-        return _page(self.session, query, (newsletters.c.created_at.desc(), newsletters.c.id), offset, limit)
+        return self.page(query, newsletters.c.created_at.desc(), newsletters.c.id, offset=offset, limit=limit)
 
     def due(self, now: datetime) -> builtins.list[str]:
         return list(self.session.scalars(select(newsletters.c.id).where(
@@ -263,12 +213,14 @@ class NewsletterRepository:
         counts["total"] = sum(counts.values())
         return counts
 
-    def deliveries(self, newsletter_id: str):
-        return self.session.execute(select(deliveries).where(deliveries.c.newsletter_id == newsletter_id)
-                                    .order_by(deliveries.c.email_key)).all()
+    def deliveries(self, newsletter_id: str) -> builtins.list[Delivery]:
+        return [DELIVERIES.to_domain(row) for row in self.session.execute(
+            select(deliveries).where(deliveries.c.newsletter_id == newsletter_id).order_by(deliveries.c.email_key))]
 
 
 class MailRepository:
+    """The queue of single mails (delivery.SendingQueue sends them); read back without their message."""
+
     def __init__(self, session):
         self.session = session
 
@@ -278,45 +230,41 @@ class MailRepository:
             kind=kind, recipient=recipient, subject=subject, message=message, notice_id=notice_id, created_at=now,
             status="pending", attempts=0, next_attempt_at=now).returning(mails.c.id)).scalar_one()
 
-    def for_recipient(self, email: str):
-        return self.session.execute(select(mails).where(func.lower(mails.c.recipient) == email_key(email))
-                                    .order_by(mails.c.id)).all()
+    def for_recipient(self, email: str) -> list[Mail]:
+        columns = [mails.c[name] for name in MAILS.fields]  # not the message: the whole MIME text
+        return [MAILS.to_domain(row) for row in self.session.execute(
+            select(*columns).where(func.lower(mails.c.recipient) == email_key(email)).order_by(mails.c.id))]
 
 
-class NoticeRepository:
-    def __init__(self, session):
-        self.session = session
+class NoticeRepository(RowRepository[Notice]):
+    """Letters. A change of state is written column by column (`update`): the worker's lookup bookkeeping
+    and the office's review of one letter must not overwrite each other."""
+    mapping = NOTICES
 
-    def get(self, notice_id: str, *, for_update: bool = False):
-        query = select(notices).where(notices.c.id == notice_id)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.execute(query).first()
-
-    def add_if_new(self, **values) -> bool:
-        if self.get(values["id"]) is not None:
+    def add_if_new(self, notice: Notice) -> bool:
+        if self.get(notice.id) is not None:
             return False
-        self.session.execute(insert(notices).values(lookup_attempts=0, **values))
+        self.add(notice)
         return True
 
-    def update(self, notice_id: str, **values) -> None:
+    def update(self, notice_id: str, **values: Any) -> None:
         self.session.execute(update(notices).where(notices.c.id == notice_id).values(**values))
 
-    def sent_for_application(self, application_id: str):
+    def sent_for_application(self, application_id: str) -> Notice | None:
         """The decision letter last sent for an application (a successor has two: not selected, then
         selected). Notices to a cancelled workshop's registrants are not the municipality's letters."""
-        return self.session.execute(select(notices).where(
+        return self.first(select(notices).where(
             notices.c.application_id == application_id, notices.c.status == "sent",
-            notices.c.kind.in_(("selected", "not_selected"))).order_by(notices.c.sent_at.desc())).first()
+            notices.c.kind.in_(("selected", "not_selected"))).order_by(notices.c.sent_at.desc()))
 
-    def list(self, *, status: str | None, call_id: str | None, offset: int, limit: int):
+    def list(self, *, status: str | None, call_id: str | None, offset: int, limit: int) -> tuple[list[Notice], int]:
         query = select(notices)
         if status:
             query = query.where(notices.c.status == status)
         if call_id:
             query = query.where(notices.c.call_id == call_id)
-        return _page(self.session, query, (notices.c.created_at.desc(), notices.c.municipality_name, notices.c.id),
-                     offset, limit)
+        return self.page(query, notices.c.created_at.desc(), notices.c.municipality_name, notices.c.id,
+                         offset=offset, limit=limit)
 
     def due_for_lookup(self, now: datetime, limit: int = 20) -> builtins.list[str]:
         return list(self.session.scalars(select(notices.c.id).where(
@@ -325,31 +273,20 @@ class NoticeRepository:
             .order_by(notices.c.reviewed_at, notices.c.id).limit(limit)))
 
 
-class TemplateRepository:
-    def __init__(self, session):
-        self.session = session
+class TemplateRepository(RowRepository[NoticeTemplate]):
+    """The office's letter templates, one per kind."""
+    mapping = NOTICE_TEMPLATES
+    key = "kind"
 
-    def get(self, kind: str):
-        return self.session.execute(select(notice_templates).where(notice_templates.c.kind == kind)).first()
-
-    def put(self, kind: str, subject: str, body: str, now: datetime, by: str) -> None:
-        values = {"subject": subject, "body": body, "updated_at": now, "updated_by": by}
-        if self.get(kind) is None:
-            self.session.execute(insert(notice_templates).values(kind=kind, **values))
+    def put(self, template: NoticeTemplate) -> None:
+        if self.get(template.kind) is None:
+            self.add(template)
         else:
-            self.session.execute(update(notice_templates).where(notice_templates.c.kind == kind).values(**values))
+            self.save(template)
 
 
-class EnquiryRepository:
-    def __init__(self, session):
-        self.session = session
-
-    def add(self, enquiry: Enquiry) -> None:
-        self.session.execute(insert(enquiries).values(
-            id=enquiry.id, name=enquiry.name, email=enquiry.email, organisation=enquiry.organisation,
-            message=enquiry.message, created_at=enquiry.created_at))
+class EnquiryRepository(RowRepository[Enquiry]):
+    mapping = ENQUIRIES
 
     def list(self, *, offset: int, limit: int) -> tuple[list[Enquiry], int]:
-        rows, total = _page(self.session, select(enquiries), (enquiries.c.created_at.desc(), enquiries.c.id),
-                            offset, limit)
-        return [enquiry_from_row(row) for row in rows], total
+        return self.page(select(enquiries), enquiries.c.created_at.desc(), enquiries.c.id, offset=offset, limit=limit)

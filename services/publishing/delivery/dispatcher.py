@@ -87,15 +87,14 @@ class Dispatcher:
     def _start(self, newsletter_id: str) -> None:
         """Scheduled -> sending, with one delivery row per recipient, in one transaction."""
         with self.uow_factory() as uow:
-            row = uow.newsletters.row(newsletter_id, for_update=True)
-            newsletter = uow.newsletters.get(newsletter_id)
+            newsletter = uow.newsletters.get(newsletter_id, for_update=True)
             now = self.clock()
-            if row is None or row.status != "scheduled" or (row.send_at and row.send_at > now):
+            if newsletter is None or newsletter.status != "scheduled" or (newsletter.send_at and newsletter.send_at > now):
                 return  # another worker started it, or it was rescheduled meanwhile
             sending = domain.start_sending(newsletter, now)
             recipients = recipients_of(uow, dict(newsletter.segment))
             uow.newsletters.materialise(newsletter_id, recipients, now)
-            uow.newsletters.save(sending, started_at=now)
+            uow.newsletters.save(sending)
             uow.commit()
         log.info("newsletter sending started", extra={"newsletter_id": newsletter_id, "recipients": len(recipients)})
 
@@ -138,14 +137,14 @@ class Dispatcher:
 
     def _complete_if_done(self, newsletter_id: str) -> None:
         with self.uow_factory() as uow:
-            row = uow.newsletters.row(newsletter_id, for_update=True)
-            if row is None or row.status != "sending":
+            newsletter = uow.newsletters.get(newsletter_id, for_update=True)
+            if newsletter is None or newsletter.status != "sending":
                 return
             progress = uow.newsletters.progress(newsletter_id)
             if progress["pending"] or progress["sending"]:
                 return
             now = self.clock()
-            done = domain.mark_sent(uow.newsletters.get(newsletter_id), now, progress)
+            done = domain.mark_sent(newsletter, now, progress)
             uow.newsletters.save(done)
             uow.emit(make_event("NewsletterSent", domain.newsletter_sent_payload(done, progress), source=SOURCE))
             uow.commit()

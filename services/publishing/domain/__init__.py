@@ -15,10 +15,14 @@ Timestamps are timezone-aware datetimes (UTC by convention). Identifiers are str
 # The package re-exports every name of its modules: callers import from the package, as before.
 from __future__ import annotations
 
+from services.publishing.domain.mails import (
+    Mail,
+)
 from services.publishing.domain.newsletters import (
     MAX_SUBJECT_LENGTH,
     NEWSLETTER_FINISHED,
     NEWSLETTER_STATUSES,
+    Delivery,
     Newsletter,
     _check_send_at,
     create_newsletter,
@@ -34,7 +38,10 @@ from services.publishing.domain.notices import (
     MAX_ENQUIRY_MESSAGE,
     NOTICE_KINDS,
     NOTICE_PLACEHOLDERS,
+    DecidedCall,
     Enquiry,
+    Notice,
+    NoticeTemplate,
     create_enquiry,
     decision_notice,
     validate_notice_template,
@@ -74,6 +81,7 @@ from services.publishing.domain.subscriptions import (
     describe_segment,
     resolve_recipients,
     subscribe,
+    subscribe_again,
     unsubscribe,
     validate_segment,
 )
@@ -113,17 +121,18 @@ from services.publishing.domain.vocabulary import (
 
 # The names callers import from the package (mypy checks that only these are re-exported).
 __all__ = [
-    "MAX_SUBJECT_LENGTH", "NEWSLETTER_FINISHED", "NEWSLETTER_STATUSES", "Newsletter", "_check_send_at",
+    "Mail", "MAX_SUBJECT_LENGTH", "NEWSLETTER_FINISHED", "NEWSLETTER_STATUSES", "Delivery", "Newsletter",
+    "_check_send_at",
     "create_newsletter", "mark_sent", "newsletter_sent_payload", "schedule_send", "start_sending",
     "DEFAULT_NOTICE_TEMPLATES", "DEFAULT_SENDER_NAME", "MAX_ENQUIRY_FIELD", "MAX_ENQUIRY_MESSAGE",
-    "NOTICE_KINDS", "NOTICE_PLACEHOLDERS", "Enquiry", "create_enquiry", "decision_notice",
+    "NOTICE_KINDS", "NOTICE_PLACEHOLDERS", "DecidedCall", "Enquiry", "Notice", "NoticeTemplate", "create_enquiry", "decision_notice",
     "validate_notice_template", "workshop_label", "EDITABLE_PUBLICATION_FIELDS", "RESULTS_PATH", "Link",
     "Publication", "Section", "SolutionApproach", "_coerce_approaches", "_coerce_sections", "_event_time",
     "_selected_entries", "_size_class_label", "edit", "publication_from_amendment",
     "publication_from_selection", "publication_from_workshop", "publication_id", "publication_tags",
     "publication_text", "publication_url", "publish", "results_page_url", "results_published_payload",
     "MEMBER_KINDS", "SEGMENT_TYPES", "SUBSCRIBER_STATUSES", "Member", "Subscriber", "confirm_subscription",
-    "describe_segment", "resolve_recipients", "subscribe", "unsubscribe", "validate_segment",
+    "describe_segment", "resolve_recipients", "subscribe", "subscribe_again", "unsubscribe", "validate_segment",
     "_TOKEN_KEY_CONTEXT", "TOKEN_INCOMPLETE", "TOKEN_PATTERN", "TOKEN_PURPOSES", "_b64decode", "_b64encode",
     "_token_signature", "make_token", "read_token", "_EMAIL_RE", "EMAIL_PATTERN", "_GERMAN_MONTHS",
     "_NUMBER_WORDS_FEMININE", "BERLIN", "FIELD_OF_ACTION_LABELS", "PARTICIPANT_TYPE_LABELS",

@@ -36,7 +36,22 @@ class Newsletter:
     status: str = "draft"
     send_at: datetime | None = None
     created_at: datetime
+    started_at: datetime | None = None
     sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delivery:
+    """One recipient of a newsletter that is being (or was) sent, and how its mail went: `pending`,
+    `sending`, `sent`, `failed` or `skipped` (unsubscribed, or erased, before it went out)."""
+    id: int
+    newsletter_id: str
+    email: str
+    name: str = ""
+    status: str = "pending"
+    attempts: int = 0
+    sent_at: datetime | None = None
+    last_error: str | None = None
 
 
 def _check_send_at(send_at: Any, now: datetime) -> datetime:
@@ -111,7 +126,7 @@ def start_sending(newsletter: Newsletter, now: datetime) -> Newsletter:
         raise Conflict("Only a scheduled newsletter can be sent.")
     if newsletter.send_at is not None and newsletter.send_at > now:
         raise Conflict("This newsletter is not due yet.")
-    return replace(newsletter, status="sending")
+    return replace(newsletter, status="sending", started_at=now)
 
 
 def mark_sent(newsletter: Newsletter, now: datetime, progress: Mapping[str, int] | None = None) -> Newsletter:

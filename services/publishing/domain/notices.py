@@ -55,6 +55,63 @@ def create_enquiry(
 NOTICE_KINDS = ("selected", "not_selected", "workshop_cancelled")
 DEFAULT_SENDER_NAME = "Geschäftsstelle Netzwerk Innenstadt NRW"
 
+
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    """A letter to an applicant: the decision on its application (`selected`, `not_selected`), or the
+    cancellation of a workshop it registered for (`workshop_cancelled`, to the registration's person).
+
+    pending_review -> approved (waits for the contact lookup) -> queued (mail written) -> sent | failed;
+    or pending_review -> discarded. The templates, the call's title and the workshop places are frozen
+    at approval; the recipient is filled in when the mail is written."""
+    id: str
+    kind: str
+    call_id: str
+    application_id: str
+    ags: str
+    municipality_name: str
+    may_attend_workshops: bool | None = None
+    status: str
+    created_at: datetime
+    decided_at: datetime
+    reviewed_at: datetime | None = None
+    reviewed_by: str | None = None
+    subject_template: str | None = None
+    body_template: str | None = None
+    call_title: str | None = None
+    workshop_places: tuple[str, ...] | None = None
+    recipient_email: str | None = None
+    recipient_name: str | None = None
+    lookup_attempts: int = 0
+    next_lookup_at: datetime | None = None
+    last_error: str | None = None
+    mail_id: int | None = None
+    sent_at: datetime | None = None
+    workshop_id: str | None = None
+    registration_id: str | None = None
+    workshop: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoticeTemplate:
+    """The office's own template of one kind of letter (without one, `DEFAULT_NOTICE_TEMPLATES` apply)."""
+    kind: str
+    subject: str
+    body: str
+    updated_at: datetime
+    updated_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecidedCall:
+    """What SelectionCompleted told publishing about a decided call: its title and topic, and the names of
+    the selected municipalities (the workshop places a letter names)."""
+    id: str
+    title: str
+    topic: str
+    selected_names: tuple[str, ...] = ()
+    decided_at: datetime
+
 #: Placeholders usable in notice templates (string.Template syntax: $name or ${name}; a literal $ is $$).
 #: The German descriptions are meant to be shown next to the template editor in the admin UI.
 NOTICE_PLACEHOLDERS = {

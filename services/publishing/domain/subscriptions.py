@@ -38,10 +38,12 @@ class Member:
 
 @dataclass(frozen=True, kw_only=True)
 class Subscriber:
-    """Someone who subscribed to results by topic. Receives mail only after double opt-in."""
+    """Someone who subscribed to results by topic. Receives mail only after double opt-in; topics a
+    confirmed subscriber asks for later wait in `pending_topics` until the address confirms them too."""
     id: str
     email: str
     topics: tuple[str, ...] = ()
+    pending_topics: tuple[str, ...] = ()
     status: str = "pending"
     created_at: datetime
     confirmed_at: datetime | None = None
@@ -57,20 +59,39 @@ def subscribe(email: str, topics: Iterable[str], now: datetime, subscriber_id: s
                       topics=clean_topics, created_at=now)
 
 
+def subscribe_again(current: Subscriber, requested: Subscriber) -> tuple[Subscriber, tuple[str, ...]]:
+    """A known address subscribes again (`requested` is what `subscribe` made of the request): what the
+    subscription becomes, and the topics the confirmation mail asks for (none: nothing new to confirm).
+
+    A confirmed subscriber keeps its topics and the new ones wait for confirmation by mail; a pending
+    address adds the topics to its request, and an unsubscribed one starts a fresh double opt-in."""
+    if current.status == "confirmed":
+        known = {t.casefold() for t in current.topics}
+        new = tuple(t for t in requested.topics if t.casefold() not in known)
+        if not new:
+            return current, ()
+        return replace(current, pending_topics=tuple(dict.fromkeys([*current.pending_topics, *new]))), new
+    topics = requested.topics if current.status == "unsubscribed" else \
+        tuple(dict.fromkeys([*current.topics, *requested.topics]))
+    return replace(current, status="pending", topics=topics, pending_topics=(), unsubscribed_at=None), topics
+
+
 def confirm_subscription(sub: Subscriber, now: datetime) -> Subscriber:
-    """Double opt-in step. Idempotent, because people click confirmation links twice."""
-    if sub.status == "confirmed":
+    """Double opt-in step. Idempotent, because people click confirmation links twice. Topics a confirmed
+    subscriber asked for since are confirmed with it."""
+    if sub.status == "confirmed" and not sub.pending_topics:
         return sub
     if sub.status == "unsubscribed":
         raise Conflict("This subscription was cancelled; please subscribe again.")
-    return replace(sub, status="confirmed", confirmed_at=now)
+    return replace(sub, status="confirmed", confirmed_at=sub.confirmed_at if sub.status == "confirmed" else now,
+                   topics=tuple(dict.fromkeys([*sub.topics, *sub.pending_topics])), pending_topics=())
 
 
 def unsubscribe(sub: Subscriber, now: datetime) -> Subscriber:
     """Cancel a subscription. Idempotent: one-click unsubscribe may be requested by mail clients repeatedly."""
     if sub.status == "unsubscribed":
         return sub
-    return replace(sub, status="unsubscribed", unsubscribed_at=now)
+    return replace(sub, status="unsubscribed", unsubscribed_at=now, pending_topics=())
 
 
 # --------------------------------------------------------------------------------------------------

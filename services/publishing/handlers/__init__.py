@@ -46,14 +46,14 @@ from services.publishing.handlers.common import (
     unsubscribe_url,
 )
 from services.publishing.handlers.newsletters import (
-    _newsletter,
+    existing_newsletter,
     create_newsletter,
     recipients_of,
     schedule_newsletter,
     send_test_newsletter,
 )
 from services.publishing.handlers.notices import (
-    _notice,
+    existing_notice,
     approve_notice,
     discard_notice,
     notice_template,

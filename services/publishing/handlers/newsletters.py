@@ -6,7 +6,6 @@ from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
 from services.publishing import domain
-from services.publishing.db import newsletter_from_row
 from services.publishing.handlers.common import queue_mail, render_newsletter
 from services.publishing.mail import sender_address
 from services.publishing.settings import PublishingSettings
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 def recipients_of(uow, segment: dict) -> list[tuple[str, str]]:
     """The exact audience of a segment now: resolved by the domain, minus every unsubscribed address."""
     suppressed = uow.suppressions.keys()
-    recipients = domain.resolve_recipients(segment, uow.members.all(), uow.subscribers.confirmed(),
+    recipients = domain.resolve_recipients(segment, uow.members.everyone(), uow.subscribers.confirmed(),
                                            uow.audience.selected_ags_by_call(),
                                            uow.audience.participants_by_workshop())
     # `.invalid` (RFC 2606) never resolves: it is what an erased address becomes.
@@ -33,20 +32,20 @@ def create_newsletter(command: CreateNewsletter, uow, clock, settings) -> domain
         subject=command.subject, intro=command.intro, publication_ids=command.publication_ids,
         segment=command.segment, publications=uow.publications.by_ids(command.publication_ids), now=clock(),
         send_at=command.send_at)
-    uow.newsletters.add(newsletter, command.actor)
+    uow.newsletters.add(newsletter, created_by=command.actor)
     uow.commit()
     return newsletter
 
 
-def _newsletter(uow, newsletter_id: str, *, for_update: bool = False) -> domain.Newsletter:
-    row = uow.newsletters.row(newsletter_id, for_update=for_update)
-    if row is None:
+def existing_newsletter(uow, newsletter_id: str, *, for_update: bool = False) -> domain.Newsletter:
+    newsletter = uow.newsletters.get(newsletter_id, for_update=for_update)
+    if newsletter is None:
         raise NotFound(f"No newsletter {newsletter_id}.")
-    return newsletter_from_row(row)
+    return newsletter
 
 
 def schedule_newsletter(command: ScheduleNewsletter, uow, clock, settings) -> domain.Newsletter:
-    newsletter = _newsletter(uow, command.newsletter_id, for_update=True)
+    newsletter = existing_newsletter(uow, command.newsletter_id, for_update=True)
     scheduled = domain.schedule_send(newsletter, clock(), command.send_at)
     if not recipients_of(uow, dict(newsletter.segment)):
         raise InvalidInput(f"The segment ({domain.describe_segment(newsletter.segment)}) has no recipients; "
@@ -59,7 +58,7 @@ def schedule_newsletter(command: ScheduleNewsletter, uow, clock, settings) -> do
 def send_test_newsletter(command: SendTestNewsletter, uow, clock, settings: PublishingSettings) -> int:
     now = clock()
     email = domain.normalise_email(command.email)
-    newsletter = _newsletter(uow, command.newsletter_id)
+    newsletter = existing_newsletter(uow, command.newsletter_id)
     publications = uow.publications.by_ids(newsletter.publication_ids)
     message = render_newsletter(settings, replace(newsletter, subject=f"[Test] {newsletter.subject}"),
                                 publications, email, None, now)

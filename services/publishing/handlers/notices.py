@@ -17,13 +17,13 @@ if TYPE_CHECKING:
 def notice_template(uow, kind: str) -> dict:
     if kind not in domain.NOTICE_KINDS:
         raise NotFound(f"No notice template {kind}; there are: {', '.join(domain.NOTICE_KINDS)}.")
-    row = uow.templates.get(kind)
-    if row is None:
+    own = uow.templates.get(kind)
+    if own is None:
         subject, body = domain.DEFAULT_NOTICE_TEMPLATES[kind]
         return {"kind": kind, "subject": subject, "body": body, "is_default": True, "updated_at": None,
                 "updated_by": None, "placeholders": domain.NOTICE_PLACEHOLDERS}
-    return {"kind": kind, "subject": row.subject, "body": row.body, "is_default": False,
-            "updated_at": row.updated_at, "updated_by": row.updated_by, "placeholders": domain.NOTICE_PLACEHOLDERS}
+    return {"kind": kind, "subject": own.subject, "body": own.body, "is_default": False,
+            "updated_at": own.updated_at, "updated_by": own.updated_by, "placeholders": domain.NOTICE_PLACEHOLDERS}
 
 
 def put_notice_template(command: PutNoticeTemplate, uow, clock, settings) -> dict:
@@ -32,16 +32,17 @@ def put_notice_template(command: PutNoticeTemplate, uow, clock, settings) -> dic
     domain.validate_notice_template(command.body, "body")
     if "\n" in command.subject.strip():
         raise InvalidInput("The subject is one line.", field="subject")
-    uow.templates.put(command.kind, command.subject.strip(), command.body, clock(), command.actor)
+    uow.templates.put(domain.NoticeTemplate(kind=command.kind, subject=command.subject.strip(), body=command.body,
+                                            updated_at=clock(), updated_by=command.actor))
     uow.commit()
     return notice_template(uow, command.kind)
 
 
-def _notice(uow, notice_id: str, *, for_update: bool = False):
-    row = uow.notices.get(notice_id, for_update=for_update)
-    if row is None:
+def existing_notice(uow, notice_id: str, *, for_update: bool = False) -> domain.Notice:
+    notice = uow.notices.get(notice_id, for_update=for_update)
+    if notice is None:
         raise NotFound(f"No notice {notice_id}.")
-    return row
+    return notice
 
 
 def approve_notice(command: ApproveNotice, uow, clock, settings) -> None:
@@ -50,7 +51,7 @@ def approve_notice(command: ApproveNotice, uow, clock, settings) -> None:
     Only once the decision on the call is final (SelectionCompleted), so that the letter names the call
     and, for the municipalities not selected, every place where they may attend a workshop.
     """
-    notice = _notice(uow, command.notice_id, for_update=True)
+    notice = existing_notice(uow, command.notice_id, for_update=True)
     if notice.status != "pending_review":
         raise Conflict(f"The notice is {notice.status}; only a notice awaiting review can be approved.")
     call = uow.audience.call(notice.call_id)
@@ -66,28 +67,28 @@ def approve_notice(command: ApproveNotice, uow, clock, settings) -> None:
 
 
 def discard_notice(command: DiscardNotice, uow, clock, settings) -> None:
-    notice = _notice(uow, command.notice_id, for_update=True)
+    notice = existing_notice(uow, command.notice_id, for_update=True)
     if notice.status not in ("pending_review", "approved"):
         raise Conflict(f"The notice is {notice.status}; it can no longer be discarded.")
     uow.notices.update(notice.id, status="discarded", reviewed_at=clock(), reviewed_by=command.actor)
     uow.commit()
 
 
-def render_notice(uow, row) -> tuple[str, str]:
+def render_notice(uow, notice: domain.Notice) -> tuple[str, str]:
     """The letter as it stands: with the template frozen at approval, or, while in review, the current
     template and what is known of the call (the title arrives with SelectionCompleted)."""
-    if row.subject_template:
-        subject_template, body_template = row.subject_template, row.body_template
-        call_title, places = row.call_title, row.workshop_places or ()
+    if notice.subject_template:
+        subject_template, body_template = notice.subject_template, notice.body_template
+        call_title, places = notice.call_title or "", notice.workshop_places or ()
     else:
-        template = notice_template(uow, row.kind)
+        template = notice_template(uow, notice.kind)
         subject_template, body_template = template["subject"], template["body"]
-        call = uow.audience.call(row.call_id)
+        call = uow.audience.call(notice.call_id)
         call_title = call.title if call else PENDING_CALL_TITLE
         places = call.selected_names if call else ()
-    return domain.decision_notice(row.kind, row.municipality_name, row.recipient_name, call_title, body_template,
-                                  subject_template=subject_template, selected_municipalities=places,
-                                  workshop=row.workshop)
+    return domain.decision_notice(notice.kind, notice.municipality_name, notice.recipient_name, call_title,
+                                  body_template, subject_template=subject_template, selected_municipalities=places,
+                                  workshop=notice.workshop)
 
 
 # --- enquiries -----------------------------------------------------------------------------------

@@ -20,14 +20,14 @@ def _draft(uow, pub: domain.Publication, now: datetime, settings: PublishingSett
     """Store a new draft; a redelivered event finds its publication by id and leaves staff edits alone."""
     if uow.publications.get(pub.id) is not None:
         return
-    uow.publications.add(pub, now)
+    uow.publications.add(pub, updated_at=now)
     if settings.auto_publish:
         _publish(uow, pub, now, "auto-publish", settings)
 
 
 def _publish(uow, pub: domain.Publication, now: datetime, actor: str, settings: PublishingSettings):
     published = domain.publish(pub, now)
-    uow.publications.save(published, now, published_by=actor)
+    uow.publications.save(published, updated_at=now, published_by=actor)
     uow.emit(_event("ResultsPublished", domain.results_published_payload(published, settings.base_url)))
     return published
 
@@ -49,11 +49,11 @@ def record_decision(command: RecordDecision, uow, clock, settings: PublishingSet
     kind = "selected" if command.selected else "not_selected"
     uow.audience.record_decision(data["call_id"], data["application_id"], municipality["ags"],
                                  municipality["name"], command.selected, data["decided_at"])
-    uow.notices.add_if_new(
+    uow.notices.add_if_new(domain.Notice(
         id=str(uuid.uuid5(NOTICE_NAMESPACE, f"{kind}:{data['application_id']}")), kind=kind,
         call_id=data["call_id"], application_id=data["application_id"], ags=municipality["ags"],
         municipality_name=municipality["name"], may_attend_workshops=data.get("may_attend_workshops"),
-        status="pending_review", created_at=clock(), decided_at=data["decided_at"])
+        status="pending_review", created_at=clock(), decided_at=data["decided_at"]))
 
 
 def record_workshop_cancellation(command: RecordWorkshopCancellation, uow, clock, settings) -> None:
@@ -66,14 +66,14 @@ def record_workshop_cancellation(command: RecordWorkshopCancellation, uow, clock
     label = domain.workshop_label(data.get("sequence"), municipality.get("name"), data.get("starts_at"))
     now = clock()
     for registration_id in data["registration_ids"]:
-        uow.notices.add_if_new(
+        uow.notices.add_if_new(domain.Notice(
             id=str(uuid.uuid5(NOTICE_NAMESPACE, f"workshop_cancelled:{registration_id}")), kind="workshop_cancelled",
             call_id=data["call_id"], application_id=data.get("application_id") or "",
             ags=municipality.get("ags") or "", municipality_name=municipality.get("name") or "",
             status="approved", created_at=now, decided_at=data["cancelled_at"], reviewed_at=now,
             reviewed_by="automatic: workshop cancelled", subject_template=template["subject"],
-            body_template=template["body"], call_title=call.title if call else "", workshop_places=[],
-            next_lookup_at=now, workshop_id=data["workshop_id"], registration_id=registration_id, workshop=label)
+            body_template=template["body"], call_title=call.title if call else "", workshop_places=(),
+            next_lookup_at=now, workshop_id=data["workshop_id"], registration_id=registration_id, workshop=label))
 
 
 def record_decision_amendment(command: RecordDecisionAmendment, uow, clock, settings) -> None:
@@ -113,7 +113,7 @@ def _publication(uow, publication_id: str, *, for_update: bool = False) -> domai
 
 def edit_publication(command: EditPublication, uow, clock, settings) -> domain.Publication:
     edited = domain.edit(_publication(uow, command.publication_id, for_update=True), command.changes)
-    uow.publications.save(edited, clock())
+    uow.publications.save(edited, updated_at=clock())
     uow.commit()
     return edited
 

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from services.publishing import domain
-from services.publishing.db import subscriber_from_row
 from services.publishing.handlers.common import CONFIRM_MAX_AGE, CONFIRMATION_RESEND_AFTER, UNSUBSCRIBE_MAX_AGE, confirm_url, queue_mail
 from services.publishing.mail import confirmation_message
 from services.publishing.settings import PublishingSettings
@@ -28,7 +26,7 @@ def add_member(command: AddMember, uow, clock, settings) -> domain.Member:
         raise Conflict(f"There is already a member named {member.name}.", field="name")
     if member.ags and uow.members.ags_taken(member.ags):
         raise Conflict(f"The municipality {member.ags} is already a member.", field="ags")
-    uow.members.add(member, clock())
+    uow.members.add(member, created_at=clock())
     uow.commit()  # a concurrent duplicate fails here on a unique index; the API answers 409
     return member
 
@@ -40,8 +38,8 @@ def remove_member(command: RemoveMember, uow, clock, settings) -> None:
 
 
 def _recent_confirmation(uow, email: str, now: datetime) -> bool:
-    return any(row.kind == "confirmation" and row.created_at > now - CONFIRMATION_RESEND_AFTER
-               for row in uow.mails.for_recipient(email))
+    return any(mail.kind == "confirmation" and mail.created_at > now - CONFIRMATION_RESEND_AFTER
+               for mail in uow.mails.for_recipient(email))
 
 
 def subscribe(command: Subscribe, uow, clock, settings: PublishingSettings) -> None:
@@ -52,25 +50,16 @@ def subscribe(command: Subscribe, uow, clock, settings: PublishingSettings) -> N
     """
     now = clock()
     requested = domain.subscribe(command.email, command.topics, now)
-    row = uow.subscribers.by_email(requested.email, for_update=True)
+    current = uow.subscribers.by_email(requested.email, for_update=True)
     topics_to_confirm = requested.topics
-    if row is None:
+    if current is None:
         uow.subscribers.add(requested)
     else:
-        current = subscriber_from_row(row)
-        if current.status == "confirmed":
-            known = {t.casefold() for t in current.topics}
-            topics_to_confirm = tuple(t for t in requested.topics if t.casefold() not in known)
-            if not topics_to_confirm:
-                uow.commit()
-                return
-            pending = list(dict.fromkeys([*row.pending_topics, *topics_to_confirm]))
-            uow.subscribers.save(current, pending)
-        else:  # pending, or unsubscribed and asking again: a fresh double opt-in
-            topics = requested.topics if current.status == "unsubscribed" else \
-                tuple(dict.fromkeys([*current.topics, *requested.topics]))
-            uow.subscribers.save(replace(current, status="pending", topics=topics, unsubscribed_at=None), [])
-            topics_to_confirm = topics
+        changed, topics_to_confirm = domain.subscribe_again(current, requested)
+        if not topics_to_confirm:
+            uow.commit()
+            return
+        uow.subscribers.save(changed)
     if not _recent_confirmation(uow, requested.email, now):
         queue_mail(uow, "confirmation", confirmation_message(
             requested.email, confirm_url(settings, requested.email, now), settings.sender,
@@ -81,12 +70,11 @@ def subscribe(command: Subscribe, uow, clock, settings: PublishingSettings) -> N
 def confirm_subscription(command: ConfirmSubscription, uow, clock, settings: PublishingSettings) -> dict:
     now = clock()
     email = domain.read_token(settings.secret, "confirm", command.token, CONFIRM_MAX_AGE, now=now)
-    row = uow.subscribers.by_email(email, for_update=True)
-    if row is None:
+    subscriber = uow.subscribers.by_email(email, for_update=True)
+    if subscriber is None:
         raise NotFound("There is no subscription for this link any more; please subscribe again.")
-    confirmed = domain.confirm_subscription(subscriber_from_row(row), now)
-    confirmed = replace(confirmed, topics=tuple(dict.fromkeys([*confirmed.topics, *row.pending_topics])))
-    uow.subscribers.save(confirmed, [])
+    confirmed = domain.confirm_subscription(subscriber, now)
+    uow.subscribers.save(confirmed)
     uow.suppressions.remove(email)  # a new, explicit consent lifts an earlier unsubscribe
     uow.commit()
     return {"email": confirmed.email, "status": confirmed.status, "topics": list(confirmed.topics)}
@@ -96,9 +84,9 @@ def unsubscribe(command: Unsubscribe, uow, clock, settings: PublishingSettings) 
     """Idempotent: mail clients may send the one-click POST more than once."""
     now = clock()
     email = domain.read_token(settings.secret, "unsubscribe", command.token, UNSUBSCRIBE_MAX_AGE, now=now)
-    row = uow.subscribers.by_email(email, for_update=True)
-    if row is not None:
-        uow.subscribers.save(domain.unsubscribe(subscriber_from_row(row), now), [])
+    subscriber = uow.subscribers.by_email(email, for_update=True)
+    if subscriber is not None:
+        uow.subscribers.save(domain.unsubscribe(subscriber, now))
     uow.suppressions.add(email, now)  # members unsubscribe by address too
     uow.commit()
     return {"email": email, "status": "unsubscribed"}

@@ -8,6 +8,7 @@ from services.publishing.domain import (
     describe_segment,
     resolve_recipients,
     subscribe,
+    subscribe_again,
     unsubscribe,
     validate_segment,
 )
@@ -112,3 +113,27 @@ def test_blank_organisation_entries_match_no_member_without_ags(members, subscri
     recipients = resolve_recipients({"type": "workshop_participants", "workshop_id": "w"}, members, subscribers,
                                     {}, {"w": ["", "  "]})
     assert recipients == []
+
+
+def test_a_confirmed_subscriber_asking_for_more_topics_confirms_only_the_new_ones_by_mail():
+    confirmed = confirm_subscription(subscribe("neu@example.org", ["Smart City"], NOW), NOW)
+    asked, to_confirm = subscribe_again(confirmed, subscribe("neu@example.org", ["smart city", "Handel"], NOW))
+    assert to_confirm == ("Handel",)
+    assert asked.topics == ("Smart City",) and asked.pending_topics == ("Handel",) and asked.status == "confirmed"
+    unchanged, nothing = subscribe_again(asked, subscribe("neu@example.org", ["SMART CITY"], NOW))
+    assert nothing == () and unchanged == asked
+    later = NOW.replace(hour=12)
+    both = confirm_subscription(asked, later)
+    assert both.topics == ("Smart City", "Handel") and both.pending_topics == ()
+    assert both.confirmed_at == NOW  # confirmed once, when the address was first confirmed
+
+
+def test_a_pending_or_unsubscribed_address_asking_again_starts_a_fresh_double_opt_in():
+    pending = subscribe("neu@example.org", ["Smart City"], NOW)
+    again, to_confirm = subscribe_again(pending, subscribe("neu@example.org", ["Handel"], NOW))
+    assert again.status == "pending" and to_confirm == again.topics == ("Smart City", "Handel")
+    asked, _ = subscribe_again(confirm_subscription(pending, NOW), subscribe("neu@example.org", ["Handel"], NOW))
+    cancelled = unsubscribe(asked, NOW)
+    assert cancelled.pending_topics == ()  # a cancelled subscription confirms nothing later
+    fresh, to_confirm = subscribe_again(cancelled, subscribe("neu@example.org", ["Verkehr"], NOW))
+    assert fresh.status == "pending" and fresh.unsubscribed_at is None and to_confirm == fresh.topics == ("Verkehr",)
