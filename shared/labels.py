@@ -2,7 +2,7 @@
 action and participant types, translated lazily (German by default; the catalogues extract shared/ too)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from flask_babel import lazy_gettext as _l
 
@@ -48,6 +48,11 @@ PARTICIPANT_TYPES = {
     "municipality": _l("municipality"),
     "citizen": _l("citizen"),
 }
+
+
+def words_for(labels: Mapping[str, object]) -> Callable[[str | None], str]:
+    """A template filter that writes a value in `labels`' words."""
+    return lambda value: label(labels, value)
 
 
 def label(labels: Mapping[str, object], value: str | None) -> str:

@@ -1,7 +1,7 @@
 """What every portal page uses: the signed-in person, their service clients, labels, API errors."""
 from __future__ import annotations
 
-from functools import partial, wraps
+from functools import wraps
 
 from flask import Flask, abort, g, redirect, request, url_for
 from flask_babel import get_locale
@@ -86,10 +86,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["date"] = lambda value: format_time(value, with_time=False)
     app.jinja_env.filters["number"] = format_number
-    app.jinja_env.filters["status"] = partial(labels.label, STATUS_LABELS)
-    app.jinja_env.filters["focus_area"] = partial(labels.label, FOCUS_AREAS)
-    app.jinja_env.filters["participant_type"] = partial(labels.label, PARTICIPANT_TYPES)
-    app.jinja_env.filters["size_class"] = partial(labels.label, SIZE_CLASSES)
+    app.jinja_env.filters["status"] = labels.words_for(STATUS_LABELS)
+    app.jinja_env.filters["focus_area"] = labels.words_for(FOCUS_AREAS)
+    app.jinja_env.filters["participant_type"] = labels.words_for(PARTICIPANT_TYPES)
+    app.jinja_env.filters["size_class"] = labels.words_for(SIZE_CLASSES)
 
     @app.context_processor
     def _page_globals():

@@ -106,26 +106,39 @@ class ApplicationWithdrawnV1(EventSchema):
 
 
 # --- selection -----------------------------------------------------------------------------------
-class ApplicationSelectedV1(EventSchema):
+class _Decided(EventSchema):
     call_id = fields.String(required=True)
     application_id = fields.String(required=True)
     municipality = fields.Nested(MunicipalityRefSchema, required=True)
     rank = fields.Integer(load_default=None, allow_none=True)
+
+
+class _WithScore(EventSchema):
+    """v1 of the two decision events: the application's weighted score, which v2 no longer carries."""
     score = fields.Float(load_default=None, allow_none=True)
+
+
+class ApplicationSelectedV2(_Decided):
+    """The steering group selected this application: its rank, but not its score (as SelectionCompleted v2;
+    the scores are the steering group's confidential review, docs/security.md)."""
     workshops_per_place = fields.Integer(required=True)
     decided_at = _when(required=True)
     # optional since v1: set when a decision amendment names this application successor to a vacated place
     succeeds_application_id = fields.String(load_default=None, allow_none=True)
 
 
-class ApplicationNotSelectedV1(EventSchema):
-    call_id = fields.String(required=True)
-    application_id = fields.String(required=True)
-    municipality = fields.Nested(MunicipalityRefSchema, required=True)
-    rank = fields.Integer(load_default=None, allow_none=True)
-    score = fields.Float(load_default=None, allow_none=True)
+class ApplicationSelectedV1(ApplicationSelectedV2, _WithScore):
+    pass
+
+
+class ApplicationNotSelectedV2(_Decided):
+    """The steering group did not select this application: its rank, but not its score."""
     may_attend_workshops = fields.Boolean(required=True)
     decided_at = _when(required=True)
+
+
+class ApplicationNotSelectedV1(ApplicationNotSelectedV2, _WithScore):
+    pass
 
 
 class OutcomeLineSchema(EventSchema):
