@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, select
 
 from services.identity.domain import ApiClient, Organisation, Person, SigningKey
+from services.identity.sealing import SealedJson
 from shared.db import (ImperativeMapping, Repository, T, UtcDateTime, new_metadata, privacy_erasures_table,
                        revoked_access_table)
 from shared.uow import UnitOfWork
@@ -62,7 +63,7 @@ signing_keys = Table(
     "signing_keys", metadata,
     Column("kid", String(64), primary_key=True),
     Column("alg", String(10), nullable=False),
-    Column("private_jwk", JSON, nullable=True),
+    Column("private_jwk", SealedJson(), nullable=True),  # sealed at rest (services/identity/sealing.py)
     Column("public_jwk", JSON, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("signs_from", UtcDateTime(), nullable=False),

@@ -169,6 +169,15 @@ def test_migrations_run_as_a_helm_hook_job_against_the_service_database(rendered
         assert url["valueFrom"]["secretKeyRef"]["name"] == f"{service}-db-app"
 
 
+def test_identitys_migration_and_service_get_the_keys_that_seal_its_signing_keys(rendered):
+    _, docs = rendered
+    job = named(docs, "Job", "identity-migrate")["spec"]["template"]["spec"]["containers"][0]
+    web = named(docs, "Deployment", "identity-web")["spec"]["template"]["spec"]["containers"][0]
+    for container in (job, web):
+        (keys,) = [e for e in container["env"] if e["name"] == "IDENTITY_KEY_ENCRYPTION_KEYS"]
+        assert keys["valueFrom"]["secretKeyRef"]["key"] == "IDENTITY_KEY_ENCRYPTION_KEYS"
+
+
 def egress_targets(policy) -> list[dict]:
     return [peer for rule in policy["spec"].get("egress", []) for peer in rule.get("to", []) if "ipBlock" not in peer]
 
