@@ -54,9 +54,9 @@ REVIEWED_EVERY = 10  # every tenth candidate has three reviews, so the ranking h
 
 
 def _seed_candidates(db_url: str, size: int) -> str:
-    from services.selection.db import (SelectionUnitOfWork, calls, candidate_from_row, candidates, panel_criteria,
-                                       panel_members, panels, ranking_scores, reviews)
-    from services.selection.domain import Review, rank
+    from services.selection.db import (SelectionUnitOfWork, calls, candidates, panel_criteria, panel_members, panels,
+                                       ranking_scores, reviews)
+    from services.selection.domain import Candidate, Review, rank
     from shared.db import make_session_factory
 
     engine = create_engine(db_url)
@@ -97,12 +97,15 @@ def _seed_candidates(db_url: str, size: int) -> str:
     # The kept ranking numbers, as the review transactions (handlers.refresh_ranking) would have left them,
     # computed here by the same domain function from what was seeded, and written in bulk.
     with SelectionUnitOfWork(make_session_factory(engine)) as uow:
-        panel = uow.panels.get(call_id)[0]
+        panel = uow.panels.get(call_id)
         kept = []
         for application_id, row, scores in reviewed:
             reviews = [Review(member_id=m, application_id=application_id, scores=score, comment="", abstained=False)
                        for m, score in zip(REVIEWERS, scores)]
-            [entry] = rank([candidate_from_row(row)], panel, reviews, [])
+            candidate = Candidate(application_id=application_id, call_id=call_id, ags=row["ags"], name=row["name"],
+                                  population=row["population"], size_class=row["size_class"],
+                                  submitted_at=row["submitted_at"])
+            [entry] = rank([candidate], panel, reviews, [])
             kept.append({"call_id": call_id, "application_id": application_id, "weighted_mean": entry.weighted_mean,
                          "review_count": entry.review_count, "abstention_count": entry.abstention_count,
                          "spread": entry.spread, "std_dev": entry.std_dev, "conflicted_member_ids": [],

@@ -15,8 +15,10 @@ different aggregates arrive, nor on an event of the same aggregate being replaye
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.selection.db import PROJECTION_TABLES
-from services.selection.domain import Candidate
+from services.selection.domain import CLOSED, OPEN, Call, Candidate, Tombstone
 from services.selection.handlers import vacate_place
 from services.selection.privacy import PRIVACY_CONSUMER
 from shared.consumer import Handler, PermanentError, Projection, SetBased
@@ -27,8 +29,7 @@ from shared.revocation import revocation_consumer
 from shared.worker import ConsumerSpec
 
 NAME, PURPOSE = "selection", "candidates"  # the consumer group: selection.candidates (+ the deployment's suffix)
-OPEN, CLOSED = "open", "closed"
-SUBMITTED, WITHDRAWN = "submitted", "withdrawn"
+WITHDRAWN = "withdrawn"
 
 
 # --- calls ---------------------------------------------------------------------------------------
@@ -39,14 +40,14 @@ def _call_details(data: dict) -> dict:
 
 def call_opened(event: Event, data: dict, uow) -> None:
     known = uow.calls.get(data["call_id"], for_update=True)
-    values = dict(_call_details(data), opens_at=data["opens_at"], closes_at=data["closes_at"])
+    times = {"opens_at": data["opens_at"], "closes_at": data["closes_at"]}
     if known is None:
-        uow.calls.insert(dict(values, id=data["call_id"], status=OPEN))
-    elif known["status"] == CLOSED:
+        uow.calls.add(Call(id=data["call_id"], status=OPEN, **_call_details(data), **times))
+    elif known.is_closed:
         # The close is newer: keep its details and status, take only the times it does not carry.
-        uow.calls.update(data["call_id"], {"opens_at": data["opens_at"], "closes_at": data["closes_at"]})
+        uow.calls.save(replace(known, **times))
     else:
-        uow.calls.update(data["call_id"], values)
+        uow.calls.save(replace(known, **_call_details(data), **times))
 
 
 def call_closed(event: Event, data: dict, uow) -> None:
@@ -54,45 +55,42 @@ def call_closed(event: Event, data: dict, uow) -> None:
     values = dict(_call_details(data), status=CLOSED, closed_at=data["closed_at"],
                   applications=data.get("applications"))
     if known is None:
-        uow.calls.insert(dict(values, id=data["call_id"]))
+        uow.calls.add(Call(id=data["call_id"], **values))
     else:
-        uow.calls.update(data["call_id"], values)
+        uow.calls.save(replace(known, **values))
 
 
 def call_deadlines_changed(event: Event, data: dict, uow) -> None:
     """New times of a call we know; a draft's change is carried by its later CallOpened anyway."""
     known = uow.calls.get(data["call_id"], for_update=True)
     if known is not None:
-        uow.calls.update(data["call_id"], {"opens_at": data["opens_at"], "closes_at": data["closes_at"]})
+        uow.calls.save(replace(known, opens_at=data["opens_at"], closes_at=data["closes_at"]))
 
 
 # --- candidates ----------------------------------------------------------------------------------
-def _candidate_content(data: dict, state_at) -> dict:
+def _candidate(data: dict, state_at) -> Candidate:
+    """The candidate an application's event describes, with the checks the ranking will apply later:
+    what it could never rank is refused."""
     municipality = data["municipality"]
-    values = {
-        "call_id": data["call_id"], "ags": municipality["ags"], "name": municipality["name"],
-        "population": municipality.get("population"), "size_class": data["size_class"],
-        "focus_areas": list(data.get("focus_areas") or []), "statement": data.get("statement") or "",
-        "partners": list(data.get("partners") or []), "submitted_at": data["submitted_at"], "state_at": state_at,
-    }
-    try:  # the same checks the ranking will apply later: refuse what it could never rank
-        Candidate(application_id=data["application_id"], call_id=values["call_id"], ags=values["ags"],
-                  name=values["name"], population=values["population"], size_class=values["size_class"])
+    try:
+        return Candidate(
+            application_id=data["application_id"], call_id=data["call_id"], ags=municipality["ags"],
+            name=municipality["name"], population=municipality.get("population"), size_class=data["size_class"],
+            submitted_at=data["submitted_at"], focus_areas=tuple(data.get("focus_areas") or ()),
+            statement=data.get("statement") or "", partners=tuple(data.get("partners") or ()), state_at=state_at)
     except DomainError as error:
         raise PermanentError(f"{error.field}: {error.message}") from None
-    return values
 
 
 def _upsert_content(data: dict, state_at, uow) -> None:
-    values = _candidate_content(data, state_at)
-    known = uow.candidates.get_row(data["application_id"], for_update=True)
+    candidate = _candidate(data, state_at)
+    known = uow.candidates.projected(data["application_id"], for_update=True)
     if known is None:
-        uow.candidates.insert(dict(values, application_id=data["application_id"], status=SUBMITTED,
-                                   withdrawn_at=None))
+        uow.candidates.add(candidate)
         return
-    if known["name"] is not None and known["state_at"] is not None and state_at < known["state_at"]:
+    if isinstance(known, Candidate) and known.state_at is not None and state_at < known.state_at:
         return  # we already hold newer content
-    uow.candidates.update(data["application_id"], values)  # the status (withdrawn is final) stays
+    uow.candidates.replace_content(candidate)  # the status (withdrawn is final) stays
 
 
 def application_submitted(event: Event, data: dict, uow) -> None:
@@ -107,30 +105,25 @@ def _upsert_contents(items: list, uow) -> None:
     """The set-based form of `_upsert_content` for a run of submissions and updates (shared.consumer applies
     a poll's consecutive ones together): the newest content per application, by the same rule, written
     with one INSERT ... ON CONFLICT whose condition is `_upsert_content`'s."""
-    newest: dict[str, dict] = {}
+    newest: dict[str, Candidate] = {}
     for event, data in items:
         state_at = data["updated_at"] if event.type == "ApplicationUpdated" else data["submitted_at"]
-        values = dict(_candidate_content(data, state_at), application_id=data["application_id"])
-        held = newest.get(values["application_id"])
-        if held is None or not state_at < held["state_at"]:
-            newest[values["application_id"]] = values
+        candidate = _candidate(data, state_at)
+        held = newest.get(candidate.application_id)
+        if held is None or not state_at < held.state_at:
+            newest[candidate.application_id] = candidate
     uow.candidates.upsert_contents(list(newest.values()))
 
 
-
-
 def application_withdrawn(event: Event, data: dict, uow) -> None:
-    known = uow.candidates.get_row(data["application_id"], for_update=True)
-    if known is not None and known["name"] is not None:
+    known = uow.candidates.projected(data["application_id"], for_update=True)
+    if isinstance(known, Candidate):
         vacate_place(uow, known, data["withdrawn_at"])
     if known is None:
-        uow.candidates.insert({
-            "application_id": data["application_id"], "call_id": data["call_id"], "ags": data["ags"],
-            "name": None, "population": None, "size_class": None, "focus_areas": [], "statement": "",
-            "partners": [], "status": WITHDRAWN, "submitted_at": None, "state_at": None,
-            "withdrawn_at": data["withdrawn_at"]})
-    elif known["status"] != WITHDRAWN or known["withdrawn_at"] is None or data["withdrawn_at"] < known["withdrawn_at"]:
-        uow.candidates.update(data["application_id"], {"status": WITHDRAWN, "withdrawn_at": data["withdrawn_at"]})
+        uow.candidates.add_tombstone(Tombstone(application_id=data["application_id"], call_id=data["call_id"],
+                                               ags=data["ags"], withdrawn_at=data["withdrawn_at"]))
+    elif known.status != WITHDRAWN or known.withdrawn_at is None or data["withdrawn_at"] < known.withdrawn_at:
+        uow.candidates.withdraw(data["application_id"], data["withdrawn_at"])
 
 
 HANDLERS: dict[str, Handler] = {

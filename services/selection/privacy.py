@@ -5,30 +5,27 @@ address keeps the decision traceable without the person.
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
-
-from services.selection.db import panel_members
+from services.selection.domain import PanelMember
 from shared.privacy import ERASED_NAME, email_digest, erased_email, privacy_blueprint, privacy_consumer
 
 
-def _matching(uow, digest: str):
-    rows = uow.session.execute(select(panel_members)).mappings().all()
-    return [row for row in rows if email_digest(row["email"]) == digest]
+def _matching(uow, digest: str) -> list[tuple[str, PanelMember]]:
+    """(call id, member) of every panel seat of the person whose e-mail address has this digest."""
+    return [(call_id, member) for call_id, member in uow.panels.members_of_every_call()
+            if email_digest(member.email) == digest]
 
 
 def export_personal_data(uow, digest: str) -> list[dict]:
-    return [{"kind": "panel_member", "call_id": row["call_id"], "member_id": row["member_id"], "name": row["name"],
-             "institution": row["institution"], "email": row["email"], "role": row["role"]}
-            for row in _matching(uow, digest)]
+    return [{"kind": "panel_member", "call_id": call_id, "member_id": member.id, "name": member.name,
+             "institution": member.institution, "email": member.email, "role": member.role}
+            for call_id, member in _matching(uow, digest)]
 
 
 def erase_personal_data(uow, digest: str) -> int:
-    rows = _matching(uow, digest)
-    for row in rows:
-        uow.session.execute(update(panel_members).where(
-            panel_members.c.call_id == row["call_id"], panel_members.c.member_id == row["member_id"]).values(
-            name=ERASED_NAME, email=erased_email(f"{row['call_id']}{row['member_id']}")))
-    return len(rows)
+    seats = _matching(uow, digest)
+    for call_id, member in seats:
+        uow.panels.rename_member(call_id, member.id, name=ERASED_NAME, email=erased_email(f"{call_id}{member.id}"))
+    return len(seats)
 
 
 PRIVACY_CONSUMER = privacy_consumer("selection", erase_personal_data)

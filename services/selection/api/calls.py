@@ -1,10 +1,13 @@
 """Calls and candidates."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask.views import MethodView
 
 from services.selection import handlers
 from services.selection.api.common import READERS, _review_context, calls_blp, candidate_view, on_panel
+from services.selection.domain import Call
 from services.selection.schemas import (
     CallQuerySchema,
     CallSchema,
@@ -18,11 +21,11 @@ from shared.web import read
 
 
 # --- calls and candidates ------------------------------------------------------------------------
-def call_view(uow, call: dict) -> dict:
-    decided = uow.decisions.get(call["id"]) is not None
-    _, live = uow.candidates.rows_for_call(call["id"], limit=0)
-    return dict(call, candidates=live, panel_set=uow.panels.get(call["id"]) is not None, decided=decided,
-                reviews_open=call["status"] == "closed" and not decided)
+def call_view(uow, call: Call) -> dict:
+    decided = uow.decisions.get(call.id) is not None
+    return dict(asdict(call), candidates=uow.candidates.count_live(call.id),
+                panel_set=uow.panels.get(call.id) is not None, decided=decided,
+                reviews_open=call.is_closed and not decided)
 
 
 @calls_blp.route("")
@@ -38,9 +41,9 @@ class Calls(MethodView):
         member = principal.subject if principal.role == "steering" else None
 
         def fetch(uow):
-            rows, total = uow.calls.list(status=query.get("status"), offset=pagination_parameters.first_item,
-                                         limit=pagination_parameters.page_size, panel_member=member)
-            return [call_view(uow, row) for row in rows], total
+            found, total = uow.calls.list(status=query.get("status"), offset=pagination_parameters.first_item,
+                                          limit=pagination_parameters.page_size, panel_member=member)
+            return [call_view(uow, call) for call in found], total
 
         items, total = read(fetch)
         pagination_parameters.item_count = total
@@ -77,7 +80,7 @@ class Candidates(MethodView):
                 call_id, size_class=query.get("size_class"), offset=pagination_parameters.first_item,
                 limit=pagination_parameters.page_size, after=query.get("after"))
             members, reviews, conflicted = _review_context(uow, call_id)
-            return [candidate_view(row, members, reviews, conflicted) for row in page.rows], page
+            return [candidate_view(candidate, members, reviews, conflicted) for candidate in page.rows], page
 
         items, page = read(fetch)
         pagination_parameters.item_count = page.item_count
@@ -95,10 +98,10 @@ class CandidateItem(MethodView):
 
         def fetch(uow):
             handlers.get_call(uow, call_id)
-            row = handlers.get_candidate_row(uow, call_id, application_id)
-            if row["status"] != "submitted":
-                raise NotFound(f"{row['name']} has withdrawn its application; it is no candidate.",
+            candidate = handlers.get_candidate(uow, call_id, application_id)
+            if candidate.is_withdrawn:
+                raise NotFound(f"{candidate.name} has withdrawn its application; it is no candidate.",
                                field="application_id")
-            return candidate_view(row, *_review_context(uow, call_id))
+            return candidate_view(candidate, *_review_context(uow, call_id))
 
         return read(fetch)

@@ -1,6 +1,8 @@
 """Ranking, proposal, decision, vacancies, amendments and the audit log."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask.views import MethodView
 
 from services.selection import handlers
@@ -44,13 +46,13 @@ class Ranking(MethodView):
 
         def fetch(uow):
             handlers.get_call(uow, call_id)
-            found = uow.panels.get(call_id)
-            criteria = found[0].criteria if found else default_criteria()
-            rows, total = uow.ranking.page(call_id, offset=first, limit=pagination_parameters.page_size)
+            panel = uow.panels.get(call_id)
+            criteria = panel.criteria if panel else default_criteria()
+            lines, total = uow.ranking.page(call_id, offset=first, limit=pagination_parameters.page_size)
             return {"call_id": call_id,
                     "criteria": [{"key": c.key, "label": c.label, "weight": c.weight} for c in criteria],
                     "tie_break": list(handlers.TIE_BREAK),
-                    "entries": [handlers.kept_ranking_line(first + i, row) for i, row in enumerate(rows, start=1)]
+                    "entries": [handlers.ranking_line(line.entry, line) for line in lines]
                     }, total
 
         ranking, pagination_parameters.item_count = read(fetch)
@@ -72,10 +74,9 @@ class ProposalItem(MethodView):
             evaluation = handlers.evaluate(uow, call_id)
             proposal = evaluation.proposal
             by_id = {e.application_id: e for e in evaluation.ranking}
-            found = uow.balance_rules.get(call_id)
             return {
                 "call_id": call_id, "places": proposal.places,
-                "balance_rule": rule_view(call_id, evaluation.rule, found[1] if found else None),
+                "balance_rule": rule_view(call_id, evaluation.rule, evaluation.rule_is_default),
                 "selected": [handlers.ranking_line(by_id[a], evaluation.candidates[a]) for a in proposal.selected],
                 "total_score": proposal.total_score,
                 "relaxed": [{"size_class": r.size_class, "required": r.required, "applied": r.applied,
@@ -101,7 +102,7 @@ class DecisionItem(MethodView):
             if decision is None:
                 raise NotFound("No decision has been recorded for this call yet.")
             _, proposals = handlers.successor_proposals(uow, call_id)
-            return dict(decision, vacated=[p.vacated_id for p in proposals])
+            return dict(asdict(decision), vacated=[p.vacated_id for p in proposals])
 
         return read(fetch)
 
@@ -124,9 +125,9 @@ class DecisionItem(MethodView):
 def _candidate_line(evaluation, application_id: str | None) -> dict | None:
     if application_id is None:
         return None
-    row = evaluation.candidates[application_id]
+    candidate = evaluation.candidates[application_id]
     entry = next((e for e in evaluation.ranking if e.application_id == application_id), None)
-    return {"application_id": application_id, "name": row["name"], "size_class": row["size_class"],
+    return {"application_id": application_id, "name": candidate.name, "size_class": candidate.size_class,
             "rank": entry.position if entry else None, "weighted_mean": entry.weighted_mean if entry else None}
 
 
@@ -162,7 +163,7 @@ class Amendments(MethodView):
 
         def fetch(uow):
             handlers.get_call(uow, call_id)
-            return uow.decisions.amendments(call_id)
+            return uow.amendments.for_call(call_id)
 
         return read(fetch)
 

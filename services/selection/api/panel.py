@@ -41,10 +41,10 @@ class PanelItem(MethodView):
 
         def fetch(uow):
             handlers.get_call(uow, call_id)
-            found = uow.panels.get(call_id)
-            if found is None:
+            panel = uow.panels.get(call_id)
+            if panel is None:
                 raise NotFound("The steering group of this call has not been set yet.", field="panel")
-            return panel_view(call_id, found, principal)
+            return panel_view(call_id, panel, principal)
 
         return read(fetch)
 
@@ -55,9 +55,9 @@ class PanelItem(MethodView):
     def put(self, body, call_id):
         """Set the steering group: members, criteria (default ones when omitted) and quorum (staff)."""
         principal = require_role("staff")
-        found = dispatch(handlers.SetPanel(call_id=call_id, members=body["members"], criteria=body.get("criteria"),
+        panel = dispatch(handlers.SetPanel(call_id=call_id, members=body["members"], criteria=body.get("criteria"),
                                            quorum=body["quorum"], actor=actor(principal)))
-        return panel_view(call_id, found, principal)
+        return panel_view(call_id, panel, principal)
 
 
 @panel_blp.route("/<call_id>/balance-rule")
@@ -71,9 +71,8 @@ class BalanceRuleItem(MethodView):
 
         def fetch(uow):
             handlers.get_call(uow, call_id)
-            rule, _ = handlers.rule_for(uow, call_id)
-            found = uow.balance_rules.get(call_id)
-            return rule_view(call_id, rule, found[1] if found else None)
+            rule, explicit = handlers.rule_for(uow, call_id)
+            return rule_view(call_id, rule, not explicit)
 
         return read(fetch)
 
@@ -86,5 +85,4 @@ class BalanceRuleItem(MethodView):
         principal = require_role("staff")
         dispatch(handlers.SetBalanceRule(call_id=call_id, minimum=body["minimum"], maximum=body["maximum"],
                                          actor=actor(principal)))
-        return read(lambda uow: rule_view(call_id, uow.balance_rules.get(call_id)[0],
-                                          uow.balance_rules.get(call_id)[1]))
+        return read(lambda uow: rule_view(call_id, uow.balance_rules.get(call_id), False))

@@ -62,12 +62,12 @@ class Conflicts(MethodView):
 
         def fetch(uow):
             handlers.get_call(uow, call_id)
-            return uow.conflicts.rows(call_id, member_id=member_id)
+            return uow.conflicts.for_call(call_id, member_id=member_id)
 
-        rows = read(fetch)
-        pagination_parameters.item_count = len(rows)
+        declared = read(fetch)
+        pagination_parameters.item_count = len(declared)
         first = pagination_parameters.first_item
-        return rows[first:first + pagination_parameters.page_size]
+        return declared[first:first + pagination_parameters.page_size]
 
 
 @reviews_blp.route("/<call_id>/candidates/<application_id>/reviews/<member_id>")
@@ -84,10 +84,10 @@ class ReviewItem(MethodView):
 
         def fetch(uow):
             handlers.get_call(uow, call_id)
-            row = uow.reviews.get(call_id, application_id, member_id)
-            if row is None:
+            review = uow.reviews.get((call_id, application_id, member_id))
+            if review is None:
                 raise NotFound(f"{member_id} has not reviewed {application_id}.")
-            return review_view(uow, call_id, row)
+            return review_view(uow, call_id, review)
 
         return read(fetch)
 
@@ -100,11 +100,11 @@ class ReviewItem(MethodView):
     def put(self, body, call_id, application_id, member_id):
         """Write or replace one's own review: a score 0..5 per criterion and a comment, or an abstention."""
         principal = require_role("steering")
-        row, created = dispatch(handlers.WriteReview(
+        review, created = dispatch(handlers.WriteReview(
             call_id=call_id, application_id=application_id, member_id=member_id, scores=body["scores"],
             comment=body["comment"], abstain=body["abstain"], actor_role=principal.role,
             actor_subject=principal.subject))
-        return read(lambda uow: review_view(uow, call_id, row)), 201 if created else 200
+        return read(lambda uow: review_view(uow, call_id, review)), 201 if created else 200
 
 
 def _list_reviews(call_id, principal, pagination_parameters, *, application_id=None, member_id=None):
@@ -117,10 +117,10 @@ def _list_reviews(call_id, principal, pagination_parameters, *, application_id=N
 
     def fetch(uow):
         handlers.get_call(uow, call_id)
-        rows = uow.reviews.rows(call_id, application_id=application_id, member_id=member_id,
-                                offset=pagination_parameters.first_item, limit=pagination_parameters.page_size)
+        found = uow.reviews.for_call(call_id, application_id=application_id, member_id=member_id,
+                                     offset=pagination_parameters.first_item, limit=pagination_parameters.page_size)
         total = uow.reviews.count(call_id, application_id=application_id, member_id=member_id)
-        return [review_view(uow, call_id, row) for row in rows], total
+        return [review_view(uow, call_id, review) for review in found], total
 
     items, total = read(fetch)
     pagination_parameters.item_count = total

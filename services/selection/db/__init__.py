@@ -8,12 +8,13 @@ Two kinds of state live here, and the difference matters for `rebuild`:
   applications by id only, without foreign keys into the projection, so that a rebuild never touches
   them.
 The domain objects are frozen dataclasses; the repositories read and write with SQLAlchemy Core and hand
-out domain objects (or plain rows for what the domain does not model).
+out domain objects only (`shared.db.RowMapping` / `RowRepository`), never rows or dicts.
 """
 # The package re-exports every name of its modules: callers import from the package, as before.
 from __future__ import annotations
 
 from services.selection.db.repositories import (
+    AmendmentRepository,
     AuditRepository,
     BalanceRuleRepository,
     CallRepository,
@@ -23,9 +24,6 @@ from services.selection.db.repositories import (
     PanelRepository,
     RankingRepository,
     ReviewRepository,
-    _dict,
-    candidate_from_row,
-    review_from_row,
 )
 from services.selection.db.tables import (
     PROJECTION_TABLES,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from services.selection.db.repositories import (
+    AmendmentRepository,
     AuditRepository,
     BalanceRuleRepository,
     CallRepository,
@@ -28,5 +29,6 @@ class SelectionUnitOfWork(UnitOfWork):
         self.conflicts = ConflictRepository(self.session)
         self.reviews = ReviewRepository(self.session)
         self.decisions = DecisionRepository(self.session)
+        self.amendments = AmendmentRepository(self.session)
         self.ranking = RankingRepository(self.session)
         self.audit = AuditRepository(self.session)

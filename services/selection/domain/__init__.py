@@ -14,10 +14,17 @@ can call it inside a unit of work and unit tests can call it directly.
 from __future__ import annotations
 
 from shared.municipalities import SIZE_CLASSES, size_class_for
+from services.selection.domain.calls import (
+    CLOSED,
+    OPEN,
+    AuditEntry,
+    Call,
+)
 from services.selection.domain.candidates import (
     _SIZE_CLASS_NOUNS,
     CANDIDATE_STATUSES,
     Candidate,
+    Tombstone,
     _candidates_by_id,
     _is_whole_number,
     _towns,
@@ -26,6 +33,8 @@ from services.selection.domain.decision import (
     DECIDED_AT_TOLERANCE,
     Amendment,
     Decision,
+    RecordedAmendment,
+    RecordedDecision,
     SuccessorProposal,
     _present_members,
     _text,
@@ -65,6 +74,7 @@ from services.selection.domain.proposal import (
 )
 from services.selection.domain.ranking import (
     BalanceRule,
+    KeptRankingLine,
     RankingEntry,
     _mean,
     _ranking_entry,
@@ -77,6 +87,7 @@ from services.selection.domain.ranking import (
 
 # The names callers import from the package (mypy checks that only these are re-exported).
 __all__ = [
+    "CLOSED", "OPEN", "AuditEntry", "Call", "Tombstone", "RecordedAmendment", "RecordedDecision", "KeptRankingLine",
     "_SIZE_CLASS_NOUNS", "CANDIDATE_STATUSES", "SIZE_CLASSES", "Candidate", "_candidates_by_id",
     "_is_whole_number", "_towns", "size_class_for", "Amendment", "Decision", "SuccessorProposal",
     "_present_members", "_text", "propose_successor", "vacancies", "validate_amendment", "validate_decision",

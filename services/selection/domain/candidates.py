@@ -46,7 +46,8 @@ class Candidate:
     `size_class` is derived from `population` when left out. If it is given, it must match, so that the
     balance rule cannot be tricked by a stale class. The population may be unknown (None; the events
     carry it as optional) when the size class is given. `submitted_at` is optional and is used only to
-    break ties in the ranking.
+    break ties in the ranking. The content the panel reads (`focus_areas`, `statement`, `partners`) and when
+    it was current (`state_at`; `withdrawn_at` once withdrawn) come with the application's events.
     """
 
     application_id: str
@@ -57,6 +58,11 @@ class Candidate:
     size_class: str | None = None
     status: str = "submitted"
     submitted_at: datetime | None = None
+    focus_areas: tuple[str, ...] = ()
+    statement: str = ""
+    partners: tuple[str, ...] = ()
+    state_at: datetime | None = None
+    withdrawn_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.application_id:
@@ -86,6 +92,18 @@ class Candidate:
     @property
     def is_withdrawn(self) -> bool:
         return self.status == "withdrawn"
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """A withdrawal seen before (or without) its submission: no candidate yet, only that it is withdrawn, so
+    that a submission arriving later fills in the content and never revives it."""
+
+    application_id: str
+    call_id: str
+    ags: str
+    withdrawn_at: datetime | None
+    status: str = "withdrawn"
 
 
 def _candidates_by_id(candidates: Iterable[Candidate]) -> dict[str, Candidate]:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from services.selection.domain.calls import CLOSED
 from services.selection.domain.candidates import _SIZE_CLASS_NOUNS, _candidates_by_id, _is_whole_number, _towns
 from services.selection.domain.panel import Panel
 from services.selection.domain.ranking import _mean
@@ -43,7 +44,6 @@ class Decision:
 
 
 DECIDED_AT_TOLERANCE = timedelta(minutes=5)  # clocks of the office's laptops are not exact
-CLOSED = "closed"
 
 
 def majority(members: int) -> int:
@@ -320,3 +320,70 @@ def validate_amendment(
         present_member_ids=present,
         selected_ids=tuple(successor_id if a == proposal.vacated_id else a for a in selected_ids),
     )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# On record: the decision as it stands, and its amendments
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Resolution:
+    """What every resolution of the steering group has on record: whether it departs from what was proposed
+    and why, when it was taken, who was present (and the quorum then), and who recorded it when."""
+
+    call_id: str
+    deviates_from_proposal: bool
+    rationale: str
+    deviation_reason: str | None
+    decided_at: datetime
+    present_member_ids: tuple[str, ...]
+    quorum: int
+    recorded_at: datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordedDecision(_Resolution):
+    """The decision on record as it stands: `selected` and `not_selected` change with each amendment
+    (`amended`); `ranking` is the ranking summary as it stood when the panel decided."""
+
+    selected: tuple[str, ...]
+    not_selected: tuple[str, ...]
+    proposed: tuple[str, ...]
+    ranking: tuple[Mapping[str, Any], ...]
+
+    @classmethod
+    def of(cls, decision: Decision, *, call_id: str, decided_at: datetime, quorum: int,
+           ranking: Sequence[Mapping[str, Any]], recorded_at: datetime, recorded_by: str) -> RecordedDecision:
+        return cls(call_id=call_id, selected=decision.selected_ids, not_selected=decision.not_selected_ids,
+                   proposed=decision.proposed_ids, deviates_from_proposal=decision.deviates_from_proposal,
+                   rationale=decision.rationale, deviation_reason=decision.deviation_reason, decided_at=decided_at,
+                   present_member_ids=decision.present_member_ids, quorum=quorum, ranking=tuple(ranking),
+                   recorded_at=recorded_at, recorded_by=recorded_by)
+
+    def amended(self, amendment: Amendment) -> RecordedDecision:
+        """The decision after the successor took the vacated place (it is no longer among the not selected)."""
+        return replace(self, selected=amendment.selected_ids,
+                       not_selected=tuple(a for a in self.not_selected if a != amendment.successor_id))
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordedAmendment(_Resolution):
+    """An amendment on record: which vacated place went to which successor (and whom the rule proposed)."""
+
+    id: str
+    vacated_application_id: str
+    successor_application_id: str
+    proposed_successor_id: str | None
+
+    @classmethod
+    def of(cls, amendment: Amendment, *, id: str, call_id: str, decided_at: datetime, quorum: int,
+           recorded_at: datetime, recorded_by: str) -> RecordedAmendment:
+        return cls(id=id, call_id=call_id, vacated_application_id=amendment.vacated_id,
+                   successor_application_id=amendment.successor_id,
+                   proposed_successor_id=amendment.proposed_successor_id,
+                   deviates_from_proposal=amendment.deviates_from_proposal, rationale=amendment.rationale,
+                   deviation_reason=amendment.deviation_reason, decided_at=decided_at,
+                   present_member_ids=amendment.present_member_ids, quorum=quorum, recorded_at=recorded_at,
+                   recorded_by=recorded_by)

@@ -5,6 +5,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.selection.domain.candidates import _is_whole_number
 from shared.errors import Forbidden, InvalidInput, NotFound
@@ -42,11 +43,16 @@ class Panel:
     """The steering group of a call and the criteria it scores on.
 
     The panel validates its members and criteria as a whole, so errors name the offending item by index,
-    for example `criteria[1].weight`, which is what a form needs to highlight the right field.
+    for example `criteria[1].weight`, which is what a form needs to highlight the right field. `quorum` is
+    the one set with the panel (None: a majority, see `quorum_for`); a stored panel says when it was set
+    and by whom (`updated_at`, `updated_by`).
     """
 
     members: tuple[PanelMember, ...]
     criteria: tuple[Criterion, ...]
+    quorum: int | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "members", tuple(self.members))
@@ -124,12 +130,15 @@ class ConflictOfInterest:
     """A member's declaration that they must not judge an application, with the reason on record.
 
     Named ConflictOfInterest, not Conflict, so that it cannot be mixed up with the HTTP 409 error
-    `shared.errors.Conflict`.
+    `shared.errors.Conflict`. A declared one is on record with its call, when and by whom.
     """
 
     member_id: str
     application_id: str
     reason: str
+    call_id: str | None = None
+    declared_at: datetime | None = None
+    declared_by: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.reason, str) or not self.reason.strip():
@@ -151,7 +160,8 @@ class Review:
     """One member's judgement of one application.
 
     The review holds a whole-number score from 0 to 5 for every criterion of the panel. An abstention
-    holds no scores and is counted, but it does not affect the score.
+    holds no scores and is counted, but it does not affect the score. A written one is on record with its
+    call, when it was first written and last changed, and by whom.
     """
 
     member_id: str
@@ -159,6 +169,10 @@ class Review:
     scores: Mapping[str, int] | None = None
     comment: str = ""
     abstained: bool = False
+    call_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None
 
 
 def _check_review_content(panel: Panel, review: Review, prefix: str = "") -> None:

@@ -5,6 +5,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,16 @@ class RankingEntry:
     @property
     def is_scored(self) -> bool:
         return self.weighted_mean is not None
+
+
+@dataclass(frozen=True)
+class KeptRankingLine:
+    """A line of a ranking page read from the kept numbers (a read model): the candidate's entry, with `rank`'s
+    numbers for that one candidate as every change of its reviews, conflicts or the panel kept them, at its
+    position in the page's order; and its AGS."""
+
+    entry: RankingEntry
+    ags: str
 
 
 def _mean(entry: RankingEntry) -> float:
@@ -187,11 +198,14 @@ class BalanceRule:
     """How many places each size class must get at least (`minimum`) and may get at most (`maximum`).
 
     Classes that are not named are not bounded. The rule applies "among the applicants when places
-    allow". See `propose` for what happens when it cannot be met.
+    allow". See `propose` for what happens when it cannot be met. A rule set for a call says when and by
+    whom (`updated_at`, `updated_by`); the default has neither.
     """
 
     minimum: Mapping[str, int] = field(default_factory=dict)
     maximum: Mapping[str, int] = field(default_factory=dict)
+    updated_at: datetime | None = None
+    updated_by: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "minimum", dict(self.minimum))

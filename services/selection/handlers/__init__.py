@@ -10,7 +10,7 @@ from __future__ import annotations
 from services.selection.handlers.checks import (
     _require_undecided,
     get_call,
-    get_candidate_row,
+    get_candidate,
     get_panel,
     quorum_of,
     require_on_panel,
@@ -43,7 +43,6 @@ from services.selection.handlers.decision import (
 from services.selection.handlers.ranking import (
     Evaluation,
     evaluate,
-    kept_ranking_line,
     ranking_line,
     refresh_ranking,
 )
@@ -51,7 +50,6 @@ from services.selection.handlers.reviews import (
     _panel_summary,
     _require_reviews_open,
     _review_content,
-    _unpack,
     declare_conflict,
     review_score,
     set_balance_rule,

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from services.selection.domain import (
     BalanceRule,
+    Call,
+    Candidate,
     Panel,
     quorum_for,
     smart_city_rule,
@@ -11,7 +13,7 @@ from shared.errors import Conflict, Forbidden, NotFound
 
 
 # --- shared checks -------------------------------------------------------------------------------
-def get_call(uow, call_id: str, *, for_update: bool = False) -> dict:
+def get_call(uow, call_id: str, *, for_update: bool = False) -> Call:
     call = uow.calls.get(call_id, for_update=for_update)
     if call is None:
         raise NotFound(f"No call {call_id} is known to the selection (it learns of calls when they open).")
@@ -21,8 +23,8 @@ def get_call(uow, call_id: str, *, for_update: bool = False) -> dict:
 def require_on_panel(uow, call_id: str, member_id: str) -> None:
     """A steering member acts only on the calls whose panel it sits on. Any other call answers exactly as
     an unknown one does: which calls exist beyond its own panels is none of its business."""
-    found = uow.panels.get(call_id)
-    if found is None or all(m.id != member_id for m in found[0].members):
+    panel = uow.panels.get(call_id)
+    if panel is None or panel.member(member_id) is None:
         raise NotFound(f"No call {call_id} is known to the selection (it learns of calls when they open).",
                        field="call_id")
 
@@ -43,17 +45,18 @@ def _require_undecided(uow, call_id: str, what: str) -> None:
 
 
 def get_panel(uow, call_id: str) -> Panel:
-    found = uow.panels.get(call_id)
-    if found is None:
+    panel = uow.panels.get(call_id)
+    if panel is None:
         raise Conflict("The steering group of this call has not been set yet.", field="panel")
-    return found[0]
+    return panel
 
 
-def get_candidate_row(uow, call_id: str, application_id: str) -> dict:
-    row = uow.candidates.get_row(application_id)
-    if row is None or row["call_id"] != call_id or row["name"] is None:
+def get_candidate(uow, call_id: str, application_id: str) -> Candidate:
+    """A candidate of this call, live or withdrawn (else NotFound)."""
+    candidate = uow.candidates.get(application_id)
+    if candidate is None or candidate.call_id != call_id:
         raise NotFound(f"No candidate {application_id} in this call.", field="application_id")
-    return row
+    return candidate
 
 
 def require_own(actor_role: str, actor_subject: str, member_id: str, what: str) -> None:
@@ -62,12 +65,12 @@ def require_own(actor_role: str, actor_subject: str, member_id: str, what: str) 
                         field="member_id")
 
 
-def quorum_of(panel: Panel, settings: dict) -> int:
-    """The quorum of the stored panel (its settings row): the domain's rule, `quorum_for`."""
-    return quorum_for(panel, settings["quorum"])
+def quorum_of(panel: Panel) -> int:
+    """The quorum of the stored panel: the domain's rule, `quorum_for`, on the quorum set with it."""
+    return quorum_for(panel, panel.quorum)
 
 
 def rule_for(uow, call_id: str) -> tuple[BalanceRule, bool]:
     """The call's balance rule and whether it was set explicitly (else the smart-city default)."""
-    found = uow.balance_rules.get(call_id)
-    return (found[0], True) if found else (smart_city_rule(), False)
+    rule = uow.balance_rules.get(call_id)
+    return (rule, True) if rule is not None else (smart_city_rule(), False)
