@@ -8,7 +8,7 @@ Layout:
     people.py       who may sign in (the portal's own store until the identity service lands)
     signin.py       one-time sign-in links (hashed, 15 minutes, single use) and their rate limits
     throttle.py     attempts per key and window, in the database
-    mail.py         German mails (text + HTML) queued under a key and sent by the worker over SMTP
+    mail.py         mails in the reader's language (text + HTML) queued under a key, sent by the worker
     watch.py        guests' registrations (promotion mails) and workshop events (rescheduled/cancelled mails)
     clients.py      the API services with a token for the signed-in person
     db.py           the portal's tables

@@ -1,15 +1,17 @@
 """The portal's own small database. Everything else it shows belongs to the API services.
 
-- `people`: who may sign in (email, role, AGS or panel member id) until the identity service lands;
-  `services/portal/people.py` is the only reader, so that it can switch to identity's people API.
+- `people`: who may sign in (email, role, AGS or panel member id, the language their mails are written in)
+  until the identity service lands; `services/portal/people.py` is the only reader, so that it can switch to
+  identity's people API.
 - `signin_links`: one-time sign-in links, stored as the SHA-256 of the token (never the token itself).
 - `throttle_hits`: sign-in requests and contact-form posts per key (address or IP digest) and time.
 - `mails`: every mail the portal sends, keyed so that the same mail is queued once (exactly once in
   effect); the worker sends them and marks them sent.
 - `application_drafts` / `submitted_applications`: a municipality's draft per call, and the application
   id the applications API gave it on submission (the API has no drafts and no "mine" list).
-- `guest_registrations`: the workshop registrations made through the portal, with their manage code and
-  the last status the portal told the guest about (the worker mails changes such as a promotion).
+- `guest_registrations`: the workshop registrations made through the portal, with their manage code, the
+  last status the portal told the guest about (the worker mails changes such as a promotion) and the page
+  language at registration (every later mail about it is written in it).
 - `awaited_letters`: the decisions (selected / not selected) whose decision letter the office has yet to
   send; the worker asks publishing until the letter is sent, then tells the municipality's people once.
 """
@@ -33,6 +35,7 @@ people = Table(
     Column("organisation", String(200), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    Column("language", String(5), nullable=False, default="de", server_default="de"),  # of their mails
 )
 
 signin_links = Table(
@@ -69,6 +72,7 @@ mails = Table(
     Column("sent_at", UtcDateTime(), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text, nullable=True),
+    Column("language", String(5), nullable=False, default="de", server_default="de"),  # Content-Language
     Index("ix_mails_unsent", "sent_at", "id"),
 )
 
@@ -99,6 +103,7 @@ guest_registrations = Table(
     Column("status", String(20), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("language", String(5), nullable=False, default="de", server_default="de"),  # the page's, at registration
     Index("ix_guest_registrations_watch", "status", "workshop_id"),
 )
 

@@ -24,6 +24,7 @@ from sqlalchemy import func, insert, select, update
 
 from services.portal import mail
 from services.portal.db import awaited_letters, people
+from services.portal.people import mail_language
 from shared import auth
 from shared.apiclient import ApiError, ServiceClient, ServiceUnavailable
 from shared.pages import parse_time
@@ -57,11 +58,12 @@ def decision_handlers(ctx) -> dict:
         if not contact.get("email"):
             return
         call = client.get(f"/v1/calls/{data['call_id']}")
-        mail.queue(uow.session.connection(), key=f"application:{data['application_id']}:withdrawn",
+        connection = uow.session.connection()
+        mail.queue(connection, key=f"application:{data['application_id']}:withdrawn",
                    kind="application_withdrawn", recipient=contact["email"], template="application_withdrawn",
-                   now=ctx.clock(), call=call, contact_name=contact.get("name") or "",
-                   municipality=application["municipality"]["name"],
-                   when=mail.german_time(data["withdrawn_at"]), link=call_link(ctx.portal.base_url, data["call_id"]))
+                   now=ctx.clock(), language=mail_language(connection, contact["email"]), call=call,
+                   contact_name=contact.get("name") or "", municipality=application["municipality"]["name"],
+                   withdrawn_at=data["withdrawn_at"], link=call_link(ctx.portal.base_url, data["call_id"]))
 
     def decided(event, data, uow):
         connection = uow.session.connection()
@@ -109,9 +111,9 @@ def _tell(ctx, row, letter: dict) -> None:
             if person.email.lower() == recipient:
                 continue
             mail.queue(connection, key=f"decision-letter:{letter['id']}:{person.id}", kind="decision_letter",
-                       recipient=person.email, template="decision_letter", now=now, name=person.name,
-                       letter=letter, call=call, municipality=letter["municipality"]["name"],
-                       sent=mail.german_time(letter.get("sent_at")), link=call_link(ctx.portal.base_url, row.call_id))
+                       recipient=person.email, template="decision_letter", now=now, language=person.language,
+                       name=person.name, letter=letter, call=call, municipality=letter["municipality"]["name"],
+                       link=call_link(ctx.portal.base_url, row.call_id))
         connection.execute(update(awaited_letters).where(
             awaited_letters.c.application_id == row.application_id, awaited_letters.c.kind == row.kind,
             awaited_letters.c.told_at.is_(None)).values(letter_id=letter["id"], told_at=now))

@@ -1,5 +1,15 @@
-"""The portal's mails: composed from German templates (plain text and HTML), queued in the `mails`
-table under a key, sent by the worker over SMTP.
+"""The portal's mails: composed from templates (plain text and HTML) in the recipient's language, queued in
+the `mails` table under a key, sent by the worker over SMTP.
+
+Languages: `templates/mail/<language>/<template>.txt|.html`, one folder per language (`de`, `en`), each mail
+written out whole as its reader sees it; the HTML frame `templates/mail/_layout.html` is shared (its `lang`
+is the language's, its footer the language's `_footer.html`). `render(template, language=...)` is the one path for every language:
+it picks the folder; the text's first line is the subject, after the language's word for it (`Betreff:`,
+`Subject:`); times are formatted by the templates' `time` filter the way the language writes them. Who reads
+which language is decided by the caller (docs/architecture.md, "Mails"): a person's preference
+(`people.language`), a guest's page language at registration (`guest_registrations.language`), German for
+the office. tests/unit/portal/test_portal_mail_language.py checks that every German template has an English
+counterpart with the same placeholders.
 
 Exactly once in effect: a mail's key names the fact it reports (`signin:<link hash>`,
 `registration:<id>:confirmed`, `workshop:<event id>:<registration id>` ...); queuing the same key again
@@ -17,6 +27,7 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -28,8 +39,12 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).parent / "templates" / "mail"
 MAX_ATTEMPTS = 8
-_environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
-                           trim_blocks=True, lstrip_blocks=True)
+DEFAULT_LANGUAGE = "de"
+OFFICE_LANGUAGE = "de"   # the office works in German, whatever the sender's language
+SUBJECT_WORD = {"de": "Betreff:", "en": "Subject:"}
+LANGUAGES = tuple(SUBJECT_WORD)
+TIME_PATTERN = {"de": "dd.MM.yyyy, HH:mm 'Uhr'", "en": "d MMMM yyyy, HH:mm '(Berlin time)'"}
+NO_TIME_YET = {"de": "(Termin folgt)", "en": "(date to follow)"}
 
 
 @dataclass(frozen=True)
@@ -39,34 +54,59 @@ class Attachment:
     mimetype: str = "text/calendar"
 
 
-def german_time(value) -> str:
+def mail_language(language: str | None) -> str:
+    """A known mail language, German for anything else (no preference, an unknown code)."""
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def mail_time(value, language: str) -> str:
+    """A point in time in Berlin, the way `language` writes it: `30.11.2026, 14:00 Uhr`,
+    `30 November 2026, 14:00 (Berlin time)`."""
     parsed = parse_time(value)
-    return parsed.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M Uhr") if parsed else "(Termin folgt)"
+    if parsed is None:
+        return NO_TIME_YET[language]
+    formatted: str = format_datetime(parsed, TIME_PATTERN[language], tzinfo=BERLIN, locale=language)
+    return formatted
 
 
-def render(template: str, **context) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of `templates/mail/<template>.txt|.html`; the subject is the text's
-    first line (`Betreff: ...`)."""
-    workshop = context.get("workshop")
-    if workshop and "when" not in context:
-        context["when"] = german_time(workshop.get("starts_at"))
-    text = _environment.get_template(f"{template}.txt").render(**context)
+def _environment(language: str) -> Environment:
+    """The language's templates first, then the frame they share (`_layout.html`, which includes the
+    language's `_footer.html`)."""
+    environment = Environment(loader=FileSystemLoader([str(TEMPLATES / language), str(TEMPLATES)]),
+                              autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    environment.globals["language"] = language
+    environment.filters["time"] = lambda value: mail_time(value, language)
+    return environment
+
+
+_ENVIRONMENTS = {language: _environment(language) for language in LANGUAGES}
+
+
+def render(template: str, *, language: str, **context) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of `templates/mail/<language>/<template>.txt|.html`; the subject is the
+    text's first line, after the language's word for it (`Betreff: ...`, `Subject: ...`)."""
+    language = mail_language(language)
+    environment = _ENVIRONMENTS[language]
+    text = environment.get_template(f"{template}.txt").render(**context)
     first, _, body = text.partition("\n")
-    subject = first.removeprefix("Betreff:").strip()
-    html = _environment.get_template(f"{template}.html").render(subject=subject, **context)
+    if not first.startswith(SUBJECT_WORD[language]):
+        raise ValueError(f"{language}/{template}.txt does not begin with {SUBJECT_WORD[language]!r}")
+    subject = first.removeprefix(SUBJECT_WORD[language]).strip()
+    html = environment.get_template(f"{template}.html").render(subject=subject, **context)
     return subject, body.lstrip("\n"), html
 
 
 def queue(connection: Connection, *, key: str, kind: str, recipient: str, template: str, now: datetime,
-          attachment: Attachment | None = None, **context) -> bool:
-    """Queue a mail once per key; False when a mail with this key was queued before."""
+          language: str, attachment: Attachment | None = None, **context) -> bool:
+    """Queue a mail once per key, in `language`; False when a mail with this key was queued before."""
     exists = connection.execute(select(mails.c.id).where(mails.c.key == key)).first()
     if exists:
         return False
-    subject, text, html = render(template, **context)
+    language = mail_language(language)
+    subject, text, html = render(template, language=language, **context)
     # A concurrent writer of the same key fails on the unique key and its transaction rolls back whole.
     connection.execute(insert(mails).values(
-        key=key, kind=kind, recipient=recipient, subject=subject, text_body=text, html_body=html,
+        key=key, kind=kind, recipient=recipient, language=language, subject=subject, text_body=text, html_body=html,
         attachment_name=attachment.filename if attachment else None,
         attachment=attachment.content if attachment else None, created_at=now, attempts=0))
     return True
@@ -83,7 +123,7 @@ def message_of(row, sender: str) -> EmailMessage:
     if row.attachment:
         message.add_attachment(row.attachment.encode(), maintype="text", subtype="calendar",
                                filename=row.attachment_name or "termin.ics")
-    message["Content-Language"] = "de"  # after the content: set_content() drops Content-* headers
+    message["Content-Language"] = row.language  # after the content: set_content() drops Content-* headers
     return message
 
 

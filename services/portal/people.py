@@ -4,6 +4,11 @@ municipality's AGS, a steering member's panel member id).
 Until the identity service (issue 12) lands, the portal keeps its own minimal directory in its database
 (`LocalPeople`). Every page asks `people()` for the directory and uses only `by_email` and `get`, so that
 switching to identity's people API is one new class with these two methods, chosen in `directory()`.
+
+A person's mails are written in their language (`Person.language`, German unless they chose English): the
+portal remembers the language of its pages whenever the person acts there (`remember_language`: asking for
+a sign-in link, sending a form while signed in, switching the language while signed in). `mail_language`
+answers for an address: a portal person's language, German for anyone else.
 """
 from __future__ import annotations
 
@@ -13,9 +18,10 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from services.portal.db import people
+from services.portal.mail import DEFAULT_LANGUAGE, LANGUAGES
 
 ROLES = ("municipality", "steering", "partner")
 
@@ -33,6 +39,7 @@ class Person:
     ags: str | None = None
     member_id: str | None = None
     organisation: str = ""
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def organisation_key(self) -> str:
@@ -55,7 +62,21 @@ def normalise_email(email: str) -> str:
 
 def _person(row) -> Person:
     return Person(id=row.id, email=row.email, name=row.name, role=row.role, ags=row.ags, member_id=row.member_id,
-                  organisation=row.organisation or "")
+                  organisation=row.organisation or "", language=row.language or DEFAULT_LANGUAGE)
+
+
+def remember_language(connection: Connection, person_id: str, language: str) -> None:
+    """The language the person now uses in the portal becomes the language of their mails."""
+    if language in LANGUAGES:
+        connection.execute(update(people).where(people.c.id == person_id, people.c.language != language)
+                           .values(language=language))
+
+
+def mail_language(connection: Connection, email: str) -> str:
+    """The language of mails to `email`: the portal person's with that address, German for anyone else."""
+    found = connection.execute(select(people.c.language).where(people.c.email == normalise_email(email),
+                                                               people.c.active.is_(True))).scalar()
+    return found if found in LANGUAGES else DEFAULT_LANGUAGE
 
 
 class LocalPeople:
@@ -77,8 +98,9 @@ class LocalPeople:
         return _person(row) if row else None
 
     def add(self, *, email: str, name: str, role: str, now: datetime, ags: str | None = None,
-            member_id: str | None = None, organisation: str = "") -> Person:
-        """Register a person (the office does this; `vorort portal person add`). Idempotent by address."""
+            member_id: str | None = None, organisation: str = "", language: str | None = None) -> Person:
+        """Register a person (the office does this; `vorort portal person add`). Idempotent by address;
+        `language` (de, en) only when given, else a new person's is German and a known one's stays."""
         email = normalise_email(email)
         if role not in ROLES:
             raise PersonError(f"role must be one of {', '.join(ROLES)}")
@@ -90,9 +112,13 @@ class LocalPeople:
             raise PersonError("a partner's municipality is named by its 8-digit AGS")
         if role == "steering" and not member_id:
             raise PersonError("a steering member needs the panel member id")
+        if language is not None and language not in LANGUAGES:
+            raise PersonError(f"language must be one of {', '.join(LANGUAGES)}")
         # A partner's AGS names the municipality it partners: it is invited to that municipality's workshops.
         values = dict(name=name.strip(), role=role, ags=ags if role in ("municipality", "partner") else None,
                       member_id=member_id if role == "steering" else None, organisation=organisation, active=True)
+        if language is not None:
+            values["language"] = language
         with self.engine.begin() as connection:
             existing = connection.execute(select(people.c.id).where(people.c.email == email)).first()
             if existing:

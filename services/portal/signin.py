@@ -6,6 +6,7 @@
   UPDATE that checks it (`used_at IS NULL AND expires_at > now`), so two concurrent clicks cannot both win.
 - Asking for a link answers the same for a known and an unknown address (the caller renders one page
   for both), and both count against the same limits: per address and per IP address.
+- The link is mailed in the language of the page it was asked from, which becomes the person's language.
 The clock is injected (`clock()` returns an aware UTC datetime), so tests move time instead of sleeping.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from services.portal import mail
 from services.portal.db import signin_links
-from services.portal.people import PeopleDirectory, normalise_email
+from services.portal.people import PeopleDirectory, normalise_email, remember_language
 from services.portal.throttle import forget_before, hit, throttle_key
 
 LINK_TTL = timedelta(minutes=15)
@@ -45,8 +46,10 @@ class SigninLinks:
         self.clock = clock
         self.base_url = base_url.rstrip("/")
 
-    def request(self, email: str, remote_addr: str, next_path: str | None = None) -> LinkRequest:
-        """Mail a link if the address belongs to a person; the answer never says whether it does."""
+    def request(self, email: str, remote_addr: str, next_path: str | None = None,
+                language: str = mail.DEFAULT_LANGUAGE) -> LinkRequest:
+        """Mail a link if the address belongs to a person, in `language` (the page's); the answer never says
+        whether it does."""
         now = self.clock()
         email = normalise_email(email)
         with self.engine.begin() as connection:
@@ -63,8 +66,9 @@ class SigninLinks:
             connection.execute(insert(signin_links).values(
                 token_hash=digest, person_id=person.id, created_at=now, expires_at=now + LINK_TTL,
                 next_path=next_path))
+            remember_language(connection, person.id, language)
             mail.queue(connection, key=f"signin:{digest}", kind="signin", recipient=person.email,
-                       template="signin", now=now, person=person, link=f"{self.base_url}/signin/{token}",
+                       template="signin", now=now, language=language, person=person, link=f"{self.base_url}/signin/{token}",
                        minutes=int(LINK_TTL.total_seconds() // 60))
         return LinkRequest(throttled=False)
 

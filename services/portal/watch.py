@@ -11,6 +11,8 @@
   rescheduled workshop mails every
   guest who is still registered through the portal, with a new calendar file. The mail's key names the
   event, and the consumer records the event in the same transaction, so each guest gets each mail once.
+Each mail is written in its reader's language: a guest's is the one of the page they registered on
+(`guest_registrations.language`), a person's their preference (`people.language`).
 """
 from __future__ import annotations
 
@@ -70,7 +72,7 @@ def watch_registrations(ctx) -> int:
             now = ctx.clock()
             with ctx.engine.begin() as connection:
                 mail.queue(connection, key=f"registration:{row.registration_id}:{kind}", kind=f"registration_{kind}",
-                           recipient=row.email, template=f"registration_{kind}", now=now,
+                           recipient=row.email, template=f"registration_{kind}", now=now, language=row.language,
                            attachment=calendar_file(client, row.workshop_id), registration=current,
                            workshop=workshop, link=manage_link(ctx.portal.base_url, row))
                 connection.execute(update(guest_registrations).where(
@@ -100,7 +102,8 @@ def workshop_handlers(ctx) -> dict:
         attachment = calendar_file(client, data["workshop_id"])
         for row in rows:
             mail.queue(connection, key=f"workshop:{event.id}:{row.registration_id}", kind=template,
-                       recipient=row.email, template=template, now=ctx.clock(), attachment=attachment,
+                       recipient=row.email, template=template, now=ctx.clock(), language=row.language,
+                       attachment=attachment,
                        registration={"name": row.name}, workshop=workshop, link=manage_link(ctx.portal.base_url, row))
 
     def invite(event, data, uow):
@@ -121,7 +124,8 @@ def workshop_handlers(ctx) -> dict:
         link = f"{ctx.portal.base_url}/workshops/{data['workshop_id']}"
         for person, template in guests:
             mail.queue(connection, key=f"invitation:{data['workshop_id']}:{person.id}", kind=template,
-                       recipient=person.email, template=template, now=ctx.clock(), attachment=attachment,
+                       recipient=person.email, template=template, now=ctx.clock(), language=person.language,
+                       attachment=attachment,
                        registration={"name": person.name}, organisation=person.organisation, workshop=workshop,
                        link=link)
 

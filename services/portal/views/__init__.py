@@ -1,16 +1,36 @@
 """The portal's pages, one module per kind of user; `register_views` wires them and the page plumbing."""
 from __future__ import annotations
 
-from flask import Flask, g, render_template, session
+from dataclasses import replace
+
+from flask import Flask, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from services.portal.context import EXTENSION, portal_context
+from services.portal.context import EXTENSION, NAME, portal_context
+from services.portal.people import remember_language
 from services.portal.views import auth_views, common, municipality, public, steering
 from shared.apiclient import ApiError, ServiceUnavailable
+from shared.pages import chosen_language
 from shared.webhook_pages import webhook_pages
 
 SESSION_PERSON = "person_id"
+
+
+def load_person() -> None:
+    """The signed-in person, as `g.person`. A form they send in another language than their mails' makes it
+    their mails' language: they act in the portal in it."""
+    person_id = session.get(SESSION_PERSON)
+    if not person_id:
+        return
+    found = portal_context().people.get(person_id)
+    if found is None:  # deactivated or removed since: signed out
+        session.clear()
+    elif request.method == "POST" and found.language != chosen_language(NAME):
+        found = replace(found, language=chosen_language(NAME))
+        with portal_context().engine.begin() as connection:
+            remember_language(connection, found.id, found.language)
+    g.person = found
 
 
 def register_views(app: Flask) -> None:
@@ -24,14 +44,7 @@ def register_views(app: Flask) -> None:
     oidc.configure(app, app.extensions[EXTENSION].portal.oidc)
     common.register_template_helpers(app)
 
-    @app.before_request
-    def _load_person():
-        person_id = session.get(SESSION_PERSON)
-        if person_id:
-            found = portal_context().people.get(person_id)
-            if found is None:  # deactivated or removed since: signed out
-                session.clear()
-            g.person = found
+    app.before_request(load_person)
 
     def page(status: int, title: str, message: str):
         return render_template("message.html", title=title, message=message, error=True), status

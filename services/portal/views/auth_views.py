@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, Length
 
 from services.portal.context import NAME, portal_context
 from services.portal.views.common import EMAIL
-from shared.pages import safe_next, switch_language
+from services.portal.people import remember_language
+from shared.pages import chosen_language, safe_next, switch_language
 
 bp = Blueprint("auth", __name__)
 
@@ -36,7 +37,8 @@ def signin():
     target = safe_next(request.values.get("next"), "")
     oidc = portal_context().portal.oidc
     if form.validate_on_submit():
-        outcome = portal_context().links.request(form.email.data, request.remote_addr or "", target or None)
+        outcome = portal_context().links.request(form.email.data, request.remote_addr or "", target or None,
+                                                 language=chosen_language(NAME))
         if outcome.throttled:
             return render_template("signin.html", form=form, next=target, oidc=oidc, throttled=True), 429
         return render_template("signin_sent.html", email=form.email.data)
@@ -71,4 +73,7 @@ def signout():
 
 @bp.get("/language/<code>")
 def language(code):
+    if g.get("person") is not None:  # a signed-in person's choice is also the language of their mails
+        with portal_context().engine.begin() as connection:
+            remember_language(connection, g.person.id, code)
     return switch_language(NAME, code, url_for("public.home"))

@@ -18,6 +18,7 @@ from wtforms.validators import Length, NumberRange, Optional, Regexp
 from services.portal import mail
 from services.portal.context import portal_context
 from services.portal.db import application_drafts, submitted_applications
+from services.portal.people import mail_language
 from services.portal.views.common import EMAIL, FOCUS_AREAS, place_api_errors, role_required, services
 from services.portal.views.public import MultiCheckboxField
 from shared.apiclient import ApiError
@@ -223,10 +224,11 @@ def _submit(call: dict, form: ApplicationForm) -> None:
                                                                  application_id=created["id"], submitted_at=now))
         connection.execute(delete(application_drafts).where(application_drafts.c.ags == ags(),
                                                             application_drafts.c.call_id == call_id))
+        recipient = created["contact"]["email"]
         mail.queue(connection, key=f"application:{created['id']}:received", kind="application_received",
-                   recipient=created["contact"]["email"], template="application_received", now=now, call=call,
+                   recipient=recipient, template="application_received", now=now,
+                   language=mail_language(connection, recipient), call=call,
                    contact_name=created["contact"]["name"], municipality=created["municipality"]["name"],
-                   closes=mail.german_time(call["closes_at"]),
                    link=portal_context().portal.base_url + url_for("municipality.call", call_id=call_id))
 
 

@@ -13,11 +13,12 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from services.portal import mail
-from services.portal.context import portal_context
+from services.portal.context import NAME, portal_context
 from services.portal.db import guest_registrations
 from services.portal.throttle import hit, throttle_key
 from services.portal.views.common import EMAIL, PARTICIPANT_TYPES, place_api_errors, services
 from shared.apiclient import ApiError
+from shared.pages import chosen_language
 
 bp = Blueprint("public", __name__)
 
@@ -112,17 +113,20 @@ def calendar_attachment(workshop_id: str) -> mail.Attachment | None:
 
 
 def record_registration(workshop: dict, registration: dict) -> str:
-    """Remember the registration (for the promotion watcher) and queue its mail, in one transaction."""
+    """Remember the registration (for the promotion watcher) with the page's language, and queue its mail
+    in that language, in one transaction."""
     now = clock()
     status = registration["status"]
+    language = chosen_language(NAME)
     link = manage_link(workshop["id"], registration["id"], registration["manage_code"], absolute=True)
     attachment = calendar_attachment(workshop["id"]) if status == "confirmed" else None
     with portal_context().engine.begin() as connection:
         connection.execute(guest_registrations.insert().values(
             registration_id=registration["id"], workshop_id=workshop["id"], manage_code=registration["manage_code"],
-            email=registration["email"], name=registration["name"], status=status, created_at=now, updated_at=now))
+            email=registration["email"], name=registration["name"], status=status, created_at=now, updated_at=now,
+            language=language))
         mail.queue(connection, key=f"registration:{registration['id']}:{status}", kind=f"registration_{status}",
-                   recipient=registration["email"], template=f"registration_{status}", now=now,
+                   recipient=registration["email"], template=f"registration_{status}", now=now, language=language,
                    attachment=attachment, registration=registration, workshop=workshop, link=link)
     return manage_link(workshop["id"], registration["id"], registration["manage_code"])
 
@@ -147,8 +151,11 @@ def registration(workshop_id, registration_id):
         with portal_context().engine.begin() as connection:
             connection.execute(update(guest_registrations).where(
                 guest_registrations.c.registration_id == registration_id).values(status="cancelled", updated_at=now))
+            # in the language chosen at registration (this page's, for one not made through the portal)
+            language = connection.execute(select(guest_registrations.c.language).where(
+                guest_registrations.c.registration_id == registration_id)).scalar() or chosen_language(NAME)
             mail.queue(connection, key=f"registration:{registration_id}:cancelled", kind="registration_cancelled",
-                       recipient=cancelled["email"], template="registration_cancelled", now=now,
+                       recipient=cancelled["email"], template="registration_cancelled", now=now, language=language,
                        registration=cancelled, workshop=workshop)
         flash(_("Your registration has been cancelled. Thank you for letting us know."), "success")
         return redirect(manage_link(workshop_id, registration_id, code))
@@ -230,7 +237,7 @@ def contact():
         with portal_context().engine.begin() as connection:  # the sender's acknowledgement is publishing's
             mail.queue(connection, key=f"enquiry:{enquiry['id']}:office", kind="office_enquiry",
                        recipient=portal_context().portal.office_email, template="office_enquiry", now=clock(),
-                       enquiry=enquiry)
+                       language=mail.OFFICE_LANGUAGE, enquiry=enquiry)
         return render_template("message.html", title=_("Thank you"), message=_(
             "Your message has been sent to the office. You will receive a confirmation by mail."))
     return render_template("contact.html", section="contact", form=form), 400 if form.errors else 200
