@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from portal_support import mails_to, text_of
+from portal_support import add_person, approve_letter, mails_to, subjects, text_of
 from programme_support import decided_call, ok
 from support import bearer, eventually
 
@@ -25,19 +25,6 @@ TOWNS = (("Wassenberg", 18_500), ("Arnsberg", 74_200), ("Siegen", 102_000), ("Le
 
 def staff() -> dict:
     return bearer("staff", "test:portal-mails")
-
-
-def add_person(platform, email: str, name: str, role: str, **extra) -> None:
-    from services.portal.people import LocalPeople
-    from shared.db import make_engine
-
-    engine = make_engine(platform.env["PORTAL_DATABASE_URL"])
-    LocalPeople(engine).add(email=email, name=name, role=role, now=datetime.now(timezone.utc), **extra)
-    engine.dispose()
-
-
-def subjects(platform, address: str, prefix: str = "") -> list[str]:
-    return [m["Subject"] for m in mails_to(platform.smtp, address) if m["Subject"].startswith(prefix)]
 
 
 def redeliver(platform, topic: str, event_type: str, match: dict) -> None:
@@ -144,20 +131,6 @@ def test_a_withdrawal_is_confirmed_once_to_the_applications_contact(programme, p
               {"application_id": call.id_of("Paderborn")})
     eventually(lambda: unsent_mails(platform) == 0, timeout=60, interval=0.5, message="the portal's mails sent")
     assert len(mails_to(platform.smtp, contact)) == 1
-
-
-def approve_letter(platform, call, town: str) -> None:
-    def pending():
-        notices = ok(requests.get(f"{platform.url('publishing')}/v1/notices", headers=staff(), timeout=30,
-                                  params={"call_id": call.call_id, "page_size": 100}))
-        return [n for n in notices if n["application_id"] == call.id_of(town) and n["status"] == "pending_review"]
-    (notice,) = eventually(pending, timeout=180, interval=0.5, message=f"{town}'s decision letter for review")
-
-    def approved():
-        response = requests.post(f"{platform.url('publishing')}/v1/notices/{notice['id']}/approve", headers=staff(),
-                                 timeout=30)
-        return response.status_code == 202  # 409 while publishing has not yet heard the decision is final
-    eventually(approved, timeout=180, interval=1, message=f"{town}'s letter approved")
 
 
 def test_a_sent_decision_letter_is_announced_once_to_the_municipalitys_people(programme, platform):

@@ -124,3 +124,46 @@ def test_the_database_keeps_only_the_hash_of_a_link(portal):
     with portal.app.extensions["vorort-portal"].engine.connect() as connection:
         stored = [row.token_hash for row in connection.execute(select(signin_links))]
     assert len(stored) == 1 and token not in stored[0] and len(stored[0]) == 64
+
+
+def person_language(portal, email: str) -> str:
+    return portal.app.extensions["vorort-portal"].people.by_email(email).language
+
+
+def test_a_link_asked_for_on_an_english_page_comes_in_english_and_the_person_keeps_english(portal):
+    client = portal.app.test_client()
+    client.get("/language/en")
+    assert ask_for_link(client, KNOWN).status_code == 200
+    assert portal.send() == 1
+    (message,) = mails_to(portal.smtp, KNOWN)
+    assert message["Subject"] == "Your sign-in link for the Netzwerk vor Ort portal"
+    assert message["Content-Language"] == "en"
+    assert text_of(message).startswith("Dear Jana Beispiel,") and "valid for 15 minutes" in text_of(message)
+    assert '<html lang="en">' in message.get_body(preferencelist=("html",)).get_content()
+    assert person_language(portal, KNOWN) == "en"
+    assert post_form(client, local(signin_link(message)), {}).status_code == 302
+    # the next link, asked for on a German page (another browser, German by default), comes in German again
+    ask_for_link(portal.app.test_client(), KNOWN)
+    portal.send()
+    assert [m["Subject"] for m in mails_to(portal.smtp, KNOWN)][1] == "Ihr Anmeldelink für das Portal Netzwerk vor Ort"
+    assert person_language(portal, KNOWN) == "de"
+
+
+def test_a_signed_in_person_who_switches_the_language_or_sends_a_form_in_it_gets_mails_in_it(portal):
+    client = portal.app.test_client()
+    ask_for_link(client, KNOWN)
+    portal.send()
+    post_form(client, local(signin_link(mails_to(portal.smtp, KNOWN)[0])), {})
+    assert person_language(portal, KNOWN) == "de"
+    client.get("/language/en")  # switching while signed in
+    assert person_language(portal, KNOWN) == "en"
+
+    from services.portal.db import people
+    from services.portal.people import remember_language
+
+    with portal.app.extensions["vorort-portal"].engine.begin() as connection:
+        person_id = connection.execute(people.select().where(people.c.email == KNOWN)).first().id
+        remember_language(connection, person_id, "de")
+    # a form sent from an English page (here: signing out) makes English the language of the person's mails
+    assert post_form(client, "/signout", {}, token_from="/").status_code == 200
+    assert person_language(portal, KNOWN) == "en"
