@@ -43,7 +43,7 @@ test-fast: install
 
 ## Import contracts, ruff and mypy (their settings and the reasons for them: pyproject.toml).
 lint: install
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check shared services vorort tests bench
 	$(BIN)/mypy
 

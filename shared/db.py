@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text,
-                        TypeDecorator, create_engine, event, func, insert, select, update)
+                        TypeDecorator, create_engine, delete, event, func, insert, select, update)
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import Session, registry, sessionmaker
 from sqlalchemy.sql import Select
@@ -225,11 +225,12 @@ AS_TUPLE: tuple[Callable[[Any], Any], Callable[[Any], Any]] = (list, tuple)
 
 class RowRepository(Generic[T]):
     """`Repository`'s counterpart for an immutable aggregate (`RowMapping`): the same `add`, `get` and
-    `page`, plus `save` of a changed value; every read returns domain objects, never rows. `extra` values
-    are the columns the domain does not know."""
+    `page`, plus `save` of a changed value and `remove`; every read returns domain objects, never rows.
+    `extra` values are the columns the domain does not know. `key` names the key column, or a tuple of them
+    for a composite key (then `get` and `remove` take a tuple of values in that order)."""
 
     mapping: RowMapping[T]
-    key = "id"
+    key: str | tuple[str, ...] = "id"
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -241,13 +242,27 @@ class RowRepository(Generic[T]):
     def add(self, item: T, **extra: Any) -> None:
         self.session.execute(insert(self.table).values(**self.mapping.to_row(item), **extra))
 
+    @property
+    def _key_columns(self) -> tuple[str, ...]:
+        return (self.key,) if isinstance(self.key, str) else self.key
+
+    def _is(self, key: Any) -> list[Any]:
+        values = (key,) if isinstance(self.key, str) else tuple(key)
+        return [self.table.c[name] == value for name, value in zip(self._key_columns, values, strict=True)]
+
     def save(self, item: T, **extra: Any) -> None:
         values = self.mapping.to_row(item)
-        key = values.pop(self.key)
-        self.session.execute(update(self.table).where(self.table.c[self.key] == key).values(**values, **extra))
+        key = tuple(values.pop(name) for name in self._key_columns)
+        self.session.execute(update(self.table).where(*self._is(key if len(key) > 1 else key[0]))
+                             .values(**values, **extra))
 
     def get(self, item_id: Any, *, for_update: bool = False) -> T | None:
-        return self.first(select(self.table).where(self.table.c[self.key] == item_id), for_update=for_update)
+        return self.first(select(self.table).where(*self._is(item_id)), for_update=for_update)
+
+    def remove(self, item_id: Any) -> bool:
+        """Delete the item; False if there was none."""
+        deleted = self.session.execute(delete(self.table).where(*self._is(item_id)))
+        return bool(getattr(deleted, "rowcount", 0))
 
     def first(self, query: Select[Any], *, for_update: bool = False) -> T | None:
         if for_update:

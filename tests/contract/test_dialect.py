@@ -46,7 +46,8 @@ def _modules(*roots: str):
 
 @pytest.fixture(scope="module")
 def graph():
-    return grimp.build_graph("shared", "services", "vorort")
+    # No cache: a cache keyed by file times can outlive a rebase and answer for code that is gone.
+    return grimp.build_graph("shared", "services", "vorort", cache_dir=None)
 
 
 def test_no_module_in_services_or_shared_is_over_500_lines():
@@ -150,6 +151,20 @@ def test_one_handler_table_per_service_reached_through_the_bus():
                  if re.search(r"^EVENT_HANDLERS\b|\bpartial\(|^from functools import .*\bpartial\b",
                               path.read_text(encoding="utf-8"), re.MULTILINE)]
     assert offenders == [], "route every command by COMMAND_HANDLERS; consumers call the bus (command_handlers)"
+
+
+def test_handlers_reach_the_database_only_through_the_unit_of_works_repositories(graph):
+    with_handlers = [s for s in SERVICES if f"services.{s}.handlers" in graph.modules and f"services.{s}.db" in graph.modules]
+    assert {"applications", "selection", "workshops", "publishing", "identity", "webhooks"} <= set(with_handlers)
+    direct = [s for s in with_handlers if graph.direct_import_exists(
+        importer=f"services.{s}.handlers", imported=f"services.{s}.db", as_packages=True)]
+    assert direct == [], "handlers get domain objects from uow.<repository>, never from db (docs/architecture.md)"
+
+
+def test_rows_become_domain_objects_only_by_declared_mappings():
+    hand_written = [str(path.relative_to(ROOT)) for path in _modules("services")
+                    if re.search(r"def \w+_from_row\b|\._mapping\b|\bdict\(row\b", path.read_text(encoding="utf-8"))]
+    assert hand_written == [], "declare shared.db.RowMapping or ImperativeMapping; repositories return domain objects"
 
 
 def test_consumer_groups_follow_the_one_scheme_without_settings_of_their_own():

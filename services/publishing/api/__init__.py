@@ -14,7 +14,6 @@ from services.publishing.api.blueprints import (
 )
 from services.publishing.api.common import (
     OPTIONAL_TOKEN,
-    actor,
     enquiries_blp,
     members_blp,
     newsletters_blp,

@@ -31,5 +31,3 @@ def optional_principal() -> Principal | None:
     return current_principal() if request.headers.get("Authorization") else None
 
 
-def actor(principal: Principal) -> str:
-    return f"{principal.role}:{principal.subject}"

@@ -8,7 +8,7 @@ from flask import Response, request
 from flask.views import MethodView
 
 from services.publishing import handlers
-from services.publishing.api.common import actor, newsletters_blp, settings
+from services.publishing.api.common import newsletters_blp, settings
 from services.publishing.domain import NEWSLETTER_FINISHED, Newsletter, describe_segment
 from services.publishing.schemas import (
     NewsletterCreateSchema,
@@ -94,7 +94,7 @@ class Newsletters(MethodView):
         principal = require_role("staff")
         newsletter = dispatch(handlers.CreateNewsletter(
             subject=body["subject"], intro=body["intro"], publication_ids=body["publication_ids"],
-            segment=body["segment"], send_at=body["send_at"], actor=actor(principal)))
+            segment=body["segment"], send_at=body["send_at"], actor=principal.actor))
         return read(lambda uow: newsletter_view(uow, handlers.existing_newsletter(uow, newsletter.id)))
 
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from flask.views import MethodView
 
 from services.publishing import handlers
-from services.publishing.api.common import actor, enquiries_blp, notices_blp
+from services.publishing.api.common import enquiries_blp, notices_blp
 from services.publishing.domain import Notice
 from services.publishing.schemas import (
     EnquiryCreateSchema,
@@ -73,7 +73,7 @@ class ApproveNotice(MethodView):
         """Approve and send the letter (staff): the worker asks the applications service for the contact
         person and mails it; if that service is unreachable, the letter waits and is retried."""
         principal = require_role("staff")
-        dispatch(handlers.ApproveNotice(notice_id, actor(principal)))
+        dispatch(handlers.ApproveNotice(notice_id, principal.actor))
         return read(lambda uow: notice_view(uow, handlers.existing_notice(uow, notice_id)))
 
 
@@ -85,7 +85,7 @@ class DiscardNotice(MethodView):
     def post(self, notice_id):
         """Discard a letter that should not go out (staff)."""
         principal = require_role("staff")
-        dispatch(handlers.DiscardNotice(notice_id, actor(principal)))
+        dispatch(handlers.DiscardNotice(notice_id, principal.actor))
         return read(lambda uow: notice_view(uow, handlers.existing_notice(uow, notice_id)))
 
 
@@ -124,7 +124,7 @@ class NoticeTemplate(MethodView):
         """Replace the letter template (staff); unknown placeholders are refused. Letters already approved
         keep the template they were approved with."""
         principal = require_role("staff")
-        return dispatch(handlers.PutNoticeTemplate(kind, body["subject"], body["body"], actor(principal)))
+        return dispatch(handlers.PutNoticeTemplate(kind, body["subject"], body["body"], principal.actor))
 
 
 # --- enquiries -----------------------------------------------------------------------------------

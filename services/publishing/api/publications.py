@@ -6,7 +6,7 @@ from dataclasses import asdict
 from flask.views import MethodView
 
 from services.publishing import handlers
-from services.publishing.api.common import OPTIONAL_TOKEN, actor, members_blp, optional_principal, publications_blp, settings
+from services.publishing.api.common import OPTIONAL_TOKEN, members_blp, optional_principal, publications_blp, settings
 from services.publishing.domain import Publication, publication_url
 from services.publishing.schemas import (
     MemberCreateSchema,
@@ -74,7 +74,7 @@ class PublishPublication(MethodView):
     def post(self, publication_id):
         """Publish a draft (staff): it appears on the results page and in the feeds; emits ResultsPublished."""
         principal = require_role("staff")
-        return publication_view(dispatch(handlers.PublishPublication(publication_id, actor(principal))))
+        return publication_view(dispatch(handlers.PublishPublication(publication_id, principal.actor)))
 
 
 # --- members -------------------------------------------------------------------------------------

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy.engine import CursorResult
 
 from services.publishing.db.mapping import (
     CALLS,
@@ -70,10 +69,6 @@ class PublicationRepository(RowRepository[Publication]):
 class MemberRepository(RowRepository[Member]):
     """Members; `add` takes `created_at=`."""
     mapping = MEMBERS
-
-    def remove(self, member_id: str) -> bool:
-        deleted = cast("CursorResult[Any]", self.session.execute(delete(members).where(members.c.id == member_id)))
-        return deleted.rowcount > 0
 
     def name_taken(self, name: str) -> bool:
         return self.session.execute(select(members.c.id).where(

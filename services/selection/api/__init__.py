@@ -22,7 +22,6 @@ from services.selection.api.calls import (
 from services.selection.api.common import (
     READERS,
     _review_context,
-    actor,
     blind_until_decided,
     calls_blp,
     candidate_view,

@@ -27,9 +27,6 @@ def dispatch(command):
     return context().bus.handle(command)
 
 
-def actor(principal: Principal) -> str:
-    return handlers.actor_name(principal.role, principal.subject)
-
 
 def on_panel(view):
     """For a steering member: the call of the path must be one whose panel it sits on (else 404). Checked

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from flask.views import MethodView
 
 from services.selection import handlers
-from services.selection.api.common import READERS, actor, blind_until_decided, decision_blp, dispatch, on_panel, rule_view
+from services.selection.api.common import READERS, blind_until_decided, decision_blp, dispatch, on_panel, rule_view
 from services.selection.domain import default_criteria
 from services.selection.schemas import (
     AmendmentPostSchema,
@@ -119,7 +119,7 @@ class DecisionItem(MethodView):
         return dispatch(handlers.RecordDecision(
             call_id=call_id, selected=body["selected"], rationale=body["rationale"], decided_at=body["decided_at"],
             present_member_ids=body["present_member_ids"], deviation_reason=body["deviation_reason"],
-            actor=actor(principal)))
+            actor=principal.actor))
 
 
 def _candidate_line(evaluation, application_id: str | None) -> dict | None:
@@ -183,7 +183,7 @@ class Amendments(MethodView):
             call_id=call_id, vacated_application_id=body["vacated_application_id"],
             successor_application_id=body["successor_application_id"], rationale=body["rationale"],
             decided_at=body["decided_at"], present_member_ids=body["present_member_ids"],
-            deviation_reason=body["deviation_reason"], actor=actor(principal)))
+            deviation_reason=body["deviation_reason"], actor=principal.actor))
 
 
 @decision_blp.route("/<call_id>/audit")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from services.selection import handlers
-from services.selection.api.common import READERS, actor, criteria_blp, dispatch, on_panel, panel_blp, panel_view, rule_view
+from services.selection.api.common import READERS, criteria_blp, dispatch, on_panel, panel_blp, panel_view, rule_view
 from services.selection.domain import SCORE_MAX, SCORE_MIN, default_criteria
 from services.selection.schemas import (
     BalanceRulePutSchema,
@@ -56,7 +56,7 @@ class PanelItem(MethodView):
         """Set the steering group: members, criteria (default ones when omitted) and quorum (staff)."""
         principal = require_role("staff")
         panel = dispatch(handlers.SetPanel(call_id=call_id, members=body["members"], criteria=body.get("criteria"),
-                                           quorum=body["quorum"], actor=actor(principal)))
+                                           quorum=body["quorum"], actor=principal.actor))
         return panel_view(call_id, panel, principal)
 
 
@@ -84,5 +84,5 @@ class BalanceRuleItem(MethodView):
         """Set the balance rule (staff): minimum and maximum places per size class; `{}` for none."""
         principal = require_role("staff")
         dispatch(handlers.SetBalanceRule(call_id=call_id, minimum=body["minimum"], maximum=body["maximum"],
-                                         actor=actor(principal)))
+                                         actor=principal.actor))
         return read(lambda uow: rule_view(call_id, uow.balance_rules.get(call_id), False))

@@ -181,23 +181,9 @@ class BalanceRuleRepository(RowRepository[BalanceRule]):
 
 class _PerMember(RowRepository[T]):
     """Records of one member about one application of a call (conflicts, reviews): keyed by
-    `(call_id, application_id, member_id)`, which `get` takes as one tuple."""
+    `(call_id, application_id, member_id)`, which `get` and `remove` take as one tuple."""
 
-    KEY = ("call_id", "application_id", "member_id")
-
-    def _where(self, key: tuple[Any, ...]) -> list[Any]:
-        return [self.table.c[name] == value for name, value in zip(self.KEY, key, strict=True)]
-
-    def get(self, item_id: Any, *, for_update: bool = False) -> T | None:
-        return self.first(select(self.table).where(*self._where(item_id)), for_update=for_update)
-
-    def save(self, item: T, **extra: Any) -> None:
-        values = self.mapping.to_row(item)
-        key = tuple(values.pop(name) for name in self.KEY)
-        self.session.execute(update(self.table).where(*self._where(key)).values(**values, **extra))
-
-    def remove(self, key: tuple[str, str, str]) -> None:
-        self.session.execute(delete(self.table).where(*self._where(key)))
+    key = ("call_id", "application_id", "member_id")
 
     def _query(self, call_id: str, application_id: str | None, member_id: str | None) -> Any:
         query = select(self.table).where(self.table.c.call_id == call_id)

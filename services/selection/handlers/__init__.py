@@ -30,7 +30,6 @@ from services.selection.handlers.commands import (
     WithdrawConflict,
     WriteReview,
     _event,
-    actor_name,
 )
 from services.selection.handlers.decision import (
     _municipality,

@@ -91,9 +91,5 @@ class AmendDecision:
     actor: str
 
 
-def actor_name(role: str, subject: str) -> str:
-    return f"{role}:{subject}"
-
-
 def _event(event_type: str, data: dict):
     return make_event(event_type, data, source=SOURCE, correlation_id=correlation_id.get())

@@ -16,8 +16,8 @@ from services.selection.domain import (
     weighted_review_score,
 )
 from services.selection.handlers.checks import _require_undecided, get_call, get_candidate, get_panel, require_own, rule_for
-from services.selection.handlers.commands import actor_name
 from services.selection.handlers.ranking import refresh_ranking
+from shared.actors import actor_key
 from shared.errors import Conflict, DomainError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def declare_conflict(command: DeclareConflict, uow, clock) -> tuple[ConflictOfIn
     if existing is not None:
         return existing, False
     conflict = replace(conflict, reason=conflict.reason.strip(), call_id=command.call_id, declared_at=clock(),
-                       declared_by=actor_name(command.actor_role, command.actor_subject))
+                       declared_by=actor_key(command.actor_role, command.actor_subject))
     uow.conflicts.add(conflict)
     refresh_ranking(uow, command.call_id, [command.application_id])
     had_review = uow.reviews.get(key) is not None
@@ -127,7 +127,7 @@ def withdraw_conflict(command: WithdrawConflict, uow, clock) -> ConflictOfIntere
     if existing is None:
         raise NotFound(f"{command.member_id!r} has declared no conflict for {command.application_id}.")
     uow.conflicts.remove(key)
-    uow.audit.record(call_id=command.call_id, at=clock(), actor=actor_name(command.actor_role, command.actor_subject),
+    uow.audit.record(call_id=command.call_id, at=clock(), actor=actor_key(command.actor_role, command.actor_subject),
                      action="conflict.withdrawn", application_id=command.application_id,
                      member_id=command.member_id, details={"reason": existing.reason})
     refresh_ranking(uow, command.call_id, [command.application_id])
@@ -160,7 +160,7 @@ def write_review(command: WriteReview, uow, clock) -> tuple[Review, bool]:
     before = uow.reviews.get(key, for_update=True)
     review = replace(review, scores=None if review.abstained else dict(review.scores or {}), call_id=command.call_id,
                      created_at=now if before is None else before.created_at, updated_at=now,
-                     updated_by=actor_name(command.actor_role, command.actor_subject))
+                     updated_by=actor_key(command.actor_role, command.actor_subject))
     if before is None:
         uow.reviews.add(review)
     else:

@@ -84,3 +84,31 @@ def test_a_missing_key_reads_as_none_and_a_page_counts_the_whole_query():
                                        offset=1, limit=2)
         assert total == 4 and [note.id for note in items] == ["n3", "n2"]
         assert all(note.draft for note in items)
+
+
+votes = Table("votes", metadata, Column("call_id", String(10), primary_key=True),
+              Column("member_id", String(10), primary_key=True), Column("value", Integer))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Vote:
+    call_id: str
+    member_id: str
+    value: int
+
+
+class VoteRepository(RowRepository[Vote]):
+    mapping = RowMapping(Vote, votes)
+    key = ("call_id", "member_id")
+
+
+def test_a_composite_key_gets_saves_and_removes_exactly_its_own_row():
+    with session() as db:
+        repository = VoteRepository(db)
+        for call, member in (("c1", "m1"), ("c1", "m2"), ("c2", "m1")):
+            repository.add(Vote(call_id=call, member_id=member, value=1))
+        repository.save(Vote(call_id="c1", member_id="m2", value=5))
+        assert repository.get(("c1", "m2")).value == 5
+        assert repository.get(("c1", "m1")).value == 1 and repository.get(("c2", "m1")).value == 1
+        repository.remove(("c1", "m1"))
+        assert repository.get(("c1", "m1")) is None and repository.get(("c2", "m1")) is not None
