@@ -399,6 +399,9 @@ def test_decision_emits_selected_not_selected_and_completed_through_the_outbox(a
     not_selected = [e for e in events if e["type"] == "ApplicationNotSelected"]
     assert len(not_selected) == 7 and ids["Menden"] not in {e["subject"] for e in not_selected}
     assert {e["data"]["may_attend_workshops"] for e in not_selected} == {True}
+    # v2 of the decision events: each one's rank, never its score (the steering group's confidential review)
+    assert all(e["dataversion"] == 2 and "score" not in e["data"] for e in selected + not_selected)
+    assert [e["data"]["rank"] for e in selected] == [1, 2, 3]
     [completed] = [e for e in events if e["type"] == "SelectionCompleted"]
     assert completed["dataversion"] == 2 and completed["data"]["selected"] == chosen
     assert not {"score", "reviews"} & {key for line in completed["data"]["ranking"] for key in line}  # v2: no scores

@@ -67,13 +67,13 @@ def _emit_decision(uow, command: RecordDecision, call: Call, decision: Decision,
         entry, candidate = by_id[application_id], evaluation.candidates[application_id]
         uow.emit(_event("ApplicationSelected", {
             "call_id": command.call_id, "application_id": application_id, "municipality": _municipality(candidate),
-            "rank": entry.position, "score": entry.weighted_mean,
+            "rank": entry.position,
             "workshops_per_place": call.workshops_per_place, "decided_at": command.decided_at}))
     for application_id in decision.not_selected_ids:
         entry, candidate = by_id[application_id], evaluation.candidates[application_id]
         uow.emit(_event("ApplicationNotSelected", {
             "call_id": command.call_id, "application_id": application_id, "municipality": _municipality(candidate),
-            "rank": entry.position, "score": entry.weighted_mean, "may_attend_workshops": True,
+            "rank": entry.position, "may_attend_workshops": True,
             "decided_at": command.decided_at}))
     uow.emit(_event("SelectionCompleted", {
         "call_id": command.call_id, "call_title": call.title, "topic": call.topic, "places": call.places,
@@ -142,7 +142,7 @@ def amend_decision(command: AmendDecision, uow, clock) -> RecordedAmendment:
                                             recorded_by=command.actor))
     uow.emit(_event("ApplicationSelected", {
         "call_id": command.call_id, "application_id": amendment.successor_id,
-        "municipality": _municipality(successor), "rank": entry.position, "score": entry.weighted_mean,
+        "municipality": _municipality(successor), "rank": entry.position,
         "workshops_per_place": call.workshops_per_place, "decided_at": command.decided_at,
         "succeeds_application_id": amendment.vacated_id}))
     uow.emit(_event("DecisionAmended", {
