@@ -3,9 +3,10 @@ the `mails` table under a key, sent by the worker over SMTP.
 
 Languages: `templates/mail/<language>/<template>.txt|.html`, one folder per language (`de`, `en`), each mail
 written out whole as its reader sees it; the HTML frame `templates/mail/_layout.html` is shared (its `lang`
-is the language's, its footer the language's `_footer.html`). `render(template, language=...)` is the one path for every language:
-it picks the folder; the text's first line is the subject, after the language's word for it (`Betreff:`,
-`Subject:`); times are formatted by the templates' `time` filter the way the language writes them. Who reads
+is the language's, its footer the language's `_footer.html`). `render(template, language=...)` is the one path for
+every language, the platform's (shared.mail_templates, which publishing's mails use too): it picks the folder; the
+text's first line is the subject, after the language's word for it (`Betreff:`, `Subject:`); times are formatted
+by the templates' `time` filter the way the language writes them. Who reads
 which language is decided by the caller (docs/architecture.md, "Mails"): a person's preference
 (`people.language`), a guest's page language at registration (`guest_registrations.language`), German for
 the office. tests/unit/portal/test_portal_mail_language.py checks that every German template has an English
@@ -27,24 +28,19 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from babel.dates import format_datetime
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from services.portal.db import mails
-from shared.pages import BERLIN, parse_time
+from shared.mail_templates import DEFAULT_LANGUAGE, LANGUAGES, SUBJECT_WORD, MailTemplates, mail_language, mail_time
 
 log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).parent / "templates" / "mail"
 MAX_ATTEMPTS = 8
-DEFAULT_LANGUAGE = "de"
 OFFICE_LANGUAGE = "de"   # the office works in German, whatever the sender's language
-SUBJECT_WORD = {"de": "Betreff:", "en": "Subject:"}
-LANGUAGES = tuple(SUBJECT_WORD)
-TIME_PATTERN = {"de": "dd.MM.yyyy, HH:mm 'Uhr'", "en": "d MMMM yyyy, HH:mm '(Berlin time)'"}
-NO_TIME_YET = {"de": "(Termin folgt)", "en": "(date to follow)"}
+
+_TEMPLATES = MailTemplates(TEMPLATES)
 
 
 @dataclass(frozen=True)
@@ -54,46 +50,9 @@ class Attachment:
     mimetype: str = "text/calendar"
 
 
-def mail_language(language: str | None) -> str:
-    """A known mail language, German for anything else (no preference, an unknown code)."""
-    return language if language in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def mail_time(value, language: str) -> str:
-    """A point in time in Berlin, the way `language` writes it: `30.11.2026, 14:00 Uhr`,
-    `30 November 2026, 14:00 (Berlin time)`."""
-    parsed = parse_time(value)
-    if parsed is None:
-        return NO_TIME_YET[language]
-    formatted: str = format_datetime(parsed, TIME_PATTERN[language], tzinfo=BERLIN, locale=language)
-    return formatted
-
-
-def _environment(language: str) -> Environment:
-    """The language's templates first, then the frame they share (`_layout.html`, which includes the
-    language's `_footer.html`)."""
-    environment = Environment(loader=FileSystemLoader([str(TEMPLATES / language), str(TEMPLATES)]),
-                              autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-    environment.globals["language"] = language
-    environment.filters["time"] = lambda value: mail_time(value, language)
-    return environment
-
-
-_ENVIRONMENTS = {language: _environment(language) for language in LANGUAGES}
-
-
 def render(template: str, *, language: str, **context) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of `templates/mail/<language>/<template>.txt|.html`; the subject is the
-    text's first line, after the language's word for it (`Betreff: ...`, `Subject: ...`)."""
-    language = mail_language(language)
-    environment = _ENVIRONMENTS[language]
-    text = environment.get_template(f"{template}.txt").render(**context)
-    first, _, body = text.partition("\n")
-    if not first.startswith(SUBJECT_WORD[language]):
-        raise ValueError(f"{language}/{template}.txt does not begin with {SUBJECT_WORD[language]!r}")
-    subject = first.removeprefix(SUBJECT_WORD[language]).strip()
-    html = environment.get_template(f"{template}.html").render(subject=subject, **context)
-    return subject, body.lstrip("\n"), html
+    """(subject, plain text, HTML) of `templates/mail/<language>/<template>.txt|.html` (shared.mail_templates)."""
+    return _TEMPLATES.render(template, language=language, **context)
 
 
 def queue(connection: Connection, *, key: str, kind: str, recipient: str, template: str, now: datetime,
@@ -171,3 +130,7 @@ class MailSender:
 
 def default_sender() -> str:
     return formataddr(("Netzwerk vor Ort", "portal@innenstadt-nrw.de"))
+
+
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "MAX_ATTEMPTS", "OFFICE_LANGUAGE", "SUBJECT_WORD", "TEMPLATES", "Attachment",
+           "MailSender", "default_sender", "mail_language", "mail_time", "message_of", "queue", "render"]

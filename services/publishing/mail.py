@@ -4,7 +4,14 @@ Building is separated from sending: these functions are pure (no SMTP, no clock 
 so the sender can log, lint, retry or print a message, and tests can inspect exactly what would go out.
 
 Every message is multipart/alternative with a UTF-8 text/plain part (for plain-text clients and
-screen readers) and a UTF-8 text/html part, rendered from Jinja templates in ``templates/mail/``.
+screen readers) and a UTF-8 text/html part, rendered from Jinja templates in ``templates/mail/<language>/``
+the platform's way (shared.mail_templates, as the portal's mails): German by default, English for whoever
+chose English (a subscriber's language, the page an enquiry was sent from), the same files and placeholders
+in both folders, the subject the text's first line after ``Betreff:`` / ``Subject:``, the HTML frame
+``templates/mail/_layout.html`` with the mail's ``lang``, and a ``Content-Language`` header. What the office
+writes (newsletter subjects and intros, publications, decision notices) stays as written, in German; the
+English newsletter frame says so in one line. Decision notices are German (``NOTICE_LANGUAGE``): their
+recipient is an application's contact, whose language publishing does not know (docs/architecture.md).
 HTML templates are autoescaped: subjects, intros and results are typed by people and come from events.
 """
 from __future__ import annotations
@@ -22,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Iterable, Mapping, Sequence
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import StrictUndefined
 from markupsafe import escape
 
 from .headers import MAIL_POLICY, plain_header_value
@@ -31,32 +38,34 @@ from .domain import (
     Enquiry,
     Newsletter,
     Publication,
-    german_date,
-    german_join,
     publication_text,
     publication_url,
 )
 
+from shared.mail_templates import DEFAULT_LANGUAGE, MailTemplates, mail_language
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+MAIL_TEMPLATES = TEMPLATE_DIR / "mail"
+#: Decision notices are written in German: the office approves German texts, and the recipient (an
+#: application's contact) has no language publishing knows.
+NOTICE_LANGUAGE = "de"
 
 #: Display name of the From header; the address itself is configuration and passed in as ``sender``.
 SENDER_DISPLAY_NAME = "Netzwerk Innenstadt NRW"
 
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATE_DIR),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,  # a typo in a template must fail in tests, not send "Guten Tag ," to members
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+# StrictUndefined: a typo in a template must fail in tests, not send "Guten Tag ," to members.
+TEMPLATES = MailTemplates(MAIL_TEMPLATES, TEMPLATE_DIR, undefined=StrictUndefined, keep_trailing_newline=True)
 
 
-def _render(template: str, /, **context: Any) -> tuple[str, str]:
-    """Render ``mail/<template>.txt`` and ``mail/<template>.html`` with the same context."""
-    text = _env.get_template(f"mail/{template}.txt").render(**context)
-    html = _env.get_template(f"mail/{template}.html").render(**context)
-    return text.strip() + "\n", html
+def _render(template: str, /, *, language: str, **context: Any) -> tuple[str, str, str]:
+    """(subject, text, HTML) of ``mail/<language>/<template>.txt|.html``, rendered with the same context."""
+    subject, text, html = TEMPLATES.render(template, language=language, **context)
+    return subject, text.strip() + "\n", html
+
+
+def greeting(name: str | None, language: str) -> str:
+    """How a mail in `language` greets `name` (``Guten Tag Erika Musterfrau,``, ``Dear ...``, or without a name)."""
+    return TEMPLATES.render_part("_greeting.txt", language=language, name=name or "").strip()
 
 
 def _sender_address(sender: str) -> Address:
@@ -81,6 +90,7 @@ def _build(
     text: str,
     html: str,
     now: datetime | None,
+    language: str,
     message_id: str | None = None,
 ) -> EmailMessage:
     from_address = _sender_address(sender)
@@ -93,6 +103,7 @@ def _build(
     # quoted-printable keeps German text readable in the raw message and lines under 998 bytes.
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    msg["Content-Language"] = language  # after the content: set_content() drops Content-* headers
     return msg
 
 
@@ -115,11 +126,9 @@ def newsletter_message_id(newsletter_id: str, recipient_email: str, domain: str)
     return f"<newsletter.{newsletter_id}.{digest}@{domain}>"
 
 
-def _reason(segment: Mapping[str, Any]) -> str:
-    if segment.get("type") == "subscribers":
-        return (f"Sie erhalten diese E-Mail, weil Sie die Ergebnisse zum Thema „{segment.get('topic', '')}“ "
-                "abonniert haben.")
-    return "Sie erhalten diese E-Mail als Mitglied des Netzwerk Innenstadt NRW."
+def _topic(segment: Mapping[str, Any]) -> str | None:
+    """The topic a subscriber newsletter is about (its mails say why they arrive); None for members."""
+    return str(segment.get("topic", "")) if segment.get("type") == "subscribers" else None
 
 
 def newsletter_message(
@@ -133,8 +142,9 @@ def newsletter_message(
     base_url: str | None = None,
     now: datetime | None = None,
     allow_http_unsubscribe: bool = False,
+    language: str = DEFAULT_LANGUAGE,
 ) -> EmailMessage:
-    """One newsletter mail for one recipient, with one-click unsubscribe (RFC 8058).
+    """One newsletter mail for one recipient, with one-click unsubscribe (RFC 8058), its frame in `language`.
 
     ``publications`` must contain every publication the newsletter lists; they appear in the newsletter's
     order. ``unsubscribe_url`` is the recipient's personal https link (with a signed token).
@@ -156,24 +166,27 @@ def newsletter_message(
             "url": publication_url(base_url, pub.id) if base_url else None,
         })
     from_address = _sender_address(sender)
-    text, html = _render(
+    language = mail_language(language)
+    subject, text, html = _render(
         "newsletter",
+        language=language,
         subject=newsletter.subject,
-        greeting=f"Guten Tag {recipient_name}," if recipient_name else "Guten Tag,",
+        greeting=greeting(recipient_name, language),
         intro_paragraphs=_paragraphs(newsletter.intro),
         publications=items,
-        reason=_reason(newsletter.segment),
+        topic=_topic(newsletter.segment),
         unsubscribe_url=unsubscribe_url,
         sender_email=from_address.addr_spec,
     )
     msg = _build(
-        subject=newsletter.subject,
+        subject=subject,
         recipient_email=recipient_email,
         recipient_name=recipient_name,
         sender=sender,
         text=text,
         html=html,
         now=now,
+        language=language,
         message_id=newsletter_message_id(newsletter.id, recipient_email, from_address.domain),
     )
     msg["List-Id"] = f"Netzwerk vor Ort <netzwerk-vor-ort.{from_address.domain}>"
@@ -183,7 +196,7 @@ def newsletter_message(
 
 
 class PersonalisedNewsletter:
-    """A newsletter rendered once, for sending to many recipients: per recipient only what is personal
+    """A newsletter rendered once per language, for sending to many recipients: per recipient only what is personal
     changes (the To header, the greeting, the unsubscribe link in both parts and in List-Unsubscribe, the
     Message-ID), substituted into the message rendered and serialised once. `message()` gives the exact
     text `newsletter_message(...).as_string()` gives for the same recipient, up to the quoted-printable
@@ -194,8 +207,9 @@ class PersonalisedNewsletter:
     """
 
     def __init__(self, newsletter: Newsletter, publications, sender: str, *, base_url: str | None = None,
-                 allow_http_unsubscribe: bool = False):
+                 allow_http_unsubscribe: bool = False, language: str = DEFAULT_LANGUAGE):
         nonce = secrets.token_hex(8)
+        self.language = mail_language(language)
         self._greeting, self._unsubscribe = f"vorortgreeting{nonce}", f"vorortunsubscribe{nonce}"
         self._allow_http = allow_http_unsubscribe
         self._sender = sender
@@ -203,14 +217,16 @@ class PersonalisedNewsletter:
         # The ordinary path renders the templates (and checks the publications) with placeholders.
         template = newsletter_message(newsletter, publications, "recipient@placeholder.invalid", self._greeting,
                                       f"https://{self._unsubscribe}.invalid", sender, base_url=base_url,
-                                      allow_http_unsubscribe=allow_http_unsubscribe,
+                                      allow_http_unsubscribe=allow_http_unsubscribe, language=self.language,
                                       now=datetime(2000, 1, 1, tzinfo=timezone.utc))
         policy = template.policy
         assert isinstance(policy, EmailPolicy)  # the message is built with email.policy.SMTP/default
         self._policy = policy
         parts = {part.get_content_type(): part.get_content() for part in template.walk() if not part.is_multipart()}
         url = f"https://{self._unsubscribe}.invalid"
-        self._greeting = f"Guten Tag {self._greeting},"
+        # The greeting with a name, as a pattern filled in per recipient, and the one without a name.
+        self._greeting_name = self._greeting
+        self._greeting, self._anonymous = greeting(self._greeting_name, self.language), greeting(None, self.language)
         self._text = parts["text/plain"].replace(url, self._unsubscribe)
         self._html = parts["text/html"].replace(url, self._unsubscribe)
         for body in (self._text, self._html):
@@ -254,7 +270,7 @@ class PersonalisedNewsletter:
         scheme = r"^https?://\S+$" if self._allow_http else r"^https://\S+$"
         if not re.match(scheme, unsubscribe_url or ""):
             raise ValueError("The unsubscribe link must be an https URL.")
-        greeting = f"Guten Tag {recipient_name}," if recipient_name else "Guten Tag,"
+        greeting = self._greeting.replace(self._greeting_name, recipient_name) if recipient_name else self._anonymous
         message_id = newsletter_message_id(self._newsletter.id, recipient_email, self._domain)
         values = {
             "To": self._fold("To", Address(display_name=recipient_name or "", addr_spec=recipient_email)),
@@ -304,44 +320,46 @@ def confirmation_message(
     topics: Sequence[str] = (),
     valid_for: timedelta | None = None,
     now: datetime | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> EmailMessage:
-    """Double opt-in mail: nothing else is sent to a subscriber until this link is followed."""
+    """Double opt-in mail, in the subscriber's language: nothing else is sent to a subscriber until this link
+    is followed."""
     if not re.match(r"^https?://\S+$", confirm_url or ""):
         raise ValueError("The confirmation link must be an http(s) URL.")
-    valid_text = ""
-    if valid_for is not None:
-        days = int(valid_for.total_seconds() // 86400)
-        hours = int(valid_for.total_seconds() // 3600)
-        valid_text = (f"{days} Tage" if days > 1 else "einen Tag") if days >= 1 else f"{max(hours, 1)} Stunden"
-    text, html = _render(
+    seconds = valid_for.total_seconds() if valid_for is not None else None
+    language = mail_language(language)
+    subject, text, html = _render(
         "confirmation",
-        subject="Bitte bestätigen Sie Ihre Anmeldung",
-        topics_text=german_join([f"„{t}“" for t in topics]),
+        language=language,
+        topics=list(topics),
         confirm_url=confirm_url,
-        valid_text=valid_text,
+        valid_days=int(seconds // 86400) if seconds is not None else None,
+        valid_hours=max(int((seconds or 0) // 3600), 1),
         sender_email=_sender_address(sender).addr_spec,
     )
-    msg = _build(subject="Netzwerk vor Ort: Bitte bestätigen Sie Ihre Anmeldung", recipient_email=recipient_email,
-                 recipient_name=None, sender=sender, text=text, html=html, now=now)
+    msg = _build(subject=subject, recipient_email=recipient_email, recipient_name=None, sender=sender, text=text,
+                 html=html, now=now, language=language)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to this
     return msg
 
 
-def enquiry_ack_message(enquiry: Enquiry, sender: str, *, now: datetime | None = None) -> EmailMessage:
-    """Receipt for an enquiry.
+def enquiry_ack_message(enquiry: Enquiry, sender: str, *, now: datetime | None = None,
+                        language: str = DEFAULT_LANGUAGE) -> EmailMessage:
+    """Receipt for an enquiry, in the language of the page it was sent from.
 
     The enquirer's message is deliberately not quoted: the form is public, and echoing arbitrary text to
     an arbitrary address would turn it into a tool for sending spam in the network's name.
     """
-    text, html = _render(
+    language = mail_language(language)
+    subject, text, html = _render(
         "enquiry_ack",
-        subject="Ihre Anfrage an das Netzwerk Innenstadt NRW",
+        language=language,
         name=enquiry.name,
-        received=german_date(enquiry.created_at, with_time=True),
+        received=enquiry.created_at,
         sender_email=_sender_address(sender).addr_spec,
     )
-    msg = _build(subject="Ihre Anfrage an das Netzwerk Innenstadt NRW", recipient_email=enquiry.email,
-                 recipient_name=enquiry.name, sender=sender, text=text, html=html, now=now)
+    msg = _build(subject=subject, recipient_email=enquiry.email, recipient_name=enquiry.name, sender=sender,
+                 text=text, html=html, now=now, language=language)
     msg["Auto-Submitted"] = "auto-replied"
     return msg
 
@@ -354,22 +372,28 @@ def notice_message(
     sender: str,
     *,
     now: datetime | None = None,
+    language: str = NOTICE_LANGUAGE,
 ) -> EmailMessage:
-    """Wrap a decision notice (``domain.decision_notice``) into a mail; the HTML keeps its paragraphs."""
+    """Wrap a decision notice (``domain.decision_notice``) into a mail; the HTML keeps its paragraphs. The
+    letter's own text is the office's; `language` is the frame's (German: ``NOTICE_LANGUAGE``)."""
     paragraphs = [p.splitlines() for p in _paragraphs(text)]
-    text_part, html = _render(
+    language = mail_language(language)
+    subject, text_part, html = _render(
         "notice",
+        language=language,
         subject=subject,
         text=text.strip(),
         paragraphs=paragraphs,
         sender_email=_sender_address(sender).addr_spec,
     )
     return _build(subject=subject, recipient_email=recipient_email, recipient_name=recipient_name,
-                  sender=sender, text=text_part, html=html, now=now)
+                  sender=sender, text=text_part, html=html, now=now, language=language)
 
 
 __all__ = [
+    "NOTICE_LANGUAGE",
     "SENDER_DISPLAY_NAME",
+    "greeting",
     "sender_address",
     "confirmation_message",
     "enquiry_ack_message",

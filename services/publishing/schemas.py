@@ -7,6 +7,7 @@ from services.publishing.domain import (
     MAX_ENQUIRY_FIELD,
     MAX_ENQUIRY_MESSAGE,
     MAX_SUBJECT_LENGTH,
+    MAIL_LANGUAGES,
     MEMBER_KINDS,
     NEWSLETTER_STATUSES,
     NOTICE_KINDS,
@@ -130,9 +131,16 @@ class MemberQuerySchema(Schema):
     kind = fields.String(validate=validate.OneOf(MEMBER_KINDS))
 
 
+def _mail_language(description: str, **options) -> fields.String:
+    return fields.String(validate=validate.OneOf(MAIL_LANGUAGES), metadata={"description": description}, **options)
+
+
 class SubscriptionCreateSchema(StrictSchema):
     email = _email()
     topics = fields.List(_text(100), required=True, validate=validate.Length(min=1, max=20))
+    language = _mail_language("The language of the subscriber's mails (the confirmation, the newsletters' frame): "
+                              "the page's it was sent from. Without it a new subscriber reads German and a known "
+                              "one keeps theirs; a known address subscribing again with it changes theirs.")
 
 
 class TokenQuerySchema(Schema):
@@ -152,6 +160,7 @@ class SubscriberSchema(OutSchema):
     created_at = fields.AwareDateTime()
     confirmed_at = fields.AwareDateTime(allow_none=True)
     unsubscribed_at = fields.AwareDateTime(allow_none=True)
+    language = fields.String(metadata={"enum": list(MAIL_LANGUAGES), "description": "The language of their mails."})
 
 
 class SubscriberQuerySchema(Schema):
@@ -283,6 +292,8 @@ class EnquiryCreateSchema(StrictSchema):
     email = _email()
     organisation = _text(MAX_ENQUIRY_FIELD, required=False, min_length=0, load_default="")
     message = _text(MAX_ENQUIRY_MESSAGE)
+    language = _mail_language("The language of the acknowledgement mailed to the sender: the page's the "
+                              "enquiry was sent from; German without it.", load_default="de")
 
 
 class EnquirySchema(OutSchema):

@@ -1,5 +1,9 @@
 """Double opt-in and unsubscribing, end to end through a real SMTP server: an unconfirmed subscriber receives
-nothing, an unsubscribed one nothing more, and a forged or expired link is refused."""
+nothing, an unsubscribed one nothing more, and a forged or expired link is refused. The mails in the reader's
+language: a subscriber who subscribed from an English page gets the confirmation and every newsletter's frame
+in English (the publications as the office wrote them, in German), everyone else German; subscribing again
+from a page in the other language changes it; an enquiry is acknowledged in the language of the page it came
+from; a language the platform does not write is refused naming the field, with nothing written."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -45,8 +49,9 @@ def dispatcher(app):
     dispatcher.close()
 
 
-def subscribe(client, email, topics=(TOPIC,)):
-    response = client.post("/v1/subscriptions", json={"email": email, "topics": list(topics)})
+def subscribe(client, email, topics=(TOPIC,), language=None):
+    language_chosen = {"language": language} if language else {}
+    response = client.post("/v1/subscriptions", json={"email": email, "topics": list(topics), **language_chosen})
     assert response.status_code == 202, response.json
 
 
@@ -193,3 +198,117 @@ def test_forged_expired_and_misused_links_are_refused(client, sink, dispatcher, 
             assert 400 <= page.status_code < 500 and page.mimetype == "text/html", case
     assert client.get("/v1/subscriptions?status=confirmed", headers=STAFF).json == []
     assert client.get("/v1/subscriptions?status=unsubscribed", headers=STAFF).json == []
+
+
+# --- the language of the mails -------------------------------------------------------------------
+ENGLISH = ("kim.beispiel@example.org", "tom.muster@example.org")
+GERMAN = ("erika.musterfrau@example.org", "max.beispiel@example.org", "lena.probe@example.org")
+SEGMENT = {"type": "subscribers", "topic": TOPIC}
+
+
+def html_part(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def test_a_subscriber_who_chose_english_gets_the_confirmation_and_newsletters_in_english_everyone_else_german(
+        client, app, sink, dispatcher):
+    publication = published_draft(client, app.extensions["vorort"])
+    for email in ENGLISH:
+        subscribe(client, email, language="en")
+    subscribe(client, GERMAN[0], language="de")
+    for email in GERMAN[1:]:
+        subscribe(client, email)  # no language named: German
+    for email in ENGLISH + GERMAN:
+        (confirmation,) = mails_to(sink, dispatcher, email)
+        english = email in ENGLISH
+        assert str(confirmation["Subject"]) == ("Netzwerk vor Ort: Please confirm your subscription" if english
+                                                else "Netzwerk vor Ort: Bitte bestätigen Sie Ihre Anmeldung")
+        assert confirmation["Content-Language"] == ("en" if english else "de")
+        assert text_part(confirmation).startswith("Hello," if english else "Guten Tag,")
+        assert lint_message(confirmation) == []
+        assert client.get(path_of(link_in(confirmation, "/v1/subscriptions/confirm"))).status_code == 200
+    listing = client.get("/v1/subscriptions?status=confirmed", headers=STAFF).json
+    assert {s["email"]: s["language"] for s in listing} == {**dict.fromkeys(ENGLISH, "en"), **dict.fromkeys(GERMAN, "de")}
+
+    send_newsletter(client, dispatcher, publication["id"], "Netzwerk vor Ort: Ergebnisse aus Wassenberg", SEGMENT)
+    newsletters = sink.with_subject("Netzwerk vor Ort: Ergebnisse aus Wassenberg")  # the office's subject for all
+    assert sorted(str(m["To"]) for m in newsletters) == sorted(ENGLISH + GERMAN)
+    for message in newsletters:  # each language's first in its batch built whole, the others personalised
+        english = str(message["To"]) in ENGLISH
+        text, html = text_part(message), html_part(message)
+        assert lint_message(message) == []
+        assert message["Content-Language"] == ("en" if english else "de")
+        assert f'<html lang="{"en" if english else "de"}">' in html
+        assert "Ergebnisse der 1. Strategiewerkstatt in Wassenberg" in text  # the publication, as written
+        if english:
+            assert text.startswith("Hello,\n\nThe results are published in German.")
+            assert "Unsubscribe from this newsletter: " in text and "Unsubscribe from this newsletter</a>" in html
+            assert "“Smart City”" in text and "abbestellen" not in text and "Guten Tag" not in html
+        else:
+            assert text.startswith("Guten Tag,") and "Newsletter abbestellen: " in text
+            assert "The results are published in German." not in text and "Unsubscribe" not in html
+        one_click = message["List-Unsubscribe"].strip("<>")
+        assert one_click == link_in(message, "/v1/subscriptions/unsubscribe")
+
+
+def test_subscribing_again_from_a_page_in_the_other_language_changes_the_language_of_the_mails(
+        client, app, sink, dispatcher):
+    publication = published_draft(client, app.extensions["vorort"])
+    subscribe(client, "kim.beispiel@example.org", language="en")
+    (confirmation,) = mails_to(sink, dispatcher, "kim.beispiel@example.org")
+    assert client.get(path_of(link_in(confirmation, "/v1/subscriptions/confirm"))).status_code == 200
+    subscribe(client, "kim.beispiel@example.org", language="de")  # the same topic from a German page: no mail, German now
+
+    def language():
+        (subscriber,) = client.get("/v1/subscriptions?status=confirmed", headers=STAFF).json
+        return subscriber["language"]
+
+    assert language() == "de"
+    subscribe(client, "kim.beispiel@example.org")  # a request naming no language keeps it
+    assert language() == "de"
+    send_newsletter(client, dispatcher, publication["id"], "Neue Ergebnisse", SEGMENT)
+    (newsletter,) = sink.with_subject("Neue Ergebnisse")
+    assert newsletter["Content-Language"] == "de" and text_part(newsletter).startswith("Guten Tag,")
+    subscribe(client, "kim.beispiel@example.org", (TOPIC, "Handel"), language="en")  # a new topic, from an English page
+    assert language() == "en"
+    send_newsletter(client, dispatcher, publication["id"], "Weitere Ergebnisse", SEGMENT)
+    (newsletter,) = sink.with_subject("Weitere Ergebnisse")
+    assert newsletter["Content-Language"] == "en" and text_part(newsletter).startswith("Hello,")
+
+
+@pytest.mark.parametrize(("language", "subject", "greeting"), [
+    ("en", "Your enquiry to Netzwerk Innenstadt NRW", "Dear Jonas Test,"),
+    ("de", "Ihre Anfrage an das Netzwerk Innenstadt NRW", "Guten Tag Jonas Test,"),
+    (None, "Ihre Anfrage an das Netzwerk Innenstadt NRW", "Guten Tag Jonas Test,"),
+])
+def test_an_enquiry_is_acknowledged_in_the_language_of_the_page_it_was_sent_from(
+        client, sink, dispatcher, language, subject, greeting):
+    body = {"name": "Jonas Test", "email": "jonas.test@example.org", "message": "Wie können wir teilnehmen?"}
+    response = client.post("/v1/enquiries", json=body | ({"language": language} if language else {}))
+    assert response.status_code == 201, response.json
+    (ack,) = mails_to(sink, dispatcher, "jonas.test@example.org")
+    assert str(ack["Subject"]) == subject and text_part(ack).startswith(greeting)
+    assert ack["Content-Language"] == (language or "de") and lint_message(ack) == []
+
+
+@pytest.mark.parametrize("language", ["fr", "EN", "", "english", 1, None])
+def test_a_language_the_platform_does_not_write_is_refused_naming_the_field(client, sink, dispatcher, language):
+    subscription = client.post("/v1/subscriptions", json={"email": "kim@example.org", "topics": [TOPIC],
+                                                          "language": language})
+    enquiry = client.post("/v1/enquiries", json={"name": "Kim", "email": "kim@example.org", "message": "Hallo",
+                                                 "language": language})
+    for response in (subscription, enquiry):
+        assert response.status_code == 422, response.json
+        assert list(response.json["errors"]["json"]) == ["language"]
+    assert client.get("/v1/subscriptions", headers=STAFF).json == []
+    assert client.get("/v1/enquiries", headers=STAFF).json == []
+    assert dispatcher.run_mails() == 0 and sink.messages == []
+
+
+def test_the_openapi_document_names_the_languages_the_mails_are_written_in(client):
+    document = client.get("/openapi.json").json
+    schemas = document["components"]["schemas"]
+    for name in ("SubscriptionCreate", "EnquiryCreate"):
+        language = schemas[name]["properties"]["language"]
+        assert language["enum"] == ["de", "en"] and language["description"], name
+        assert "language" not in schemas[name].get("required", []), name

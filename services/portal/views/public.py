@@ -197,7 +197,8 @@ def newsletter():
     form.topics.choices = [(t, t) for t in newsletter_topics()]
     if form.validate_on_submit():
         services().public("publishing").post("/v1/subscriptions", {"email": form.email.data.strip(),
-                                                                   "topics": form.topics.data})
+                                                                   "topics": form.topics.data,
+                                                                   "language": chosen_language(NAME)})
         return render_template("message.html", title=_("Almost done"), message=_(
             "Please confirm your subscription with the link in the mail we have just sent you. Nothing is sent "
             "to you before you confirm. Every newsletter has a link to unsubscribe with one click."))
@@ -233,7 +234,8 @@ def contact():
             return render_template("contact.html", section="contact", form=form, throttled=True), 429
         enquiry = services().public("publishing").post("/v1/enquiries", {
             "name": form.name.data.strip(), "email": form.email.data.strip(),
-            "organisation": (form.organisation.data or "").strip(), "message": form.message.data.strip()})
+            "organisation": (form.organisation.data or "").strip(), "message": form.message.data.strip(),
+            "language": chosen_language(NAME)})
         with portal_context().engine.begin() as connection:  # the sender's acknowledgement is publishing's
             mail.queue(connection, key=f"enquiry:{enquiry['id']}:office", kind="office_enquiry",
                        recipient=portal_context().portal.office_email, template="office_enquiry", now=clock(),

@@ -32,7 +32,7 @@ class Subscriptions(MethodView):
     def post(self, body):
         """Subscribe to results by topic (public). Nothing is sent until the address confirms the link mailed
         to it (double opt-in). The answer is the same for every address."""
-        dispatch(handlers.Subscribe(email=body["email"], topics=body["topics"]))
+        dispatch(handlers.Subscribe(email=body["email"], topics=body["topics"], language=body.get("language")))
         return {"status": "confirmation_requested",
                 "message": "Bitte bestätigen Sie Ihre Anmeldung über den Link in der E-Mail, die wir Ihnen "
                            "geschickt haben."}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -100,6 +101,12 @@ class SubscriberRepository(RowRepository[Subscriber]):
     def confirmed(self) -> builtins.list[Subscriber]:
         return self.all(select(subscribers).where(subscribers.c.status == "confirmed"))
 
+    def languages(self) -> dict[str, str]:
+        """The mail language of every confirmed address that does not read German, by `email_key`."""
+        rows = self.session.execute(select(subscribers.c.email_key, subscribers.c.language).where(
+            subscribers.c.status == "confirmed", subscribers.c.language != "de"))
+        return dict(rows.all())
+
     def list(self, *, status: str | None, offset: int, limit: int) -> tuple[list[Subscriber], int]:
         query = select(subscribers)
         if status:
@@ -192,11 +199,16 @@ class NewsletterRepository(RowRepository[Newsletter]):
                                           .order_by(newsletters.c.started_at, newsletters.c.id)))
 
     # --- deliveries ----------------------------------------------------------------------------------
-    def materialise(self, newsletter_id: str, recipients: builtins.list[tuple[str, str]], now: datetime) -> None:
+    def materialise(self, newsletter_id: str, recipients: builtins.list[tuple[str, str]], now: datetime,
+                    languages: Mapping[str, str] | None = None) -> None:
+        """One pending delivery per recipient, in the language `languages` names for its `email_key`
+        (German for everyone it does not name)."""
+        languages = languages or {}
         if recipients:
             self.session.execute(insert(deliveries), [
                 {"newsletter_id": newsletter_id, "email": email, "email_key": email_key(email), "name": name or "",
-                 "status": "pending", "attempts": 0, "next_attempt_at": now}
+                 "language": languages.get(email_key(email), "de"), "status": "pending", "attempts": 0,
+                 "next_attempt_at": now}
                 for email, name in recipients])
 
     def progress(self, newsletter_id: str) -> dict[str, int]:

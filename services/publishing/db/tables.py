@@ -51,6 +51,7 @@ subscribers = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("confirmed_at", UtcDateTime(), nullable=True),
     Column("unsubscribed_at", UtcDateTime(), nullable=True),
+    Column("language", String(5), nullable=False, default="de", server_default="de"),  # of their mails
 )
 
 suppressions = Table(
@@ -124,6 +125,7 @@ deliveries = Table(
     Column("email", String(254), nullable=False),
     Column("email_key", String(254), nullable=False),
     Column("name", String(200), nullable=False),
+    Column("language", String(5), nullable=False, default="de", server_default="de"),  # the subscriber's
     *_claim_columns(),
     Index("uq_deliveries_newsletter_email", "newsletter_id", "email_key", unique=True),
     Index("ix_deliveries_queue", "newsletter_id", "status", "next_attempt_at", "id"),

@@ -93,43 +93,49 @@ class Dispatcher:
                 return  # another worker started it, or it was rescheduled meanwhile
             sending = domain.start_sending(newsletter, now)
             recipients = recipients_of(uow, dict(newsletter.segment))
-            uow.newsletters.materialise(newsletter_id, recipients, now)
+            uow.newsletters.materialise(newsletter_id, recipients, now, languages=uow.subscribers.languages())
             uow.newsletters.save(sending)
             uow.commit()
         log.info("newsletter sending started", extra={"newsletter_id": newsletter_id, "recipients": len(recipients)})
 
     def _send_newsletter(self, newsletter_id: str, scope, transport: SmtpTransport, deadline: float) -> int:
-        """Send the due deliveries of one newsletter. The newsletter is rendered once; per recipient only the
-        personal part (greeting, unsubscribe link, To, Message-ID) is filled in. The first message of each
-        batch is built and linted the ordinary way; the others differ from it only in what
+        """Send the due deliveries of one newsletter. The newsletter is rendered once per language its
+        recipients read (when the first of them comes up); per recipient only the personal part (greeting,
+        unsubscribe link, To, Message-ID) is filled in. The first message of each language in each batch is
+        built and linted the ordinary way; the others differ from it only in what
         `PersonalisedNewsletter.problems` checks."""
         with self.uow_factory() as uow:
             newsletter = uow.newsletters.get(newsletter_id)
             publications = uow.publications.by_ids(newsletter.publication_ids)
-        once = PersonalisedNewsletter(newsletter, publications, self.settings.sender, base_url=self.settings.base_url,
-                                      allow_http_unsubscribe=self.settings.allows_http_links)
+        rendered: dict[str, PersonalisedNewsletter] = {}
         sent = 0
         while time.monotonic() < deadline:
             batch = self.deliveries.due(scope, self.clock(), NEWSLETTER_BATCH, deliveries.c.email,
-                                        deliveries.c.email_key, deliveries.c.name)
+                                        deliveries.c.email_key, deliveries.c.name, deliveries.c.language)
             if not batch:
                 break
             with self.uow_factory() as uow:
                 suppressed = uow.suppressions.keys()
             now = self.clock()
             outgoing: list[Outgoing] = []
+            linted: set[str] = set()
             for row in batch:
                 if row.email_key in suppressed:  # unsubscribed after the newsletter started
                     self.deliveries.skip(row.id, "unsubscribed before this newsletter reached the address")
                     continue
                 url = unsubscribe_url(self.settings, row.email, now)
-                if not outgoing:  # the batch's first message: built and linted the ordinary way
-                    message = render_newsletter(self.settings, newsletter, publications, row.email, row.name, now)
+                if row.language not in linted:  # the batch's first message in a language: built the ordinary way
+                    linted.add(row.language)
+                    message = render_newsletter(self.settings, newsletter, publications, row.email, row.name, now,
+                                                language=row.language)
                     problems = lint_message(message, bulk=True,
                                             allow_http_unsubscribe=self.settings.allows_http_links)
                     outgoing.append(Outgoing(row, row.email, message.as_string(), str(message["Message-ID"]),
                                              problems))
                     continue
+                once = rendered.get(row.language) or rendered.setdefault(row.language, PersonalisedNewsletter(
+                    newsletter, publications, self.settings.sender, base_url=self.settings.base_url,
+                    allow_http_unsubscribe=self.settings.allows_http_links, language=row.language))
                 raw, message_id = once.message(row.email, row.name or None, url, now)
                 outgoing.append(Outgoing(row, row.email, raw, message_id, once.problems(raw, row.name)))
             sent += self._deliver_all(self.deliveries, outgoing, transport, deadline)

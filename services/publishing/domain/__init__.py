@@ -72,6 +72,7 @@ from services.publishing.domain.publications import (
     results_published_payload,
 )
 from services.publishing.domain.subscriptions import (
+    MAIL_LANGUAGES,
     MEMBER_KINDS,
     SEGMENT_TYPES,
     SUBSCRIBER_STATUSES,
@@ -131,7 +132,7 @@ __all__ = [
     "_selected_entries", "_size_class_label", "edit", "publication_from_amendment",
     "publication_from_selection", "publication_from_workshop", "publication_id", "publication_tags",
     "publication_text", "publication_url", "publish", "results_page_url", "results_published_payload",
-    "MEMBER_KINDS", "SEGMENT_TYPES", "SUBSCRIBER_STATUSES", "Member", "Subscriber", "confirm_subscription",
+    "MAIL_LANGUAGES", "MEMBER_KINDS", "SEGMENT_TYPES", "SUBSCRIBER_STATUSES", "Member", "Subscriber", "confirm_subscription",
     "describe_segment", "resolve_recipients", "subscribe", "subscribe_again", "unsubscribe", "validate_segment",
     "_TOKEN_KEY_CONTEXT", "TOKEN_INCOMPLETE", "TOKEN_PATTERN", "TOKEN_PURPOSES", "_b64decode", "_b64encode",
     "_token_signature", "make_token", "read_token", "_EMAIL_RE", "EMAIL_PATTERN", "_GERMAN_MONTHS",

@@ -48,6 +48,7 @@ class Delivery:
     newsletter_id: str
     email: str
     name: str = ""
+    language: str = "de"  # of its mail's frame: the subscriber's, German for members
     status: str = "pending"
     attempts: int = 0
     sent_at: datetime | None = None

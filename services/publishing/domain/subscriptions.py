@@ -16,6 +16,9 @@ from shared.errors import Conflict, InvalidInput
 # --------------------------------------------------------------------------------------------------
 
 MEMBER_KINDS = ("municipality", "partner")
+#: The languages mails are written in (shared.mail_templates.LANGUAGES; a unit test keeps them equal). A
+#: subscriber's is the language of the page they subscribed from, German when none was named.
+MAIL_LANGUAGES = ("de", "en")
 SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed")
 
 
@@ -48,23 +51,34 @@ class Subscriber:
     created_at: datetime
     confirmed_at: datetime | None = None
     unsubscribed_at: datetime | None = None
+    language: str = "de"  # of the mails they get: the confirmation and the newsletters' frame
+
+    def __post_init__(self) -> None:
+        if self.language not in MAIL_LANGUAGES:
+            raise InvalidInput(f"Mails are written in {' or '.join(MAIL_LANGUAGES)}, not '{self.language}'.",
+                               field="language")
 
 
-def subscribe(email: str, topics: Iterable[str], now: datetime, subscriber_id: str | None = None) -> Subscriber:
-    """New pending subscription; nothing is sent to it until the address is confirmed."""
+def subscribe(email: str, topics: Iterable[str], now: datetime, subscriber_id: str | None = None,
+              language: str | None = None) -> Subscriber:
+    """New pending subscription, mailed in `language` (German when none is named); nothing is sent to it
+    until the address is confirmed."""
     clean_topics = tuple(dict.fromkeys(_text(t) for t in topics if _text(t)))
     if not clean_topics:
         raise InvalidInput("Please choose at least one topic.", field="topics")
     return Subscriber(id=subscriber_id or str(uuid.uuid4()), email=normalise_email(email),
-                      topics=clean_topics, created_at=now)
+                      topics=clean_topics, created_at=now, language=language or "de")
 
 
-def subscribe_again(current: Subscriber, requested: Subscriber) -> tuple[Subscriber, tuple[str, ...]]:
+def subscribe_again(current: Subscriber, requested: Subscriber,
+                    language: str | None = None) -> tuple[Subscriber, tuple[str, ...]]:
     """A known address subscribes again (`requested` is what `subscribe` made of the request): what the
     subscription becomes, and the topics the confirmation mail asks for (none: nothing new to confirm).
 
     A confirmed subscriber keeps its topics and the new ones wait for confirmation by mail; a pending
-    address adds the topics to its request, and an unsubscribed one starts a fresh double opt-in."""
+    address adds the topics to its request, and an unsubscribed one starts a fresh double opt-in. A
+    `language` named by the request (the page it came from) becomes the subscription's, in every case."""
+    current = replace(current, language=language or current.language)
     if current.status == "confirmed":
         known = {t.casefold() for t in current.topics}
         new = tuple(t for t in requested.topics if t.casefold() not in known)

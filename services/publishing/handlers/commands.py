@@ -67,6 +67,7 @@ class RemoveMember:
 class Subscribe:
     email: str
     topics: list = field(default_factory=list)
+    language: str | None = None  # the page's the request came from; None keeps a known subscriber's
 
 
 @dataclass(frozen=True)
@@ -127,3 +128,4 @@ class SubmitEnquiry:
     email: str
     message: str
     organisation: str = ""
+    language: str = "de"  # the page's the enquiry was sent from: its acknowledgement's

@@ -33,11 +33,12 @@ def unsubscribe_url(settings: PublishingSettings, email: str, now: datetime) -> 
 
 
 def render_newsletter(settings: PublishingSettings, newsletter: domain.Newsletter, publications: dict,
-                      email: str, name: str | None, now: datetime):
-    """The mail one recipient gets; also used for previews and test sends."""
+                      email: str, name: str | None, now: datetime, language: str = "de"):
+    """The mail one recipient gets, its frame in their language; also used for previews and test sends (German,
+    as the office reads them)."""
     return newsletter_message(newsletter, publications, email, name or None, unsubscribe_url(settings, email, now),
                               settings.sender, base_url=settings.base_url, now=now,
-                              allow_http_unsubscribe=settings.allows_http_links)
+                              allow_http_unsubscribe=settings.allows_http_links, language=language)
 
 
 def _event(event_type: str, data: dict):

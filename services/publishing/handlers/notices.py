@@ -97,6 +97,7 @@ def submit_enquiry(command: SubmitEnquiry, uow, clock, settings: PublishingSetti
     enquiry = domain.create_enquiry(name=command.name, email=command.email, organisation=command.organisation,
                                     message=command.message, now=now)
     uow.enquiries.add(enquiry)
-    queue_mail(uow, "enquiry_ack", enquiry_ack_message(enquiry, settings.sender, now=now), now)
+    queue_mail(uow, "enquiry_ack", enquiry_ack_message(enquiry, settings.sender, now=now, language=command.language),
+               now)
     uow.commit()
     return enquiry

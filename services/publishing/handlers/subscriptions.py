@@ -46,24 +46,26 @@ def subscribe(command: Subscribe, uow, clock, settings: PublishingSettings) -> N
     """Double opt-in: store the request as pending and mail a signed confirmation link.
 
     The answer is the same whatever the address's state, so the public form does not reveal who
-    subscribed. A confirmed subscriber asking for more topics confirms them by mail as well.
+    subscribed. A confirmed subscriber asking for more topics confirms them by mail as well. The mails are
+    in the subscription's language: the one the request names (the page's), else the one it had.
     """
     now = clock()
-    requested = domain.subscribe(command.email, command.topics, now)
+    requested = domain.subscribe(command.email, command.topics, now, language=command.language)
     current = uow.subscribers.by_email(requested.email, for_update=True)
-    topics_to_confirm = requested.topics
+    subscription, topics_to_confirm = requested, requested.topics
     if current is None:
         uow.subscribers.add(requested)
     else:
-        changed, topics_to_confirm = domain.subscribe_again(current, requested)
+        subscription, topics_to_confirm = domain.subscribe_again(current, requested, language=command.language)
+        if subscription != current:
+            uow.subscribers.save(subscription)
         if not topics_to_confirm:
             uow.commit()
             return
-        uow.subscribers.save(changed)
     if not _recent_confirmation(uow, requested.email, now):
         queue_mail(uow, "confirmation", confirmation_message(
             requested.email, confirm_url(settings, requested.email, now), settings.sender,
-            topics=list(topics_to_confirm), valid_for=CONFIRM_MAX_AGE, now=now), now)
+            topics=list(topics_to_confirm), valid_for=CONFIRM_MAX_AGE, now=now, language=subscription.language), now)
     uow.commit()
 
 

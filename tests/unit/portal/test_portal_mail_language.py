@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 import pytest
-from jinja2 import Environment, nodes
 from sqlalchemy import create_engine, select
 
 from services.portal import mail
 from services.portal.db import mails, metadata, people
 from services.portal.people import LocalPeople, PersonError, mail_language, remember_language
 from services.portal.signin import SigninLinks
+from shared.mail_templates import language_mismatches, placeholders
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 STARTS = "2026-11-30T13:00:00+00:00"  # 14:00 in Berlin
@@ -30,27 +30,14 @@ CONTEXT = {"registration": {"name": "Anna Schule", "waitlist_position": 2}, "wor
 TEMPLATES = sorted({path.stem for path in (mail.TEMPLATES / "de").iterdir() if not path.stem.startswith("_")})
 
 
-def placeholders(language: str, filename: str) -> set[str]:
-    """Every name and dotted attribute a template reads (`workshop.starts_at`, `link`, ...)."""
-    tree = Environment().parse((mail.TEMPLATES / language / filename).read_text(encoding="utf-8"))
-
-    def dotted(node) -> str | None:
-        if isinstance(node, nodes.Name):
-            return node.name
-        if isinstance(node, nodes.Getattr):
-            inner = dotted(node.node)
-            return f"{inner}.{node.attr}" if inner else None
-        return None
-    return {name for node in tree.find_all((nodes.Name, nodes.Getattr)) if (name := dotted(node))}
-
-
 def test_every_german_mail_template_has_an_english_counterpart_with_the_same_placeholders():
     german = sorted(path.name for path in (mail.TEMPLATES / "de").iterdir())
     english = sorted(path.name for path in (mail.TEMPLATES / "en").iterdir())
     assert german == english, "the same mail templates in every language"
     assert len(TEMPLATES) >= 13 and "_footer.html" in german
     for filename in german:
-        assert placeholders("en", filename) == placeholders("de", filename), filename
+        assert placeholders(mail.TEMPLATES / "en" / filename) == placeholders(mail.TEMPLATES / "de" / filename), filename
+    assert language_mismatches(mail.TEMPLATES) == []
 
 
 @pytest.mark.parametrize("template", TEMPLATES)

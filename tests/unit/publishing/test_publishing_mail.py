@@ -220,12 +220,14 @@ def test_lint_reports_unrendered_template_syntax(newsletter_mail):
                                   "Zoë " + "Langname" * 12, "{{ kein Template }}", "Dr. Anna Beispiel",
                                   "Kim O'Neil-Beispiel", "Max  Doppelraum", "Ein " + "Name " * 13 + "Lang"])
 @pytest.mark.parametrize("unsubscribe", [UNSUBSCRIBE_URL, UNSUBSCRIBE_URL + "&x=<1>" + "y" * 90])
+@pytest.mark.parametrize("language", ["de", "en"])
 def test_a_newsletter_rendered_once_and_personalised_is_the_mail_rendered_for_the_recipient(
-        newsletter, selection_pub, workshop_pub, name, unsubscribe):
+        newsletter, selection_pub, workshop_pub, name, unsubscribe, language):
     address = "erika.musterfrau@wassenberg.example"
     expected = newsletter_message(newsletter, [selection_pub, workshop_pub], address, name, unsubscribe, SENDER,
-                                  base_url=BASE_URL, now=NOW)
-    once = PersonalisedNewsletter(newsletter, [selection_pub, workshop_pub], SENDER, base_url=BASE_URL)
+                                  base_url=BASE_URL, now=NOW, language=language)
+    once = PersonalisedNewsletter(newsletter, [selection_pub, workshop_pub], SENDER, base_url=BASE_URL,
+                                  language=language)
     raw, message_id = once.message(address, name, unsubscribe, NOW)
     got = email.message_from_string(raw, policy=email.policy.default)
     assert message_id == str(expected["Message-ID"])
