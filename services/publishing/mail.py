@@ -178,17 +178,9 @@ def newsletter_message(
         unsubscribe_url=unsubscribe_url,
         sender_email=from_address.addr_spec,
     )
-    msg = _build(
-        subject=subject,
-        recipient_email=recipient_email,
-        recipient_name=recipient_name,
-        sender=sender,
-        text=text,
-        html=html,
-        now=now,
-        language=language,
-        message_id=newsletter_message_id(newsletter.id, recipient_email, from_address.domain),
-    )
+    msg = _build(subject=subject, recipient_email=recipient_email, recipient_name=recipient_name, sender=sender,
+                 text=text, html=html, now=now, language=language,
+                 message_id=newsletter_message_id(newsletter.id, recipient_email, from_address.domain))
     msg["List-Id"] = f"Netzwerk vor Ort <netzwerk-vor-ort.{from_address.domain}>"
     msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
