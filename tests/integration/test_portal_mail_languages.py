@@ -179,3 +179,26 @@ def test_a_municipality_working_in_english_gets_its_sign_in_receipt_and_withdraw
     withdrawn = the_mail(platform, email, "Expression of interest withdrawn: ")
     assert "no longer part of the selection" in assert_english(withdrawn, "Kim Example")
     assert [m["Content-Language"] for m in mails_to(platform.smtp, email)] == ["en"] * 3
+
+
+@pytest.mark.parametrize(("language", "confirmation", "receipt", "greeting"), [
+    ("en", "Netzwerk vor Ort: Please confirm your subscription", "Your enquiry to Netzwerk Innenstadt NRW",
+     "Dear Mia Guest,"),
+    ("de", "Netzwerk vor Ort: Bitte bestätigen Sie Ihre Anmeldung", "Ihre Anfrage an das Netzwerk Innenstadt NRW",
+     "Guten Tag Mia Guest,"),
+])
+def test_the_newsletter_and_contact_forms_get_publishings_mails_in_the_language_of_their_page(
+        platform, language, confirmation, receipt, greeting):
+    guest = AdminSession(platform.url("portal"))
+    guest.get(f"/language/{language}")
+    subscriber, writer = f"mia.news-{language}-{RUN}@example.org", f"mia.contact-{language}-{RUN}@example.org"
+    topic = re.search(r'name="topics"[^>]*value="([^"]+)"', guest.get("/newsletter").text).group(1)
+    answer = guest.post("/newsletter", {"email": subscriber, "topics": topic})
+    assert answer.status_code == 200, answer.text[:2000]
+    mail = the_mail(platform, subscriber, confirmation)
+    assert mail["Content-Language"] == language and text_of(mail).startswith("Hello," if language == "en" else "Guten Tag,")
+    answer = guest.post("/contact", {"name": "Mia Guest", "email": writer, "organisation": "",
+                                     "message": "Wie können wir teilnehmen?", "website": ""})
+    assert answer.status_code == 200, answer.text[:2000]
+    mail = the_mail(platform, writer, receipt)
+    assert mail["Content-Language"] == language and text_of(mail).startswith(greeting)
