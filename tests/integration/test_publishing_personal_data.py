@@ -33,7 +33,7 @@ def test_one_persons_records_are_exported_then_erased_and_the_statistics_stay(pg
                                      ("IHK NRW", "jonas.test@ihk-nrw.example", "Jonas Test")):
             client.post("/v1/members", headers=STAFF, json={
                 "name": name, "kind": "partner", "email": email, "contact_name": contact})
-        client.post("/v1/subscriptions", json={"email": PERSON.upper(), "topics": ["Smart City"]})
+        client.post("/v1/subscriptions", json={"email": PERSON.upper(), "topics": ["Smart City"], "language": "en"})
         client.post("/v1/enquiries", json={"name": "Erika Musterfrau", "email": PERSON, "message": "Infos bitte"})
         newsletter = client.post("/v1/newsletters", headers=STAFF, json={
             "subject": "Ergebnisse", "publication_ids": [publication["id"]], "segment": {"type": "all_members"}}).json
@@ -53,6 +53,8 @@ def test_one_persons_records_are_exported_then_erased_and_the_statistics_stay(pg
     kinds = sorted(record["kind"] for record in exported.json["records"])
     assert kinds == ["enquiry", "mail", "mail", "member_contact", "newsletter_delivery", "subscription"]
     assert "Jonas" not in json.dumps(exported.json)
+    (subscription,) = [record for record in exported.json["records"] if record["kind"] == "subscription"]
+    assert subscription["language"] == "en"  # the language of their mails is theirs to see, too
 
     request = erasure_request(PERSON, "staff:datenschutz")
     assert apply(ctx, request) == "applied"

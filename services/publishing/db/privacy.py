@@ -39,7 +39,7 @@ class PrivacyRepository:
                             "contact_name": member.contact_name, "email": member.email})
         for sub in self._found(SUBSCRIBERS, subscribers.c.email, digest):
             records.append({"kind": "subscription", "email": sub.email, "topics": list(sub.topics),
-                            "status": sub.status, "created_at": _iso(sub.created_at),
+                            "status": sub.status, "language": sub.language, "created_at": _iso(sub.created_at),
                             "confirmed_at": _iso(sub.confirmed_at), "unsubscribed_at": _iso(sub.unsubscribed_at)})
         for row in self.session.execute(select(suppressions)):
             if email_digest(row.email_key) == digest:
