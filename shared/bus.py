@@ -3,7 +3,8 @@
 Handlers are plain functions `handler(command, uow, clock) -> result`; a service declares them in one
 dict, `COMMAND_HANDLERS = {SubmitApplication: submit_application, ...}`. A handler that needs more (say the
 service's settings) names it as a further parameter, and the bus passes the dependency of that name
-(`MessageBus(..., dependencies={"settings": settings})`): no partials, no lookups by string key. Tests build
+(`MessageBus(..., dependencies={"settings": settings})`, or `bus.with_dependencies(name=value)` for what
+only a worker needs): no partials, no lookups by string key. Tests build
 the bus with a fake unit of work and a fixed clock; the app builds it with the real ones.
 
 A command usually gets a fresh unit of work, which its handler commits. A consumer that turns an event into a
@@ -35,6 +36,11 @@ class MessageBus:
     def _wanted_by(self, handler: Callable[..., Any]) -> dict[str, Any]:
         parameters = inspect.signature(handler).parameters
         return {name: value for name, value in self.dependencies.items() if name in parameters}
+
+    def with_dependencies(self, **dependencies: Any) -> MessageBus:
+        """The same bus (handlers, unit of work, clock) with these dependencies added or replaced: a worker
+        gives its consumers' handlers what only the worker needs (webhooks' `panel_members`), a test a fake."""
+        return MessageBus(self.uow_factory, self.handlers, self.clock, {**self.dependencies, **dependencies})
 
     def handle(self, command: object, uow: Any = None) -> Any:
         """Run the command's handler in a fresh unit of work, or in `uow` (a consumer's) when given."""

@@ -24,12 +24,13 @@ same decoding, duplicate check and set-based application as the live loop, in on
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kafka import TopicPartition
@@ -76,19 +77,44 @@ class CommandBus(Protocol):
 Decoded = tuple[Event, dict[str, Any], Handler]
 
 
-def command_handlers(bus: CommandBus, commands: Mapping[str, Callable[[dict[str, Any]], object]]) -> dict[str, Handler]:
-    """Consumer handlers that turn each event into a command for the bus (`commands`: event type -> a function
-    of the event's validated data that returns the command). The command's handler runs in the consumer
-    loop's unit of work, so its writes commit with the processed record. An event that breaks a domain rule
-    cannot succeed on a retry: it goes to the dead-letter topic at once."""
-    def handler_for(make_command: Callable[[dict[str, Any]], object]) -> Handler:
-        def handle(event: Event, data: dict[str, Any], uow: Any) -> None:
-            try:
-                bus.handle(make_command(data), uow=uow)
-            except DomainError as error:
-                raise PermanentError(f"{error.field or 'event'}: {error.message}") from error
-        return handle
-    return {event_type: handler_for(make_command) for event_type, make_command in commands.items()}
+CommandMaker = Callable[[dict[str, Any]], object] | Callable[[Event, dict[str, Any]], object]
+
+
+def _takes_event(make_command: CommandMaker) -> bool:
+    """Whether a command maker takes `(event, data)` rather than `data` alone (two positional parameters)."""
+    positional = [p for p in inspect.signature(make_command).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    return len(positional) == 2
+
+
+def command_handlers(bus: CommandBus, commands: Mapping[str, CommandMaker]) -> dict[str, Handler]:
+    """Consumer handlers that turn each event into a command for the bus (`commands`: event type -> a maker
+    of the command). A maker of one parameter gets the event's validated data (`data -> command`); one of
+    two gets the envelope too (`(event, data) -> command`), for a command that needs the event's id, type or
+    CloudEvent form (webhooks' fan-out). The command's handler runs in the consumer loop's unit of work, so
+    its writes commit with the processed record. An event that breaks a domain rule cannot succeed on a
+    retry: it goes to the dead-letter topic at once."""
+    return {event_type: EventCommand(bus, make_command) for event_type, make_command in commands.items()}
+
+
+@dataclass(frozen=True)
+class EventCommand:
+    """A consumer handler made by `command_handlers`: the event becomes `make_command`'s command, which the
+    bus runs in the consumer loop's unit of work; a DomainError becomes a PermanentError (dead letter)."""
+    bus: CommandBus
+    make_command: CommandMaker
+    with_event: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "with_event", _takes_event(self.make_command))
+
+    def __call__(self, event: Event, data: dict[str, Any], uow: Any) -> None:
+        try:
+            make: Callable[..., object] = self.make_command
+            command = make(event, data) if self.with_event else make(data)
+            self.bus.handle(command, uow=uow)
+        except DomainError as error:
+            raise PermanentError(f"{error.field or 'event'}: {error.message}") from error
 
 
 @dataclass(frozen=True)

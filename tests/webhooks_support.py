@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from services.webhooks.app import create_app
-from services.webhooks.consumers import fan_out_handler, FANOUT_GROUP
+from services.webhooks.consumers import FANOUT_GROUP, fanout_consumer
 from services.webhooks.delivery import Dispatcher
 from services.webhooks.domain import PUBLIC_EVENT_TYPES, RetryPolicy
 from services.webhooks.egress import EgressPolicy
@@ -147,9 +147,9 @@ class _Message:
 def fan_out(app, *events, panel_members=None):
     """The real idempotent fan-out consumer over the app's database, fed by hand."""
     ctx = app.extensions["vorort"]
-    handler = fan_out_handler(panel_members or (lambda call_id: frozenset()))
+    bus = ctx.bus.with_dependencies(panel_members=panel_members or (lambda call_id: frozenset()))
     consumer = EventConsumer(group_id=FANOUT_GROUP, topics=[], uow_factory=ctx.uow_factory, consumer=None,
-                             producer=None, handlers=dict.fromkeys(PUBLIC_EVENT_TYPES, handler))
+                             producer=None, handlers=fanout_consumer(bus).handlers)
     outcomes = [consumer.process(_Message(e.value(), key=e.key())).status for e in events]
     assert "dead_lettered" not in outcomes, outcomes
     return outcomes

@@ -48,10 +48,13 @@ def create_app(settings: ServiceSettings | None = None, options: WebhooksSetting
 
 
 def worker_plan(ctx: ServiceContext, panel_members=None) -> WorkerPlan:
+    """`panel_members(call_id)` (selection's API by default) is the fan-out handler's dependency, given by the
+    worker's bus."""
     options: WebhooksSettings = ctx.extras["settings"]
     dispatcher = Dispatcher(ctx.uow_factory, options, clock=ctx.bus.clock)
+    bus = ctx.bus.with_dependencies(panel_members=panel_members or SelectionPanels())
     return worker_plan_for(
-        ctx, consumers=consumers(panel_members or SelectionPanels()),
+        ctx, consumers=consumers(bus),
         periodic=[Periodic("notices", 5.0, lambda: send_notices(ctx.uow_factory, options))],
         loops=[("dispatcher", dispatcher.run)])
 

@@ -6,12 +6,12 @@ the egress policy by the API before a command is made (it needs DNS, which is no
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.webhooks.domain import Delivery, Endpoint, Owner, require_manager
+from services.webhooks.domain import Delivery, Endpoint, Owner, may_see, require_manager
 from services.webhooks.signing import ed25519_keypair
 from shared.actors import actor_key
 from shared.errors import NotFound
@@ -78,6 +78,16 @@ class ReplayFailed:
     actor: Actor
     endpoint_id: str
     since: datetime
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """A public event to deliver to every endpoint that subscribed to its type and may see it; `body` is
+    the event as it travelled on Kafka (a structured CloudEvent, which carries no personal data)."""
+    event_id: str
+    event_type: str
+    data: dict
+    body: str
 
 
 def _endpoint(uow, actor: Actor, endpoint_id: str) -> Endpoint:
@@ -149,6 +159,21 @@ def replay_failed(command: ReplayFailed, uow, clock) -> int:
     return len(failed)
 
 
+def fan_out(command: FanOut, uow, clock, panel_members: Callable[[str], Collection[str]]) -> int:
+    """One delivery per endpoint that wants the event and may see it (domain.may_see; `panel_members(call_id)`,
+    injected by the bus, is asked for steering members' endpoints). Runs in the consumer's unit of work, which
+    commits it with the processed record; the unique index on (endpoint, event) holds against a redelivery
+    after a crash between the database and the offset commit. Returns how many deliveries it wrote."""
+    now = clock()
+    wanted = [endpoint for endpoint in uow.endpoints.subscribed()
+              if endpoint.wants(command.event_type) and may_see(endpoint.owner, command.event_type, command.data,
+                                                                 panel_members)]
+    for endpoint in wanted:
+        uow.deliveries.add(Delivery.of(endpoint, command.event_id, command.event_type, command.body, now))
+    uow.session.flush()
+    return len(wanted)
+
+
 COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     RegisterEndpoint: register_endpoint,
     ChangeEndpoint: change_endpoint,
@@ -158,4 +183,5 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     RotateSecret: rotate_secret,
     ReplayDelivery: replay_delivery,
     ReplayFailed: replay_failed,
+    FanOut: fan_out,
 }

@@ -83,3 +83,24 @@ def test_consumer_handlers_turn_events_into_commands_and_refusals_into_dead_lett
     assert seen == [(Plain(4), consumers_uow)]
     with pytest.raises(PermanentError, match="value: must be positive"):
         handlers["Refused"](None, {"value": -1}, consumers_uow)
+
+
+def test_a_command_maker_of_two_parameters_gets_the_event_and_its_data():
+    from shared.consumer import command_handlers
+    from shared.events.catalogue import make_event, spec_for
+
+    seen = []
+    routed = MessageBus(FakeUnitOfWork, {Plain: lambda command, uow, clock: seen.append(command)}, lambda: NOW)
+    event = make_event("CallOpened", dict(spec_for("CallOpened").example), source="/services/applications")
+    handlers = command_handlers(routed, {"CallOpened": lambda data: Plain(len(data)),
+                                         "WithEvent": lambda event, data: Plain(len(event.id) + len(data))})
+    handlers["CallOpened"](event, {"a": 1}, FakeUnitOfWork())
+    handlers["WithEvent"](event, {"a": 1, "b": 2}, FakeUnitOfWork())
+    assert seen == [Plain(1), Plain(len(event.id) + 2)]
+
+
+def test_a_bus_with_more_dependencies_keeps_its_handlers_clock_and_other_dependencies():
+    more = bus(settings={"sender": "office"}).with_dependencies(panel_members=lambda call_id: {"m1"})
+    assert more.handle(NeedsSettings(5)) == (5, "office")
+    assert more.handle(Plain(6)) == (6, True, NOW)
+    assert set(more.dependencies) == {"settings", "panel_members"}
