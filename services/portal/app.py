@@ -17,22 +17,23 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.portal import decisions, watch
+from services.portal import decisions, handlers, watch
+from services.portal.clients import PortalClients
+from services.portal.consumers import consumers
 from services.portal.context import NAME, PortalContext
 from services.portal.db import metadata
 from services.portal.mail import MailSender
 from services.portal.people import LocalPeople
+from services.portal.repositories import PortalUnitOfWork
 from services.portal.settings import PortalSettings
 from services.portal.signin import SigninLinks
 from services.portal.views import register_views
-from shared.bus import system_clock
+from shared.bus import MessageBus, system_clock
 from shared.config import ServiceSettings
 from shared.db import make_engine, make_session_factory
-from shared.events.catalogue import TOPIC_APPLICATIONS, TOPIC_SELECTION, TOPIC_WORKSHOPS
 from shared.pages import create_front_end
 from shared.service import Worker, run_cli
-from shared.uow import UnitOfWork
-from shared.worker import ConsumerSpec, Periodic, WorkerPlan
+from shared.worker import Periodic, WorkerPlan
 
 HERE = Path(__file__).parent
 MIGRATIONS = HERE / "migrations"
@@ -44,8 +45,16 @@ def build_context(settings: ServiceSettings | None = None, clock=system_clock,
     portal = portal or PortalSettings.from_env()
     engine = make_engine(settings.database_url)
     people = LocalPeople(engine)
+    session_factory = make_session_factory(engine)
+
+    def uow_factory() -> PortalUnitOfWork:
+        return PortalUnitOfWork(session_factory, metadata)
+
+    bus = MessageBus(uow_factory, handlers.COMMAND_HANDLERS, clock,
+                     dependencies={"settings": portal, "clients": PortalClients()})
     return PortalContext(settings=settings, portal=portal, engine=engine, people=people,
-                         links=SigninLinks(engine, people, clock, portal.base_url), clock=clock)
+                         links=SigninLinks(engine, people, clock, portal.base_url), clock=clock,
+                         uow_factory=uow_factory, bus=bus)
 
 
 def create_app(settings: ServiceSettings | None = None, clock=system_clock,
@@ -58,17 +67,12 @@ def create_app(settings: ServiceSettings | None = None, clock=system_clock,
 
 def worker_plan(ctx: PortalContext) -> WorkerPlan:
     """The portal emits no events (its relay idles): mails, the consumers of the applications', selection's
-    and workshops' events, watching guests' registrations and awaited decision letters."""
+    and workshops' events (consumers.py: events -> commands for `ctx.bus`), watching guests' registrations
+    and awaited decision letters."""
     sender = MailSender(ctx.engine, ctx.portal.smtp_url, ctx.portal.sender, ctx.clock)
-    session_factory = make_session_factory(ctx.engine)
     return WorkerPlan(
-        service=NAME, engine=ctx.engine, metadata=metadata,
-        uow_factory=lambda: UnitOfWork(session_factory, metadata),
-        bootstrap_servers=ctx.settings.kafka_bootstrap_servers,
-        consumers=[ConsumerSpec(NAME, "workshops", topics=[TOPIC_WORKSHOPS],
-                                handlers=watch.workshop_handlers(ctx)),
-                   ConsumerSpec(NAME, "decisions", topics=[TOPIC_APPLICATIONS, TOPIC_SELECTION],
-                                handlers=decisions.decision_handlers(ctx))],
+        service=NAME, engine=ctx.engine, metadata=metadata, uow_factory=ctx.uow_factory,
+        bootstrap_servers=ctx.settings.kafka_bootstrap_servers, consumers=consumers(ctx.bus),
         periodic=[Periodic("send-mails", 1.0, sender.send_pending),
                   Periodic("watch-registrations", 5.0, lambda: watch.watch_registrations(ctx)),
                   Periodic("watch-letters", 10.0, lambda: decisions.watch_letters(ctx)),

@@ -5,7 +5,8 @@ with the portal's own client credentials (`auth.delegated_token("portal", ...)`;
 portal in `act`). A municipality's token carries
 its AGS, a steering member's subject is its panel member id, so that the services' own rules decide what
 the person may see and change. Guests without an account use `guest_token()`: role partner, subject
-`portal:guests`; they manage their registration with its manage code.
+`portal:guests`; they manage their registration with its manage code. The worker asks as the municipality it mails about
+(`as_municipality`) or as the guests (`PortalClients`, which its bus injects into the command handlers).
 """
 from __future__ import annotations
 
@@ -30,6 +31,23 @@ def token_for(person: Person) -> str:
 
 def guest_token() -> str:
     return auth.delegated_token("portal", "partner", "portal:guests")
+
+
+def as_municipality(service: str, ags: str) -> ServiceClient:
+    """The API as the municipality itself (the portal's worker mailing its people): the services' own rules
+    decide what the portal may read."""
+    return ServiceClient(service, auth.delegated_token("portal", "municipality", "portal:mail", ags=ags))
+
+
+class PortalClients:
+    """The API services as the portal's worker calls them: the dependency `clients` its bus gives the
+    command handlers (a test gives a stand-in)."""
+
+    def as_municipality(self, service: str, ags: str) -> ServiceClient:
+        return as_municipality(service, ags)
+
+    def as_guest(self, service: str) -> ServiceClient:
+        return ServiceClient(service, guest_token())
 
 
 class PersonServices:

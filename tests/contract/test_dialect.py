@@ -16,6 +16,9 @@
   module below both (e.g. services/admin/context.py, shared/web/context.py, vorort/platform.py).
 - One handler table per service (`COMMAND_HANDLERS`, dependencies injected by the bus): no `EVENT_HANDLERS`
   beside it and no `partial`; a consumer reaches it through the bus (shared.consumer.command_handlers).
+- Every consumer writes in one of two ways: each handler of a worker's consumers is made by
+  shared.consumer.command_handlers (an event becomes a command for the bus) or belongs to a
+  shared.consumer.Projection, besides the shared privacy and revocation consumers.
 - One consumer-group scheme: `<service>.<purpose>` plus `VORORT_CONSUMER_GROUP_SUFFIX`, computed by
   shared.config.consumer_group alone; no service reads a group name from a setting of its own.
 """
@@ -151,6 +154,64 @@ def test_one_handler_table_per_service_reached_through_the_bus():
                  if re.search(r"^EVENT_HANDLERS\b|\bpartial\(|^from functools import .*\bpartial\b",
                               path.read_text(encoding="utf-8"), re.MULTILINE)]
     assert offenders == [], "route every command by COMMAND_HANDLERS; consumers call the bus (command_handlers)"
+
+
+def _worker_consumers(service: str) -> list:
+    import importlib
+
+    from shared.config import ServiceSettings
+
+    module = importlib.import_module(f"services.{service}.app")
+    ctx = module.build_context(ServiceSettings(service, "sqlite://", "127.0.0.1:1", "development"))
+    return module.worker_plan(ctx).consumers
+
+
+def _projection_handlers(service: str) -> list:
+    import importlib
+
+    from shared.consumer import Projection
+
+    try:
+        module = importlib.import_module(f"services.{service}.consumers")
+    except ModuleNotFoundError:
+        return []
+    return [handler for value in vars(module).values() if isinstance(value, Projection)
+            for handler in value.handlers.values()]
+
+
+def _dialect_breaches(service: str, specs) -> list[str]:
+    """The consumer handlers that are neither commands for the bus, nor a projection's, nor the shared
+    privacy (erasure) and revocation handlers."""
+    from shared.consumer import EventCommand
+    from shared.revocation import apply_revocation
+
+    projected = _projection_handlers(service)
+    return [f"{spec.group_id}: {event_type}" for spec in specs for event_type, handler in spec.handlers.items()
+            if not (isinstance(handler, EventCommand) or any(handler is known for known in projected)
+                    or (spec.purpose == "privacy" and getattr(handler, "__module__", "") == "shared.privacy")
+                    or handler is apply_revocation)]
+
+
+WORKERS = [s for s in SERVICES if "def worker_plan" in (ROOT / "services" / s / "app.py").read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("service", WORKERS)
+def test_every_consumer_turns_events_into_commands_or_updates_a_projection(service, monkeypatch, tmp_path):
+    monkeypatch.setenv("VORORT_VAR_DIR", str(tmp_path))
+    specs = _worker_consumers(service)
+    assert specs, f"{service}: a worker without consumers"
+    assert _dialect_breaches(service, specs) == [], \
+        "a consumer's handlers come from shared.consumer.command_handlers or a shared.consumer.Projection"
+
+
+def test_the_consumer_check_catches_a_handler_written_inline():
+    from shared.worker import ConsumerSpec
+
+    def inline(event, data, uow):
+        uow.session.execute("UPDATE somewhere")
+
+    assert _dialect_breaches("workshops", [ConsumerSpec("workshops", "inline", topics=["t"],
+                                                        handlers={"CallOpened": inline})]) == ["workshops.inline: CallOpened"]
 
 
 def test_handlers_reach_the_database_only_through_the_unit_of_works_repositories(graph):

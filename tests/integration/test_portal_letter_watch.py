@@ -80,18 +80,15 @@ def world(pg_database, monkeypatch):
 
 def hear(world, application_id: str, ags: str, name: str) -> None:
     """The portal's consumer of vorort.selection, fed the 2018 decision (decided in June 2018)."""
-    from services.portal.decisions import decision_handlers
-    from services.portal.db import metadata
-    from shared.db import make_session_factory
-    from shared.uow import UnitOfWork
+    from services.portal.consumers import decision_consumer
 
     event = make_event("ApplicationSelected", {
         "call_id": "call-2018", "application_id": application_id,
         "municipality": {"ags": ags, "name": name, "population": 18_500, "size_class": "small"},
         "rank": 1, "score": 4.5, "workshops_per_place": 2,
         "decided_at": datetime(2018, 6, 14, 15, 0, tzinfo=timezone.utc)}, source="/services/selection")
-    with UnitOfWork(make_session_factory(world.ctx.engine), metadata) as uow:
-        decision_handlers(world.ctx)["ApplicationSelected"](event, event.data, uow)
+    with world.ctx.uow_factory() as uow:
+        decision_consumer(world.ctx.bus).handlers["ApplicationSelected"](event, event.data, uow)
         uow.commit()
 
 
