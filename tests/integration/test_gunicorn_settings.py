@@ -1,6 +1,6 @@
 """Every gunicorn of the platform starts without a control socket (gunicorn.conf.py): with one at the shared
-default path, all but the first of make run's eight gunicorns logged an error, and the first one's socket
-could stop or reconfigure it."""
+default path, make run's eight gunicorns contended for it (one logged "Control server error: Address already
+in use"), and the socket could stop or reconfigure the server holding it."""
 from __future__ import annotations
 
 import os
