@@ -17,16 +17,19 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from flask import Flask, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask.views import MethodView
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, ValidationError, fields
 from sqlalchemy import insert, select
 
-from shared import idempotency
+from shared import auth, idempotency
 from shared.auth import roles_required
 from shared.events.catalogue import TOPIC_PRIVACY, make_event
 from shared.events.envelope import Event, utcnow
 from shared.personal_data import email_digest as email_digest  # services take it from here, with the rest of GDPR
 from shared.web import ServiceBlueprint, context
+from shared.web.errors import error_body
 from shared.worker import ConsumerSpec
 
 ERASED_NAME = "[gelöscht]"
@@ -83,6 +86,39 @@ class PersonalDataSchema(Schema):
     records = fields.List(fields.Dict())
 
 
+def _personal_data(uow_factory: Callable[[], Any], service: str, export: Export, email: str) -> dict[str, Any]:
+    with uow_factory() as uow:
+        digest = email_digest(email)
+        records = export(uow, digest)
+        if idempotency.TABLE in uow.metadata.tables:
+            records += idempotency.export_answers_about(uow.session, uow.metadata, digest)
+        return {"service": service, "records": records}
+
+
+def register_personal_data(app: Flask, service: str, export: Export) -> None:
+    """The export (`GET /v1/personal-data?email=`, staff with `<service>:read`) on a server-rendered front end
+    that holds personal data (the portal), which has no flask-smorest API: the same answer and the same
+    error format (shared.web.errors) as `privacy_blueprint` gives an API service."""
+    def personal_data() -> ResponseReturnValue:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return jsonify(error_body(401, "A bearer token is required.")), 401
+        try:
+            principal = auth.verify_token(token.strip())
+        except auth.InvalidToken as error:
+            return jsonify(error_body(401, f"Invalid token: {error}")), 401
+        if principal.role != "staff" or not principal.may(f"{service}:read"):
+            return jsonify(error_body(403, f"This needs the role staff and the scope {service}:read.")), 403
+        try:
+            query = PersonalDataQuerySchema().load(request.args.to_dict())
+        except ValidationError as error:
+            return jsonify(error_body(422, "Unprocessable Entity", {"query": error.messages})), 422
+        uow_factory = app.extensions[f"vorort-{service}"].uow_factory
+        return jsonify(_personal_data(uow_factory, service, export, query["email"]))
+
+    app.add_url_rule("/v1/personal-data", f"{service}_personal_data", personal_data, methods=["GET"])
+
+
 def privacy_blueprint(service: str, export: Export) -> ServiceBlueprint:
     """`GET /v1/personal-data?email=` (staff): what this service holds about one person (export)."""
     blueprint = ServiceBlueprint("personal-data", __name__, url_prefix="/v1/personal-data",
@@ -95,11 +131,6 @@ def privacy_blueprint(service: str, export: Export) -> ServiceBlueprint:
         @blueprint.response(200, PersonalDataSchema)  # type: ignore[untyped-decorator]  # flask-smorest is untyped
         def get(self, query: dict[str, Any]) -> dict[str, Any]:
             """Every record of this service about the person with this e-mail address."""
-            with context().uow_factory() as uow:
-                digest = email_digest(query["email"])
-                records = export(uow, digest)
-                if idempotency.TABLE in uow.metadata.tables:
-                    records += idempotency.export_answers_about(uow.session, uow.metadata, digest)
-                return {"service": service, "records": records}
+            return _personal_data(context().uow_factory, service, export, query["email"])
 
     return blueprint

@@ -20,7 +20,7 @@ from shared.kafka import ensure_topics, make_producer
 from shared.privacy import erasure_request
 
 # Services that hold personal data and answer erasure requests.
-PERSONAL_DATA_SERVICES = ("applications", "selection", "workshops", "publishing", "webhooks", "identity")
+PERSONAL_DATA_SERVICES = ("applications", "selection", "workshops", "publishing", "webhooks", "identity", "portal")
 
 
 def export(email: str, services=PERSONAL_DATA_SERVICES, requested_by: str = "staff:gdpr") -> dict:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.portal import decisions, handlers, watch
+from services.portal import decisions, handlers, privacy, watch
 from services.portal.clients import PortalClients
 from services.portal.consumers import consumers
 from services.portal.context import NAME, PortalContext
@@ -61,14 +61,16 @@ def create_app(settings: ServiceSettings | None = None, clock=system_clock,
                portal: PortalSettings | None = None) -> Flask:
     ctx = build_context(settings, clock, portal)
     # no-referrer: sign-in and cancel links carry secrets in their address
-    return create_front_end(NAME, HERE, ctx.settings, ctx, engine=ctx.engine, register_views=register_views,
-                            session_lifetime=WORKING_DAY, own_static=True, referrer_policy="no-referrer")
+    app = create_front_end(NAME, HERE, ctx.settings, ctx, engine=ctx.engine, register_views=register_views,
+                           session_lifetime=WORKING_DAY, own_static=True, referrer_policy="no-referrer")
+    privacy.register(app)  # GDPR export, as every service with personal data has it
+    return app
 
 
 def worker_plan(ctx: PortalContext) -> WorkerPlan:
-    """The portal emits no events (its relay idles): mails, the consumers of the applications', selection's
-    and workshops' events (consumers.py: events -> commands for `ctx.bus`), watching guests' registrations
-    and awaited decision letters."""
+    """Mails, the consumers of the applications', selection's and workshops' events (consumers.py: events ->
+    commands for `ctx.bus`) and of GDPR erasure requests (its relay sends only their PersonalDataErased),
+    watching guests' registrations and awaited decision letters."""
     sender = MailSender(ctx.engine, ctx.portal.smtp_url, ctx.portal.sender, ctx.clock)
     return WorkerPlan(
         service=NAME, engine=ctx.engine, metadata=metadata, uow_factory=ctx.uow_factory,

@@ -8,6 +8,8 @@
   TellRescheduled. WorkshopCancelled is not mailed from here: publishing's notices tell every registrant
   (a second mail would double it).
 The consumer loop records each event as processed in the transaction of the mails it caused.
+- `portal.privacy` (`vorort.privacy`): the shared GDPR erasure (privacy.py), as in every service that holds
+  personal data.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from services.portal import handlers
+from services.portal.privacy import PRIVACY_CONSUMER
 from services.portal.settings import NAME
 from shared.consumer import CommandBus, CommandMaker, command_handlers
 from shared.events.catalogue import TOPIC_APPLICATIONS, TOPIC_SELECTION, TOPIC_WORKSHOPS
@@ -65,4 +68,4 @@ def workshop_consumer(bus: CommandBus) -> ConsumerSpec:
 
 
 def consumers(bus: CommandBus) -> list[ConsumerSpec]:
-    return [workshop_consumer(bus), decision_consumer(bus)]
+    return [workshop_consumer(bus), decision_consumer(bus), PRIVACY_CONSUMER]

@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 import textwrap
 import tomllib
@@ -33,6 +34,8 @@ from pathlib import Path
 
 import grimp
 import pytest
+
+from support import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_MODULE_LINES = 500
@@ -226,6 +229,26 @@ def test_rows_become_domain_objects_only_by_declared_mappings():
     hand_written = [str(path.relative_to(ROOT)) for path in _modules("services")
                     if re.search(r"def \w+_from_row\b|\._mapping\b|\bdict\(row\b", path.read_text(encoding="utf-8"))]
     assert hand_written == [], "declare shared.db.RowMapping or ImperativeMapping; repositories return domain objects"
+
+
+def test_every_service_that_keeps_personal_data_takes_part_in_gdpr():
+    from vorort.gdpr import PERSONAL_DATA_SERVICES
+
+    keeping, missing = [], []
+    for service in SERVICES:
+        module = importlib.import_module(f"services.{service}.app")
+        metadata = getattr(module, "metadata", None) or getattr(getattr(module, "SERVICE", None), "metadata", None)
+        if metadata is None or "privacy_erasures" not in metadata.tables:
+            continue
+        keeping.append(service)
+        app = module.create_app(settings(service, "sqlite://", "127.0.0.1:1"))
+        plan = module.worker_plan(app.extensions.get("vorort") or app.extensions[f"vorort-{service}"])
+        erases = any("PersonalDataErasureRequested" in spec.handlers for spec in plan.consumers)
+        exports = any(rule.rule == "/v1/personal-data" for rule in app.url_map.iter_rules())
+        if not (erases and exports and service in PERSONAL_DATA_SERVICES):
+            missing.append(f"{service}: erases={erases} exports={exports} listed={service in PERSONAL_DATA_SERVICES}")
+    assert "portal" in keeping and "applications" in keeping
+    assert missing == [], "shared.privacy: privacy_consumer, the export, vorort/gdpr.py PERSONAL_DATA_SERVICES"
 
 
 def test_consumer_groups_follow_the_one_scheme_without_settings_of_their_own():

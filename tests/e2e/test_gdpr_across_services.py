@@ -14,6 +14,8 @@ from sqlalchemy import MetaData, create_engine, select
 
 from shared.events.catalogue import make_event
 from shared.kafka import make_producer
+from admin_support import csrf_token
+from portal_support import add_person
 from support import bearer, eventually
 
 pytestmark = pytest.mark.integration
@@ -94,10 +96,17 @@ def test_one_persons_data_is_exported_and_then_erased_in_every_service(service_e
     _json(requests.post(f"{idn}/v1/people", headers=STAFF, json={
         "organisation_id": ihk["id"], "name": "Greta Probe", "email": PERSON, "subject": f"greta-{uuid.uuid4().hex[:6]}"}))
 
+    # portal: Greta may sign in (a partner of the IHK) and asked for a sign-in link, which the portal mailed
+    add_person(platform, PERSON, "Greta Probe", "partner", organisation="IHK NRW")
+    portal = platform.url("portal")
+    signin_page = requests.Session()
+    form = signin_page.get(f"{portal}/signin")
+    assert signin_page.post(f"{portal}/signin", data={"email": PERSON, "csrf_token": csrf_token(form.text)}).status_code == 200
+
     from vorort.gdpr import erase, export
 
     exported = export(PERSON)
-    for service in ("applications", "selection", "workshops", "publishing", "identity"):
+    for service in ("applications", "selection", "workshops", "publishing", "identity", "portal"):
         assert exported["services"][service], f"{service} exported nothing"
         assert PERSON.lower() in json.dumps(exported["services"][service]).lower()
     print("\nexport:", {s: len(r) for s, r in exported["services"].items()})
@@ -114,7 +123,7 @@ def test_one_persons_data_is_exported_and_then_erased_in_every_service(service_e
     needle = PERSON.lower()
     databases = {key.removesuffix("_DATABASE_URL").lower(): url for key, url in platform.env.items()
                  if key.endswith("_DATABASE_URL")}
-    assert {"applications", "selection", "workshops", "publishing", "identity"} <= set(databases), databases
+    assert {"applications", "selection", "workshops", "publishing", "identity", "portal"} <= set(databases), databases
     scanned = {}
     for service, url in sorted(databases.items()):
         engine = create_engine(url)
