@@ -14,6 +14,7 @@ Export and erasure also reach the service's stored idempotent answers that quote
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 from collections.abc import Callable
 from typing import Any
 
@@ -21,13 +22,14 @@ from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, ValidationError, fields
-from sqlalchemy import insert, select
+from sqlalchemy import MetaData, insert, select
 
 from shared import auth, idempotency
 from shared.auth import roles_required
 from shared.events.catalogue import TOPIC_PRIVACY, make_event
 from shared.events.envelope import Event, utcnow
 from shared.personal_data import email_digest as email_digest  # services take it from here, with the rest of GDPR
+from shared.revocation import is_revoked
 from shared.web import ServiceBlueprint, context
 from shared.web.errors import error_body
 from shared.worker import ConsumerSpec
@@ -95,10 +97,11 @@ def _personal_data(uow_factory: Callable[[], Any], service: str, export: Export,
         return {"service": service, "records": records}
 
 
-def register_personal_data(app: Flask, service: str, export: Export) -> None:
+def register_personal_data(app: Flask, service: str, export: Export, metadata: MetaData) -> None:
     """The export (`GET /v1/personal-data?email=`, staff with `<service>:read`) on a server-rendered front end
     that holds personal data (the portal), which has no flask-smorest API: the same answer and the same
-    error format (shared.web.errors) as `privacy_blueprint` gives an API service."""
+    error format (shared.web.errors) as `privacy_blueprint` gives an API service; the deny list is in its
+    `metadata` (revoked_access, filled by its revocation_consumer)."""
     def personal_data() -> ResponseReturnValue:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
@@ -107,14 +110,16 @@ def register_personal_data(app: Flask, service: str, export: Export) -> None:
             principal = auth.verify_token(token.strip())
         except auth.InvalidToken as error:
             return jsonify(error_body(401, f"Invalid token: {error}")), 401
+        ctx = app.extensions[f"vorort-{service}"]
+        if is_revoked(principal, SimpleNamespace(engine=ctx.engine, metadata=metadata)):
+            return jsonify(error_body(401, "Invalid token: access revoked.")), 401
         if principal.role != "staff" or not principal.may(f"{service}:read"):
             return jsonify(error_body(403, f"This needs the role staff and the scope {service}:read.")), 403
         try:
             query = PersonalDataQuerySchema().load(request.args.to_dict())
         except ValidationError as error:
             return jsonify(error_body(422, "Unprocessable Entity", {"query": error.messages})), 422
-        uow_factory = app.extensions[f"vorort-{service}"].uow_factory
-        return jsonify(_personal_data(uow_factory, service, export, query["email"]))
+        return jsonify(_personal_data(ctx.uow_factory, service, export, query["email"]))
 
     app.add_url_rule("/v1/personal-data", f"{service}_personal_data", personal_data, methods=["GET"])
 

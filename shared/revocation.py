@@ -85,11 +85,12 @@ class Caller(Protocol):
     def client_id(self) -> str | None: ...
 
 
-def is_revoked(principal: Caller) -> bool:
-    """True when the principal's client or subject is on this service's deny list."""
+def is_revoked(principal: Caller, context: Any = None) -> bool:
+    """True when the principal's client or subject is on the deny list of this service (`context`: its
+    engine and metadata; by default the API service's, `current_app.extensions["vorort"]`)."""
     from flask import current_app
 
-    ctx = current_app.extensions.get("vorort")
+    ctx = context if context is not None else current_app.extensions.get("vorort")
     metadata = getattr(ctx, "metadata", None)
     table = metadata.tables.get("revoked_access") if metadata is not None else None
     if ctx is None or table is None:

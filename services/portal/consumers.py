@@ -9,7 +9,8 @@
   (a second mail would double it).
 The consumer loop records each event as processed in the transaction of the mails it caused.
 - `portal.privacy` (`vorort.privacy`): the shared GDPR erasure (privacy.py), as in every service that holds
-  personal data.
+  personal data; `portal.access` (`vorort.identity`): the deny list of revoked clients and people, for the
+  staff tokens its GDPR export takes (shared.revocation).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from shared.consumer import CommandBus, CommandMaker, command_handlers
 from shared.events.catalogue import TOPIC_APPLICATIONS, TOPIC_SELECTION, TOPIC_WORKSHOPS
 from shared.events.envelope import Event
 from shared.pages import parse_time
+from shared.revocation import revocation_consumer
 from shared.worker import ConsumerSpec
 
 
@@ -68,4 +70,4 @@ def workshop_consumer(bus: CommandBus) -> ConsumerSpec:
 
 
 def consumers(bus: CommandBus) -> list[ConsumerSpec]:
-    return [workshop_consumer(bus), decision_consumer(bus), PRIVACY_CONSUMER]
+    return [workshop_consumer(bus), decision_consumer(bus), PRIVACY_CONSUMER, revocation_consumer(NAME)]

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Text
 
-from shared.db import BigId, UtcDateTime, new_metadata, privacy_erasures_table
+from shared.db import BigId, UtcDateTime, new_metadata, privacy_erasures_table, revoked_access_table
 
 metadata = new_metadata()
 privacy_erasures_table(metadata)
+revoked_access = revoked_access_table(metadata)  # staff tokens of revoked clients (the GDPR export)
 
 people = Table(
     "people", metadata,

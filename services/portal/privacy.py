@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from services.portal.db import application_drafts, guest_registrations, mails, people, signin_links
+from services.portal.db import application_drafts, guest_registrations, mails, metadata, people, signin_links
 from shared.privacy import ERASED_NAME, email_digest, erased_email, privacy_consumer, register_personal_data
 
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -89,4 +89,4 @@ PRIVACY_CONSUMER = privacy_consumer("portal", erase_personal_data)
 
 def register(app) -> None:
     """`GET /v1/personal-data?email=` (staff) on the portal, as on every service with personal data."""
-    register_personal_data(app, "portal", export_personal_data)
+    register_personal_data(app, "portal", export_personal_data, metadata)

@@ -112,3 +112,22 @@ def test_the_erasure_request_leaves_no_trace_of_the_address_and_is_confirmed(por
     assert _export(app, email=OTHER).json["records"], "another person's data stays"
     [erased] = [e for e in outbox if e["type"] == "PersonalDataErased"]
     assert erased["data"]["service"] == "portal" and erased["data"]["records"] == 5
+
+
+def test_a_revoked_staff_member_is_refused_the_export_within_the_deny_lists_refresh(portal, monkeypatch):
+    from shared import revocation
+    from shared.events.catalogue import make_event
+
+    app, _, plan = portal
+    monkeypatch.setattr(revocation, "DENY_LIST", revocation.DenyList(refresh_s=0))
+    assert _export(app).status_code == 200
+    [spec] = [s for s in plan.consumers if "AccessRevoked" in s.handlers]
+    consumer = EventConsumer(group_id=spec.group_id, topics=spec.topics, handlers=spec.handlers,
+                             uow_factory=plan.uow_factory, consumer=None, producer=None)
+    revoked = make_event("AccessRevoked", {"kind": "person", "id": "p-datenschutz", "client_id": None,
+                                            "subject": "staff:datenschutz", "revoked_at": "2026-11-30T10:00:00+00:00"}, source="/services/identity")
+    message = _Message(revoked)
+    message.topic = "vorort.identity"
+    assert consumer.process(message).status == "applied"
+    refused = _export(app)
+    assert refused.status_code == 401 and "revoked" in refused.json["message"]
