@@ -8,7 +8,9 @@ is a global of every template). `MailTemplates.render(template, language=...)` i
 the language's folder, takes the text's first line as the subject after the language's word for it
 (`Betreff:`, `Subject:`), and gives the templates the language's filters: `time` (a point in time in Berlin,
 `30.11.2026, 14:00 Uhr` / `30 November 2026, 14:00 (Berlin time)`, or written out with `long=True`) and
-`quoted_list` (`„A“ und „B“` / `“A” and “B”`). A language the platform does not write is German.
+`date` (`30. November 2026` / `30 November 2026`) and `quoted_list` (`„A“ und „B“` / `“A” and “B”`). A language
+the platform does not write is German. Publishing's public pages are written the same way (one folder per
+language, `render_part`), so a page and a mail never differ in how they say a thing.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ SUBJECT_WORD = {"de": "Betreff:", "en": "Subject:"}
 LANGUAGES = tuple(SUBJECT_WORD)
 TIME_PATTERN = {"de": "dd.MM.yyyy, HH:mm 'Uhr'", "en": "d MMMM yyyy, HH:mm '(Berlin time)'"}
 LONG_TIME_PATTERN = {"de": "d. MMMM yyyy 'um' HH:mm 'Uhr'", "en": "d MMMM yyyy 'at' HH:mm '(Berlin time)'"}
+DATE_PATTERN = {"de": "d. MMMM yyyy", "en": "d MMMM yyyy"}
 NO_TIME_YET = {"de": "(Termin folgt)", "en": "(date to follow)"}
 QUOTES = {"de": ("„", "“"), "en": ("“", "”")}
 
@@ -45,6 +48,15 @@ def mail_time(value: object, language: str, *, long: bool = False) -> str:
         return NO_TIME_YET[language]
     pattern = (LONG_TIME_PATTERN if long else TIME_PATTERN)[language]
     formatted: str = format_datetime(parsed, pattern, tzinfo=BERLIN, locale=language)
+    return formatted
+
+
+def mail_date(value: object, language: str) -> str:
+    """The day of a point in time in Berlin: `30. November 2026`, `30 November 2026`."""
+    parsed = parse_time(value)
+    if parsed is None:
+        return NO_TIME_YET[language]
+    formatted: str = format_datetime(parsed, DATE_PATTERN[language], tzinfo=BERLIN, locale=language)
     return formatted
 
 
@@ -70,6 +82,7 @@ class MailTemplates:
         environment = Environment(loader=FileSystemLoader(search), **settings)
         environment.globals["language"] = language
         environment.filters["time"] = lambda value, long=False: mail_time(value, language, long=long)
+        environment.filters["date"] = lambda value: mail_date(value, language)
         environment.filters["quoted_list"] = lambda items: quoted_list(items, language)
         return environment
 

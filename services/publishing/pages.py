@@ -1,7 +1,11 @@
-"""The public face of the results, without a token: the German results page and the Atom and JSON feeds.
+"""The public face of the results, without a token: the results pages and the Atom and JSON feeds.
 
     GET /results                the published results, newest first (HTML)
     GET /results/<id>           one publication (HTML)
+
+The pages are German; `?lang=en` shows one in English (the office's publications as written), and every page
+links to itself in the other language. The address alone names the language (no cookie), so a page is the same
+for everyone who opens it and stays cacheable by anyone.
     GET /feeds/results.atom     Atom 1.0 (feedgen)
     GET /feeds/results.json     JSON Feed 1.1
 """
@@ -12,9 +16,10 @@ import json
 from flask import Response
 from flask.views import MethodView
 
-from services.publishing.domain import publication_tags, publication_url
+from services.publishing.domain import publication_tags, publication_url, results_page_url
 from services.publishing.feeds import ATOM_FEED_PATH, JSON_FEED_MIMETYPE, JSON_FEED_PATH, atom_feed, json_feed, publication_html
-from services.publishing.html import render_page
+from services.publishing.html import in_language, language_versions, render_page
+from services.publishing.schemas import PageLanguageSchema
 from shared.web import ServiceBlueprint, context, public
 
 pages_blp = ServiceBlueprint("results", __name__, url_prefix="",
@@ -37,31 +42,36 @@ def _html(body: str, status: int = 200) -> Response:
 class ResultsPage(MethodView):
     @public
     @pages_blp.doc(security=[])
+    @pages_blp.arguments(PageLanguageSchema, location="query")
     @pages_blp.response(200, content_type="text/html")
-    def get(self):
-        """The results page: every published result, newest first (German HTML)."""
+    def get(self, query):
+        """The results page: every published result, newest first (HTML, German or `?lang=en`)."""
+        language = query.get("lang", "de")
         base_url = context().extras["settings"].base_url
-        items = [{"pub": pub, "url": publication_url(base_url, pub.id), "tags": publication_tags(pub)}
-                 for pub in _published(200)]
-        return _html(render_page("results.html", items=items))
+        items = [{"pub": pub, "url": in_language(publication_url(base_url, pub.id), language),
+                  "tags": publication_tags(pub)} for pub in _published(200)]
+        return _html(render_page("results.html", language, items=items,
+                                 switch=language_versions(results_page_url(base_url))))
 
 
 @pages_blp.route("/results/<publication_id>")
 class ResultPage(MethodView):
     @public
     @pages_blp.doc(security=[])
+    @pages_blp.arguments(PageLanguageSchema, location="query")
     @pages_blp.response(200, content_type="text/html")
     @pages_blp.alt_response(404, description="No published result with this id.")
-    def get(self, publication_id):
-        """One published result (German HTML)."""
+    def get(self, query, publication_id):
+        """One published result (HTML, German or `?lang=en`)."""
+        language = query.get("lang", "de")
         with context().uow_factory() as uow:
             pub = uow.publications.get(publication_id)
+        switch = language_versions(publication_url(context().extras["settings"].base_url, publication_id))
         if pub is None or not pub.is_published:
-            return _html(render_page("message.html", title="Nicht gefunden",
-                                     message="Dieses Ergebnis gibt es nicht oder es ist noch nicht veröffentlicht."),
-                         404)
-        return _html(render_page("publication.html", pub=pub, body=publication_html(pub),
-                                 tags=publication_tags(pub)))
+            return _html(render_page("message.html", language, failure="not_found", reason="unpublished",
+                                     switch=switch), 404)
+        return _html(render_page("publication.html", language, pub=pub, body=publication_html(pub),
+                                 tags=publication_tags(pub), switch=switch))
 
 
 @pages_blp.route(ATOM_FEED_PATH)

@@ -243,7 +243,13 @@ class RecipientListSchema(OutSchema):
 
 class QueuedSchema(OutSchema):
     status = fields.String()
-    message = fields.String()
+    message = fields.String(metadata={"description": "What to do now, for a person to read: in the language the "
+                                                     "request names, German without one."})
+
+
+class PageLanguageSchema(StrictSchema):
+    lang = _mail_language("The page's language: `en` for English; German without it. The office's publications "
+                          "stay as written (German).")
 
 
 # --- notices -------------------------------------------------------------------------------------

@@ -3,9 +3,13 @@ nothing, an unsubscribed one nothing more, and a forged or expired link is refus
 language: a subscriber who subscribed from an English page gets the confirmation and every newsletter's frame
 in English (the publications as the office wrote them, in German), everyone else German; subscribing again
 from a page in the other language changes it; an enquiry is acknowledged in the language of the page it came
-from; a language the platform does not write is refused naming the field, with nothing written."""
+from; a language the platform does not write is refused naming the field, with nothing written. The pages:
+the pages a mail's links open are in the subscriber's language (German when the link names no one we may
+believe), the subscribe answer's message in the request's, and the results pages German with a switch to
+English (`?lang=en`)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -312,3 +316,116 @@ def test_the_openapi_document_names_the_languages_the_mails_are_written_in(clien
         language = schemas[name]["properties"]["language"]
         assert language["enum"] == ["de", "en"] and language["description"], name
         assert "language" not in schemas[name].get("required", []), name
+
+
+# --- the language of the pages -------------------------------------------------------------------
+def page_of(response) -> str:
+    assert response.mimetype == "text/html", response.mimetype
+    return response.get_data(as_text=True)
+
+
+def test_the_subscribe_answer_is_in_the_language_the_request_names_german_without_one(client):
+    answers = {language: client.post("/v1/subscriptions", json={
+        "email": f"leser.{language}@example.org", "topics": [TOPIC], **({"language": language} if language else {})})
+        for language in ("en", "de", None)}
+    assert all(answer.status_code == 202 for answer in answers.values())
+    assert answers["en"].json["message"] == ("Please confirm your subscription with the link in the email we have "
+                                             "sent you.")
+    german = "Bitte bestätigen Sie Ihre Anmeldung über den Link in der E-Mail, die wir Ihnen geschickt haben."
+    assert answers["de"].json["message"] == german and answers[None].json["message"] == german
+
+
+def test_the_links_in_an_english_subscribers_mails_open_english_pages_a_german_subscribers_german(
+        client, sink, dispatcher):
+    subscribe(client, "kim.beispiel@example.org", language="en")
+    subscribe(client, "erika.musterfrau@example.org")
+    for email, english in (("kim.beispiel@example.org", True), ("erika.musterfrau@example.org", False)):
+        (confirmation,) = mails_to(sink, dispatcher, email)
+        confirm_link = path_of(link_in(confirmation, "/v1/subscriptions/confirm"))
+        confirmed = page_of(client.get(confirm_link, headers=BROWSER))
+        unsubscribe_link = path_of(re.search(r'href="([^"]+/v1/subscriptions/unsubscribe\?token=[^"]+)"',
+                                             confirmed).group(1))
+        landing = client.get(unsubscribe_link, headers=BROWSER)
+        action = re.search(r'<form method="post" action="([^"]+)"', page_of(landing)).group(1)
+        done = client.post(path_of(action), data="List-Unsubscribe=One-Click", headers=BROWSER,
+                           content_type="application/x-www-form-urlencoded")
+        cancelled = client.get(confirm_link, headers=BROWSER)  # confirming after unsubscribing: refused
+        assert landing.status_code == done.status_code == 200 and cancelled.status_code == 409
+        pages = (confirmed, page_of(landing), page_of(done), page_of(cancelled))
+        assert all(f'<html lang="{"en" if english else "de"}">' in page for page in pages), email
+        if english:
+            assert "<title>Subscription confirmed – Netzwerk vor Ort</title>" in confirmed
+            assert "Thank you, your subscription is confirmed" in confirmed and "“<span lang=\"de\">Smart City" in confirmed
+            assert "<title>Unsubscribe – Netzwerk vor Ort</title>" in pages[1] and "Unsubscribe now</button>" in pages[1]
+            assert "<title>Unsubscribed – Netzwerk vor Ort</title>" in pages[2]
+            assert "We will no longer send news from “Netzwerk vor Ort” to <strong>kim.beispiel@example.org" in pages[2]
+            assert "<h1>Confirmation not possible</h1>" in pages[3]
+            assert "This subscription was cancelled. Please subscribe again." in pages[3]
+            assert not any(word in "".join(pages) for word in ("Anmeldung", "abbestellen", "Ergebnisse"))
+        else:
+            assert "<title>Anmeldung bestätigt – Netzwerk vor Ort</title>" in confirmed
+            assert "<title>Abbestellen – Netzwerk vor Ort</title>" in pages[1] and "Jetzt abbestellen" in pages[1]
+            assert "<title>Abbestellt – Netzwerk vor Ort</title>" in pages[2]
+            assert "Diese Anmeldung wurde abbestellt. Bitte melden Sie sich erneut an." in pages[3]
+            assert not any(word in "".join(pages) for word in ("Subscription", "Unsubscribed", "Results", "the results"))
+
+
+def test_a_link_error_page_is_in_the_subscribers_language_when_the_link_is_ours_german_otherwise(
+        client, sink, dispatcher):
+    subscribe(client, "kim.beispiel@example.org", language="en")
+    now = datetime.now(timezone.utc)
+    expired = make_token(SECRET, "confirm", "kim.beispiel@example.org", now - timedelta(days=8))
+    page = client.get(f"/v1/subscriptions/confirm?token={expired}", headers=BROWSER)
+    assert page.status_code == 403 and '<html lang="en">' in page_of(page)
+    assert "<title>Confirmation not possible – Netzwerk vor Ort</title>" in page_of(page)
+    assert "This link has expired. Please subscribe again" in page_of(page)
+    wrong_action = make_token(SECRET, "confirm", "kim.beispiel@example.org", now)
+    page = client.get(f"/v1/subscriptions/unsubscribe?token={wrong_action}", headers=BROWSER)
+    assert page.status_code == 403 and "<h1>Unsubscribing not possible</h1>" in page_of(page)
+    assert "This link is not valid. Please copy the complete link from the email." in page_of(page)
+    # A forged link (or another key's) names no one we may believe: German, telling nothing about the address.
+    for token in (_forged(make_token(SECRET, "unsubscribe", "kim.beispiel@example.org", now)),
+                  make_token("another-secret", "unsubscribe", "kim.beispiel@example.org", now)):
+        page = client.get(f"/v1/subscriptions/unsubscribe?token={token}", headers=BROWSER)
+        assert page.status_code == 403 and '<html lang="de">' in page_of(page)
+        assert "Dieser Link ist ungültig." in page_of(page) and "Abbestellen nicht möglich" in page_of(page)
+
+
+def test_the_results_pages_are_german_with_a_switch_to_english_and_english_with_lang_en(client, app):
+    publication = published_draft(client, app.extensions["vorort"])
+    own = f"{BASE_URL}/results/{publication['id']}"
+    german = client.get("/results", headers=BROWSER)
+    assert german.status_code == 200 and german.headers["Cache-Control"] == "public, max-age=60"
+    page = page_of(german)
+    assert '<html lang="de">' in page and "<title>Ergebnisse – Netzwerk vor Ort</title>" in page
+    assert "<h1>Ergebnisse von „Netzwerk vor Ort“</h1>" in page and f'<a href="{own}">' in page
+    assert f'<a href="{BASE_URL}/results?lang=en" lang="en" hreflang="en">English</a>' in page
+    assert '<span aria-current="true" lang="de">Deutsch</span>' in page
+    assert "The results are published in German." not in page
+
+    english = client.get(path_of(f"{BASE_URL}/results?lang=en"), headers=BROWSER)  # the switch's link
+    page = page_of(english)
+    assert english.status_code == 200 and english.headers["Cache-Control"] == "public, max-age=60"
+    assert '<html lang="en">' in page and "<title>Results – Netzwerk vor Ort</title>" in page
+    assert "<h1>Results of “Netzwerk vor Ort”</h1>" in page and "The results are published in German." in page
+    assert f'<h2 lang="de"><a href="{own}?lang=en">{publication["title"]}</a></h2>' in page  # as written
+    assert f'<a href="{BASE_URL}/results" lang="de" hreflang="de">Deutsch</a>' in page
+    assert "Published on " in page and "Veröffentlicht" not in page
+
+    for language, published, note in (("de", "Veröffentlicht am ", False), ("en", "Published on ", True)):
+        response = client.get(f"/results/{publication['id']}" + ("?lang=en" if language == "en" else ""),
+                              headers=BROWSER)
+        page = page_of(response)
+        assert response.status_code == 200 and f'<html lang="{language}">' in page
+        assert f"<title>{publication['title']} – Netzwerk vor Ort</title>" in page and published in page
+        assert ("The results are published in German." in page) is note
+        other = "de" if language == "en" else "en"
+        assert f'<a href="{own}{"?lang=en" if other == "en" else ""}" lang="{other}" hreflang="{other}">' in page
+
+    for language, title, text in (("de", "Nicht gefunden", "Dieses Ergebnis gibt es nicht"),
+                                  ("en", "Not found", "This result does not exist or has not been published yet.")):
+        missing = client.get(f"/results/no-such-result?lang={language}", headers=BROWSER)
+        assert missing.status_code == 404 and f'<html lang="{language}">' in page_of(missing)
+        assert f"<h1>{title}</h1>" in page_of(missing) and text in page_of(missing)
+    refused = client.get("/results?lang=fr", headers=BROWSER)
+    assert refused.status_code == 422 and list(refused.json["errors"]["query"]) == ["lang"]

@@ -58,6 +58,6 @@ from services.publishing.api.subscriptions import (
     ConfirmSubscription,
     Subscriptions,
     UnsubscribeLink,
-    _german_link_error,
+    _link_error_reason,
     _link_answer,
 )

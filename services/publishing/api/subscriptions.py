@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from services.publishing import handlers
 from services.publishing.api.common import settings, subscriptions_blp
-from services.publishing.domain import read_token
+from services.publishing.domain import read_token, signed_address
 from services.publishing.html import render_page, wants_html
 from services.publishing.schemas import (
     QueuedSchema,
@@ -19,7 +19,15 @@ from services.publishing.schemas import (
 )
 from shared.auth import require_role, roles_required
 from shared.errors import DomainError, NotFound
+from shared.mail_templates import DEFAULT_LANGUAGE, mail_language
 from shared.web import context, dispatch, public, read
+
+
+#: The subscribe answer's `message`, in the language the request names (German without one).
+CONFIRMATION_REQUESTED = {
+    "de": "Bitte bestätigen Sie Ihre Anmeldung über den Link in der E-Mail, die wir Ihnen geschickt haben.",
+    "en": "Please confirm your subscription with the link in the email we have sent you.",
+}
 
 
 # --- subscriptions -------------------------------------------------------------------------------
@@ -34,8 +42,7 @@ class Subscriptions(MethodView):
         to it (double opt-in). The answer is the same for every address."""
         dispatch(handlers.Subscribe(email=body["email"], topics=body["topics"], language=body.get("language")))
         return {"status": "confirmation_requested",
-                "message": "Bitte bestätigen Sie Ihre Anmeldung über den Link in der E-Mail, die wir Ihnen "
-                           "geschickt haben."}
+                "message": CONFIRMATION_REQUESTED[mail_language(body.get("language"))]}
 
     @roles_required("staff")
     @subscriptions_blp.arguments(SubscriberQuerySchema, location="query")
@@ -51,32 +58,43 @@ class Subscriptions(MethodView):
         return [asdict(subscriber) for subscriber in subscribers]
 
 
-def _link_answer(run, page: str, failure_title: str, page_extras=None):
-    """Run a link's command; answer a person's browser with a German page (with `page_extras(result)`),
-    everyone else with JSON."""
+def _link_answer(run, page: str, failure: str, token: str, page_extras=None):
+    """Run a link's command; answer a person's browser with a page in the language of the subscriber the link
+    was mailed to (with `page_extras(result)`), everyone else with JSON."""
     html = wants_html()
     try:
         result = run()
     except DomainError as error:
         if not html:
             raise
-        return Response(render_page("message.html", title=failure_title, message=_german_link_error(error)),
+        return Response(render_page("message.html", _link_language(token), failure=failure,
+                                    reason=_link_error_reason(error)),
                         status=error.status, mimetype="text/html")
     if html:
         extras = page_extras(result) if page_extras else {}
-        return Response(render_page(page, **result, **extras), mimetype="text/html")
+        return Response(render_page(page, _link_language(token), **result, **extras), mimetype="text/html")
     return result
 
 
-def _german_link_error(error: DomainError) -> str:
+def _link_language(token: str) -> str:
+    """The language of the subscriber whose address the link's token names (signed by us, even if expired or
+    used up); German for a member, an address no longer subscribed, or a link that is not ours, so a page
+    never tells a stranger anything about an address."""
+    address = signed_address(settings().secret, token)
+    subscriber = read(lambda uow: uow.subscribers.by_email(address)) if address else None
+    return subscriber.language if subscriber else DEFAULT_LANGUAGE
+
+
+def _link_error_reason(error: DomainError) -> str:
+    """Which of the error page's messages (templates/pages/<language>/message.html) tells the person what to do."""
     text = error.message.lower()
     if "expired" in text:
-        return "Dieser Link ist abgelaufen. Bitte melden Sie sich erneut an, dann erhalten Sie einen neuen Link."
+        return "expired"
     if "cancelled" in text:
-        return "Diese Anmeldung wurde abbestellt. Bitte melden Sie sich erneut an."
+        return "cancelled"
     if isinstance(error, NotFound):
-        return "Zu diesem Link gibt es keine Anmeldung mehr. Bitte melden Sie sich erneut an."
-    return "Dieser Link ist ungültig. Bitte kopieren Sie den vollständigen Link aus der E-Mail."
+        return "gone"
+    return "invalid"
 
 
 @subscriptions_blp.route("/confirm")
@@ -92,7 +110,7 @@ class ConfirmSubscription(MethodView):
             return {"unsubscribe_url": handlers.unsubscribe_url(settings(), result["email"], context().bus.clock())}
 
         return _link_answer(lambda: dispatch(handlers.ConfirmSubscription(query["token"])), "confirmed.html",
-                            "Bestätigung nicht möglich", page_extras=unsubscribe_link)
+                            "confirm", query["token"], page_extras=unsubscribe_link)
 
 
 # RFC 8058: a mail client's one-click POST, and the unsubscribe page's button, send this form field.
@@ -120,7 +138,7 @@ class UnsubscribeLink(MethodView):
             return {"email": email, "status": "unsubscribe_pending",
                     "action": f"{settings().base_url}/v1/subscriptions/unsubscribe?token={query['token']}"}
 
-        return _link_answer(check, "unsubscribe.html", "Abbestellen nicht möglich")
+        return _link_answer(check, "unsubscribe.html", "unsubscribe", query["token"])
 
     @public
     @subscriptions_blp.doc(security=[], requestBody=ONE_CLICK_BODY)
@@ -131,4 +149,4 @@ class UnsubscribeLink(MethodView):
         """Unsubscribe (public): the one-click POST of RFC 8058 (body `List-Unsubscribe=One-Click`) or the
         button of the unsubscribe page. Works for members and subscribers; idempotent."""
         return _link_answer(lambda: dispatch(handlers.Unsubscribe(query["token"])), "unsubscribed.html",
-                            "Abbestellen nicht möglich")
+                            "unsubscribe", query["token"])

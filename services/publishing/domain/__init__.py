@@ -96,6 +96,7 @@ from services.publishing.domain.tokens import (
     _token_signature,
     make_token,
     read_token,
+    signed_address,
 )
 from services.publishing.domain.vocabulary import (
     _EMAIL_RE,
@@ -135,7 +136,7 @@ __all__ = [
     "MAIL_LANGUAGES", "MEMBER_KINDS", "SEGMENT_TYPES", "SUBSCRIBER_STATUSES", "Member", "Subscriber", "confirm_subscription",
     "describe_segment", "resolve_recipients", "subscribe", "subscribe_again", "unsubscribe", "validate_segment",
     "_TOKEN_KEY_CONTEXT", "TOKEN_INCOMPLETE", "TOKEN_PATTERN", "TOKEN_PURPOSES", "_b64decode", "_b64encode",
-    "_token_signature", "make_token", "read_token", "_EMAIL_RE", "EMAIL_PATTERN", "_GERMAN_MONTHS",
+    "_token_signature", "make_token", "read_token", "signed_address", "_EMAIL_RE", "EMAIL_PATTERN", "_GERMAN_MONTHS",
     "_NUMBER_WORDS_FEMININE", "BERLIN", "FIELD_OF_ACTION_LABELS", "PARTICIPANT_TYPE_LABELS",
     "PUBLICATION_KINDS", "PUBLICATION_NAMESPACE", "PUBLICATION_STATUSES", "SIZE_CLASS_LABELS", "_german_int",
     "_parse_datetime", "_require", "_safe_url", "_text", "_utcnow", "german_date", "german_join",

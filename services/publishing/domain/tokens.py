@@ -56,6 +56,30 @@ def make_token(secret: str | bytes, purpose: str, email: str, now: datetime | No
     return f"{payload}.{_token_signature(secret, payload)}"
 
 
+def _signed_payload(secret: str | bytes, token: str) -> tuple[str, str, int]:
+    """(purpose, address, issued) of a token signed with `secret`, whatever its age and purpose."""
+    if not re.fullmatch(TOKEN_PATTERN, token or ""):
+        raise InvalidInput(TOKEN_INCOMPLETE, field="token")
+    payload, _sep, signature = token.partition(".")
+    if not hmac.compare_digest(signature, _token_signature(secret, payload)):
+        raise Forbidden("This link is not valid.", field="token")
+    try:
+        data = json.loads(_b64decode(payload))
+        return str(data["p"]), str(data["e"]), int(data["t"])
+    except (ValueError, KeyError, TypeError):
+        raise Forbidden("This link is not valid.", field="token") from None
+
+
+def signed_address(secret: str | bytes, token: str) -> str | None:
+    """The address a token of ours names, expired or meant for another action too; None for a token that is
+    incomplete, forged or not ours. For what a link's page may know about whom it was mailed to (its language),
+    never for acting on it (read_token)."""
+    try:
+        return _signed_payload(secret, token)[1]
+    except (InvalidInput, Forbidden):
+        return None
+
+
 def read_token(
     secret: str | bytes, purpose: str, token: str, max_age: int | float | timedelta, now: datetime | None = None
 ) -> str:
@@ -67,16 +91,7 @@ def read_token(
     what to do (request a new link) without revealing which check failed beyond that.
     """
     max_seconds = max_age.total_seconds() if isinstance(max_age, timedelta) else float(max_age)
-    if not re.fullmatch(TOKEN_PATTERN, token or ""):
-        raise InvalidInput(TOKEN_INCOMPLETE, field="token")
-    payload, _sep, signature = token.partition(".")
-    if not hmac.compare_digest(signature, _token_signature(secret, payload)):
-        raise Forbidden("This link is not valid.", field="token")
-    try:
-        data = json.loads(_b64decode(payload))
-        token_purpose, email, issued = data["p"], str(data["e"]), int(data["t"])
-    except (ValueError, KeyError, TypeError):
-        raise Forbidden("This link is not valid.", field="token") from None
+    token_purpose, email, issued = _signed_payload(secret, token)
     if token_purpose != purpose:
         raise Forbidden("This link is meant for a different action.", field="token")
     age = (now or _utcnow()).timestamp() - issued
