@@ -3,7 +3,7 @@
 The pages are written like the mails (shared.mail_templates): `templates/pages/<language>/<page>.html`, one
 folder per language with the same files and placeholders, around one frame (`templates/pages/_layout.html`,
 `<html lang>` = the page's language, the frame's words in `<language>/_words.html`). German unless the page
-is asked for in English: the results pages by their address (`?lang=en`, see `page_language`), a mail link's
+is asked for in English: the results pages by their address (`?lang=en`, see pages.py), a mail link's
 page by the language of the subscriber it was mailed to. The office's publications stay as written (German).
 """
 from __future__ import annotations
