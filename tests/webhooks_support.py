@@ -123,7 +123,7 @@ def webhooks_app(db_url: str, opts: WebhooksSettings | None = None, clock=None):
 
 def dispatcher(app, clock=None) -> Dispatcher:
     ctx = app.extensions["vorort"]
-    return Dispatcher(ctx.uow_factory, ctx.extras["settings"], clock=clock or ctx.bus.clock)
+    return Dispatcher(ctx.uow_factory, ctx.options, clock=clock or ctx.bus.clock)
 
 
 def register(client, url: str, *, headers=STAFF, event_types=PUBLIC_EVENT_TYPES, **extra) -> dict:

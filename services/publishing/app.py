@@ -39,7 +39,7 @@ def build_context(settings: ServiceSettings | None = None, clock=system_clock,
                   options: PublishingSettings | None = None) -> ServiceContext:
     options = options or PublishingSettings.from_env()
     ctx = SERVICE.context(settings, clock, dependencies={"settings": options})
-    ctx.extras["settings"] = options
+    ctx.options = options
     return ctx
 
 
@@ -50,7 +50,7 @@ def create_app(settings: ServiceSettings | None = None, clock=system_clock,
 
 def build_dispatcher(ctx: ServiceContext, directory=None, transport_factory=None) -> Dispatcher:
     """The sending side of the worker; tests pass a directory or transport of their own."""
-    return Dispatcher(engine=ctx.engine, uow_factory=ctx.uow_factory, settings=ctx.extras["settings"],
+    return Dispatcher(engine=ctx.engine, uow_factory=ctx.uow_factory, settings=ctx.options,
                       directory=directory or ApplicationsDirectory(), clock=ctx.bus.clock,
                       transport_factory=transport_factory)
 

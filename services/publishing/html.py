@@ -43,7 +43,7 @@ def language_versions(url: str) -> dict[str, str]:
 
 def render_page(name: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
     """`pages/<language>/<name>` in its frame; `switch` (language_versions of the page) shows the language switch."""
-    base_url = context().extras["settings"].base_url
+    base_url = context().options.base_url
     values.setdefault("switch", None)
     return TEMPLATES.render_part(
         name, language=language, results_url=in_language(results_page_url(base_url), language),

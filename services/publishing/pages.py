@@ -47,7 +47,7 @@ class ResultsPage(MethodView):
     def get(self, query):
         """The results page: every published result, newest first (HTML, German or `?lang=en`)."""
         language = query.get("lang", "de")
-        base_url = context().extras["settings"].base_url
+        base_url = context().options.base_url
         items = [{"pub": pub, "url": in_language(publication_url(base_url, pub.id), language),
                   "tags": publication_tags(pub)} for pub in _published(200)]
         return _html(render_page("results.html", language, items=items,
@@ -66,7 +66,7 @@ class ResultPage(MethodView):
         language = query.get("lang", "de")
         with context().uow_factory() as uow:
             pub = uow.publications.get(publication_id)
-        switch = language_versions(publication_url(context().extras["settings"].base_url, publication_id))
+        switch = language_versions(publication_url(context().options.base_url, publication_id))
         if pub is None or not pub.is_published:
             return _html(render_page("message.html", language, failure="not_found", reason="unpublished",
                                      switch=switch), 404)
@@ -81,7 +81,7 @@ class AtomFeed(MethodView):
     @pages_blp.response(200, content_type="application/atom+xml")
     def get(self):
         """The published results as an Atom 1.0 feed."""
-        body = atom_feed(_published(), context().extras["settings"].base_url, now=context().bus.clock())
+        body = atom_feed(_published(), context().options.base_url, now=context().bus.clock())
         response = Response(body, mimetype="application/atom+xml")
         response.headers["Cache-Control"] = "public, max-age=300"
         return response
@@ -94,7 +94,7 @@ class JsonFeed(MethodView):
     @pages_blp.response(200, content_type=JSON_FEED_MIMETYPE)
     def get(self):
         """The published results as a JSON Feed 1.1."""
-        feed = json_feed(_published(), context().extras["settings"].base_url)
+        feed = json_feed(_published(), context().options.base_url)
         response = Response(json.dumps(feed, ensure_ascii=False), mimetype=JSON_FEED_MIMETYPE)
         response.headers["Cache-Control"] = "public, max-age=300"
         return response

@@ -36,7 +36,7 @@ def _actor() -> handlers.Actor:
 
 
 def _settings():
-    return context().extras["settings"]
+    return context().options
 
 
 def _checked_url(url: str) -> str:

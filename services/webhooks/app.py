@@ -38,7 +38,7 @@ SERVICE = ApiService(
 def build_context(settings: ServiceSettings | None = None, options: WebhooksSettings | None = None,
                   clock=system_clock) -> ServiceContext:
     ctx = SERVICE.context(settings, clock)
-    ctx.extras["settings"] = options or WebhooksSettings.from_env()
+    ctx.options = options or WebhooksSettings.from_env()
     return ctx
 
 
@@ -50,7 +50,7 @@ def create_app(settings: ServiceSettings | None = None, options: WebhooksSetting
 def worker_plan(ctx: ServiceContext, panel_members=None) -> WorkerPlan:
     """`panel_members(call_id)` (selection's API by default) is the fan-out handler's dependency, given by the
     worker's bus."""
-    options: WebhooksSettings = ctx.extras["settings"]
+    options: WebhooksSettings = ctx.options
     dispatcher = Dispatcher(ctx.uow_factory, options, clock=ctx.bus.clock)
     bus = ctx.bus.with_dependencies(panel_members=panel_members or SelectionPanels())
     return worker_plan_for(

@@ -3,7 +3,7 @@ view reaches it. Lowest module of shared.web: the request hooks, operations and 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,7 +32,7 @@ class ServiceContext:
     uow_factory: Callable[[], Any]
     kafka_bootstrap_servers: str
     bus: MessageBus  # the service's commands go through it: `context().bus.handle(command)`
-    extras: dict[str, Any] = field(default_factory=dict)  # what is the service's own (publishing: its settings)
+    options: Any = None  # the service's own settings (its settings.py: publishing's, webhooks'), if it has any
 
 
 def service_context(name: str, settings: ServiceSettings, *, metadata: MetaData, uow_class: Callable[..., UnitOfWork],

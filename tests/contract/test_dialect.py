@@ -146,10 +146,11 @@ def test_settings_are_read_through_shared_config_only():
     assert readers == set(), "read settings with shared.config (setting() or a named function)"
 
 
-def test_the_bus_is_reached_through_the_context_not_a_string_key():
+def test_the_bus_and_a_services_own_settings_are_reached_through_the_context_not_a_string_key():
     by_key = [str(path.relative_to(ROOT)) for path in _modules("services", "shared", "vorort", "tests", "bench")
-              if 'extras["bus"]' in path.read_text(encoding="utf-8") and path != Path(__file__).resolve()]
-    assert by_key == [], "use ctx.bus (shared.web.ServiceContext)"
+              if ('extras["bus"]' in (text := path.read_text(encoding="utf-8")) or 'extras["settings"]' in text)
+              and path != Path(__file__).resolve()]
+    assert by_key == [], "use ctx.bus and ctx.options (shared.web.ServiceContext), never a string key"
 
 
 def test_one_handler_table_per_service_reached_through_the_bus():

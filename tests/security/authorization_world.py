@@ -77,6 +77,7 @@ class World:
     ids: dict = field(default_factory=dict)  # what the test fills path parameters with
     seen: dict = field(default_factory=dict)  # outbox id relayed up to, per service
     plans: dict = field(default_factory=dict)
+    publishing_dispatcher: object = None  # the decision letters' sender, set up with the world
 
     def client(self, service: str):
         return self.apps[service].test_client()
@@ -262,7 +263,7 @@ def _letters(world: World, smtp_url: str) -> None:
     for notice in notices:
         if notice["status"] == "pending_review":
             world.ok(world.call("publishing", "POST", f"/v1/notices/{notice['id']}/approve"), 200, 202)
-    dispatcher = world.apps["publishing"].extensions["vorort"].extras["authz_dispatcher"]
+    dispatcher = world.publishing_dispatcher
     assert dispatcher.run_notices() == 2
     dispatcher.run_mails()
     statuses = [n["status"] for n in world.ok(world.call("publishing", "GET", "/v1/notices"))]
@@ -276,7 +277,7 @@ def _publishing_dispatcher(world: World, ctx, smtp_url: str):
 
     dispatcher = build_dispatcher(ctx, directory=_ApplicationsDirectory(world.client("applications")),
                                   transport_factory=lambda: SmtpTransport(smtp_url))
-    ctx.extras["authz_dispatcher"] = dispatcher
+    world.publishing_dispatcher = dispatcher
     return dispatcher
 
 

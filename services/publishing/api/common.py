@@ -23,7 +23,7 @@ OPTIONAL_TOKEN: list[dict] = [{}, {"bearerAuth": []}]
 
 
 def settings():
-    return context().extras["settings"]
+    return context().options
 
 
 def optional_principal() -> Principal | None:
