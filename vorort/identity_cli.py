@@ -12,6 +12,7 @@ import click
 
 from shared import auth, config
 from shared.config import ServiceSettings
+from vorort.gdpr import PERSONAL_DATA_SERVICES
 
 # The platform's own clients (service-to-service) and the scopes each needs, no more.
 SERVICE_CLIENTS = {
@@ -19,8 +20,8 @@ SERVICE_CLIENTS = {
     "publishing": ("staff", ("applications:read",)),       # contacts of applications, for notices
     "demo": ("staff", auth.api_scopes()),                  # loads the case; registers the demo's clients
     "webhooks": ("staff", ("selection:read",)),            # panels of calls, for steering members' endpoints
-    "operator": ("staff", ("applications:read", "selection:read", "workshops:read", "publishing:read",
-                           "identity:read")),              # vorort gdpr export (erasure goes by event)
+    # vorort gdpr export reads every service with personal data (erasure goes by event); it lacked webhooks
+    "operator": ("staff", tuple(f"{s}:read" for s in PERSONAL_DATA_SERVICES)),
     # the portal signs people in itself and gets their tokens by the delegation grant (never as staff)
     "portal": ("partner", tuple(f"{s}:{a}" for s in ("applications", "selection", "workshops", "publishing",
                                                     "webhooks") for a in ("read", "write"))),
