@@ -127,7 +127,7 @@ def test_an_endpoint_failing_everything_for_five_days_is_disabled_and_its_contac
 
     smtp = SmtpSink().start()
     try:
-        clock = _Clock(now() + timedelta(seconds=5))  # deliveries are stamped with the real time
+        clock = _Clock(now() + timedelta(seconds=5))  # the bus clock: it stamps the deliveries too
         opts = options(retry=RetryPolicy(schedule=(0, 3600, 3600), jitter=0), smtp_url=smtp.url)
         app = webhooks_app(pg_database("webhooks"), opts, clock=clock)
         client = app.test_client()
