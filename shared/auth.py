@@ -234,29 +234,47 @@ def _service_name() -> str | None:
     return getattr(ctx, "name", None)
 
 
+class Refused(Exception):
+    """A request's caller refused: `status` 401 (no valid token, access revoked) or 403 (scope missing)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def principal_of_request(service: str | None, deny_list_of: Any = None) -> Principal:
+    """The caller named by this request's bearer token, checked against the deny list (`deny_list_of`: the
+    engine and metadata holding it; by default the API service's) and, for `service`, the scope this
+    method needs. Raises Refused; `current_principal` turns that into the API's error answer."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Refused(401, "A bearer token is required.")
+    try:
+        principal = verify_token(token.strip())
+    except InvalidToken as error:
+        raise Refused(401, f"Invalid token: {error}") from None
+    from shared.revocation import is_revoked
+
+    if is_revoked(principal, deny_list_of):
+        raise Refused(401, "Invalid token: access revoked.")
+    if service:
+        needed = f"{service}:{'read' if request.method in READ_METHODS else 'write'}"
+        if not principal.may(needed):
+            raise Refused(403, f"This token lacks the scope {needed}.")
+    return principal
+
+
 def current_principal() -> Principal:
     """The caller of this request: 401 without a valid bearer token or when its access was revoked,
     403 when the token lacks the scope for this service and method."""
     known: Principal | None = getattr(g, "principal", None)
     if known is not None:
         return known
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        abort(401, message="A bearer token is required.")
     try:
-        principal = verify_token(token.strip())
-    except InvalidToken as error:
-        abort(401, message=f"Invalid token: {error}")
-    from shared.revocation import is_revoked
-
-    if is_revoked(principal):
-        abort(401, message="Invalid token: access revoked.")
-    service = _service_name()
-    if service:
-        needed = f"{service}:{'read' if request.method in READ_METHODS else 'write'}"
-        if not principal.may(needed):
-            abort(403, message=f"This token lacks the scope {needed}.")
+        principal = principal_of_request(_service_name())
+    except Refused as refused:
+        abort(refused.status, message=refused.message)
     g.principal = principal
     return principal
 

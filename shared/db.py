@@ -242,19 +242,18 @@ class RowRepository(Generic[T]):
     def add(self, item: T, **extra: Any) -> None:
         self.session.execute(insert(self.table).values(**self.mapping.to_row(item), **extra))
 
-    @property
-    def _key_columns(self) -> tuple[str, ...]:
-        return (self.key,) if isinstance(self.key, str) else self.key
-
-    def _is(self, key: Any) -> list[Any]:
-        values = (key,) if isinstance(self.key, str) else tuple(key)
-        return [self.table.c[name] == value for name, value in zip(self._key_columns, values, strict=True)]
+    def _is(self, item_id: Any) -> list[Any]:
+        """The key columns' conditions for an id: one value, or a tuple of them for a composite key."""
+        names = (self.key,) if isinstance(self.key, str) else self.key
+        values = (item_id,) if isinstance(self.key, str) else tuple(item_id)
+        return [self.table.c[name] == value for name, value in zip(names, values, strict=True)]
 
     def save(self, item: T, **extra: Any) -> None:
         values = self.mapping.to_row(item)
-        key = tuple(values.pop(name) for name in self._key_columns)
-        self.session.execute(update(self.table).where(*self._is(key if len(key) > 1 else key[0]))
-                             .values(**values, **extra))
+        names = (self.key,) if isinstance(self.key, str) else self.key
+        key = tuple(values.pop(name) for name in names)
+        item_id = key[0] if isinstance(self.key, str) else key
+        self.session.execute(update(self.table).where(*self._is(item_id)).values(**values, **extra))
 
     def get(self, item_id: Any, *, for_update: bool = False) -> T | None:
         return self.first(select(self.table).where(*self._is(item_id)), for_update=for_update)

@@ -29,7 +29,6 @@ from shared.auth import roles_required
 from shared.events.catalogue import TOPIC_PRIVACY, make_event
 from shared.events.envelope import Event, utcnow
 from shared.personal_data import email_digest as email_digest  # services take it from here, with the rest of GDPR
-from shared.revocation import is_revoked
 from shared.web import ServiceBlueprint, context
 from shared.web.errors import error_body
 from shared.worker import ConsumerSpec
@@ -103,18 +102,13 @@ def register_personal_data(app: Flask, service: str, export: Export, metadata: M
     error format (shared.web.errors) as `privacy_blueprint` gives an API service; the deny list is in its
     `metadata` (revoked_access, filled by its revocation_consumer)."""
     def personal_data() -> ResponseReturnValue:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return jsonify(error_body(401, "A bearer token is required.")), 401
-        try:
-            principal = auth.verify_token(token.strip())
-        except auth.InvalidToken as error:
-            return jsonify(error_body(401, f"Invalid token: {error}")), 401
         ctx = app.extensions[f"vorort-{service}"]
-        if is_revoked(principal, SimpleNamespace(engine=ctx.engine, metadata=metadata)):
-            return jsonify(error_body(401, "Invalid token: access revoked.")), 401
-        if principal.role != "staff" or not principal.may(f"{service}:read"):
-            return jsonify(error_body(403, f"This needs the role staff and the scope {service}:read.")), 403
+        try:
+            principal = auth.principal_of_request(service, SimpleNamespace(engine=ctx.engine, metadata=metadata))
+        except auth.Refused as refused:
+            return jsonify(error_body(refused.status, refused.message)), refused.status
+        if principal.role != "staff":
+            return jsonify(error_body(403, "This operation needs one of the roles: staff.")), 403
         try:
             query = PersonalDataQuerySchema().load(request.args.to_dict())
         except ValidationError as error:
